@@ -1,0 +1,6 @@
+#include <stdio.h>
+int main(void)
+{
+    puts("cssim (being built)");
+    return 0;
+}

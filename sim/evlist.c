@@ -1,0 +1,2 @@
+/* placeholder: being written */
+typedef int cs_placeholder_evlist_;

@@ -1,0 +1,187 @@
+/* The HDF5 writer: one file per run, streamed replication by replication, safe to interrupt
+ * and resume. Schema documented in docs/output.md.
+ *
+ * The model describes what it records (a cs_schema: national series, panel variables,
+ * per-replication summaries, per-authority statistics, the event table's enums) and fills one
+ * cs_repbuf per replication; the writer knows nothing of the domain.
+ *
+ * Safety: the file is written as PATH.part and renamed to PATH when complete. An existing
+ * PATH is refused unless opts.force. Completed replications are a prefix 0..k-1 per scenario
+ * (writes are in replication order); after each write the progress dataset is updated and
+ * the file flushed often enough that a kill loses at most the replications since the last
+ * flush. With opts.resume the writer reopens PATH.part, checks that it belongs to the same
+ * run (scenario texts, seed, replications), truncates anything past the committed prefix and
+ * reports what is done (cs_writer_done), so the run continues and the data equal an
+ * uninterrupted run bit for bit.
+ *
+ * Thread-safety: none; exactly one thread calls the writer (HDF5 is not thread-safe). */
+#ifndef CSSIM_OUTPUT_H
+#define CSSIM_OUTPUT_H
+
+#include "cssim/status.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum cs_vtype { CS_VT_I32, CS_VT_F64, CS_VT_F32, CS_VT_U8 } cs_vtype;
+
+/* An enumeration stored as an HDF5 enum type (uint8 base for panels, int16 in events) and,
+ * where it labels a dimension, as a dimension scale of its label strings. */
+typedef struct cs_enum_def {
+    const char *name;            /* "grade" */
+    size_t n;
+    const char *const *labels;   /* "outstanding", "good", ... value i has label i */
+} cs_enum_def;
+
+/* A national series: dataset national/<name> of shape [replication, time] (width 1) or
+ * [replication, time, width]. Buffers hold doubles; the file type is `type`. */
+typedef struct cs_series_def {
+    const char *name;
+    cs_vtype type;               /* CS_VT_I32 or CS_VT_F64 */
+    uint32_t width;
+    const cs_enum_def *labels;   /* labels of the last dimension (width == labels->n), or NULL */
+    const char *units;
+    const char *doc;
+} cs_series_def;
+
+/* A panel variable: panel/<name> of shape [replication, time, authority].
+ * type CS_VT_U8 with enumdef != NULL is stored as that HDF5 enum; CS_VT_F32 as float. */
+typedef struct cs_panel_def {
+    const char *name;
+    cs_vtype type;               /* CS_VT_U8 or CS_VT_F32 */
+    const cs_enum_def *enumdef;
+    const char *units;
+    const char *doc;
+} cs_panel_def;
+
+/* A per-replication scalar: summary/<name> of shape [replication] (float64), or, for
+ * per-authority statistics, authority_stats/<name> of shape [replication, authority]. */
+typedef struct cs_scalar_def {
+    const char *name;
+    const char *units;
+    const char *doc;
+} cs_scalar_def;
+
+typedef struct cs_schema {
+    size_t n_series;
+    const cs_series_def *series;
+    size_t n_panel;
+    const cs_panel_def *panel;
+    size_t n_summary;
+    const cs_scalar_def *summary;
+    size_t n_lastat;
+    const cs_scalar_def *lastat;
+    const cs_enum_def *event_types;  /* enum of events/type */
+    const cs_enum_def *event_values; /* NULL, or the enum that before/after hold for most
+                                        events (documented per event type in docs/output.md) */
+} cs_schema;
+
+/* One row of the events table. */
+typedef struct cs_evrec {
+    uint32_t replication;
+    int32_t authority;   /* -1 for national events */
+    double time;         /* days since the start date */
+    int16_t type;
+    int16_t before;
+    int16_t after;
+    double value;
+} cs_evrec;
+
+/* One replication's results. Allocated once per thread (cs_repbuf_create) and reused. */
+typedef struct cs_repbuf {
+    uint64_t replication;
+    size_t n_time, n_la;
+    double **series;   /* [n_series][n_time * width] */
+    void **panel;      /* [n_panel][n_time * n_la] of uint8_t or float */
+    double *summary;   /* [n_summary] */
+    double **lastat;   /* [n_lastat][n_la] */
+    double *drawn;     /* [n_uncertain]: this replication's draws of uncertain parameters */
+    size_t n_uncertain;
+    cs_evrec *events;  /* grows by doubling; keeps its memory across replications */
+    size_t n_events, cap_events;
+    bool keep_events;  /* false: cs_repbuf_event is a no-op */
+} cs_repbuf;
+
+cs_repbuf *cs_repbuf_create(const cs_schema *s, size_t n_time, size_t n_la, size_t n_uncertain,
+                            bool keep_events);
+void cs_repbuf_destroy(cs_repbuf *b, const cs_schema *s);
+/* Clears for a new replication (no allocation). */
+void cs_repbuf_reset(cs_repbuf *b, uint64_t replication);
+/* Appends an event row (grows the buffer by doubling: allocation only while warming up). */
+int cs_repbuf_event(cs_repbuf *b, int32_t la, double time, int type, int before, int after,
+                    double value);
+
+/* A column of the authorities table. */
+typedef struct cs_table_col {
+    const char *name;
+    cs_vtype type;             /* CS_VT_F64, CS_VT_I32, or CS_VT_U8 with strs for strings */
+    const char *const *strs;   /* strings (type CS_VT_U8 means "string column") */
+    const double *f64;
+    const int32_t *i32;
+    const char *doc;
+} cs_table_col;
+
+typedef struct cs_kv {
+    const char *key;
+    const char *value;
+} cs_kv;
+
+typedef struct cs_writer_opts {
+    bool force;          /* overwrite an existing PATH */
+    bool resume;         /* continue PATH.part */
+    /* root attributes */
+    const char *software_version, *git_commit, *command_line;
+    uint64_t seed;
+    const char *stream_scheme;
+    const char *start_date;  /* ISO */
+    double horizon_years;
+    uint64_t replications;   /* per scenario */
+    size_t n_la;
+    size_t n_cols;
+    const cs_table_col *cols;   /* /authorities; the first column is the authority code */
+} cs_writer_opts;
+
+/* What one scenario (sweep point) records. */
+typedef struct cs_out_scenario {
+    const char *name;          /* group /scenarios/<name> */
+    const char *text;          /* the scenario text verbatim */
+    const char *point_desc;    /* sweep point ("" if none) */
+    size_t n_resolved;
+    const cs_kv *resolved;     /* fully resolved parameters, stored as attributes */
+    size_t n_uncertain;
+    const char *const *uncertain_names; /* keys drawn per replication (drawn/<values>) */
+    const cs_schema *schema;
+    size_t n_time;
+    const double *time_days;   /* [n_time] days since start */
+    const char *const *time_iso; /* [n_time] "YYYY-MM-DD" */
+    bool national, panel, events; /* what to record */
+    int compression;           /* 0 = none, 1..9 = shuffle + deflate level */
+} cs_out_scenario;
+
+typedef struct cs_writer cs_writer;
+
+/* Creates PATH.part (or reopens it with opts->resume). Errors: CS_EEXIST (PATH exists and
+ * not force; or PATH.part exists and neither resume nor force), CS_EIO (directory missing or
+ * read-only, disk full), CS_EMISMATCH (resume of a different run). */
+int cs_writer_open(cs_writer **out, const char *path, const cs_writer_opts *opts, cs_error *err);
+/* Declares a scenario, in order (creates its datasets, or on resume checks them). */
+int cs_writer_add_scenario(cs_writer *w, const cs_out_scenario *s, cs_error *err);
+/* Replications already complete for scenario i (0 unless resuming). */
+uint64_t cs_writer_done(const cs_writer *w, size_t scenario);
+/* Appends replication b->replication, which must equal cs_writer_done(w, scenario). */
+int cs_writer_write(cs_writer *w, size_t scenario, const cs_repbuf *b, cs_error *err);
+/* Makes everything written so far durable (flush). */
+int cs_writer_flush(cs_writer *w, cs_error *err);
+/* Closes; when every scenario has all its replications, renames PATH.part to PATH and
+ * returns CS_OK; otherwise leaves PATH.part for --resume and returns CS_EINTR. */
+int cs_writer_close(cs_writer *w, cs_error *err);
+/* Closes without renaming (after a failure). NULL is a no-op. */
+void cs_writer_abort(cs_writer *w);
+
+/* `cssim info`: prints provenance and, per scenario, mean and 95% interval over replications
+ * of the main national series at the given dates (ISO strings; NULL = yearly). */
+int cs_info_print(const char *path, const char *const *dates, size_t n_dates, FILE *f,
+                  cs_error *err);
+
+#endif
