@@ -51,7 +51,8 @@ const cs_event *cs_evlist_peek(const cs_evlist *l);
 /* Removes a pending event. CS_ESTALE when it already fired or was cancelled. */
 int cs_evlist_cancel(cs_evlist *l, cs_evhandle h);
 /* Moves a pending event to new_time, keeping its class; it takes a new sequence number, as
- * if cancelled and inserted again. CS_ESTALE when it is not pending. */
+ * if cancelled and inserted again; the handle stays valid. CS_ESTALE when it is not pending,
+ * CS_EINVAL for a NaN time. */
 int cs_evlist_reschedule(cs_evlist *l, cs_evhandle h, double new_time);
 /* Non-zero when h names a pending event. */
 int cs_evlist_pending(const cs_evlist *l, cs_evhandle h);

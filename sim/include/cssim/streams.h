@@ -37,7 +37,8 @@ cs_streams *cs_streams_create(uint32_t n_units, uint32_t n_procs);
 void cs_streams_destroy(cs_streams *s); /* NULL is a no-op */
 /* Re-keys every stream for (seed, replication) and rewinds it to block 0. No allocation. */
 void cs_streams_reset(cs_streams *s, uint64_t seed, uint64_t replication);
-/* The stream for (unit, process); unit CS_STREAMS_NATIONAL is the national unit. */
+/* The stream for (unit, process); unit CS_STREAMS_NATIONAL is the national unit. NULL when
+ * unit or proc is out of range. */
 gsl_rng *cs_streams_get(cs_streams *s, uint32_t unit, uint32_t proc);
 uint32_t cs_streams_units(const cs_streams *s);
 uint32_t cs_streams_procs(const cs_streams *s);

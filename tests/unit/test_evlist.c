@@ -1,0 +1,279 @@
+/* Invariant: cs_evlist pops exactly what a sorted reference pops, in (time, prio, seq) order. */
+#include "cs_test.h"
+
+#include "cssim/evlist.h"
+#include "cssim/status.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The reference: an unsorted array searched linearly for the minimum. */
+typedef struct ref_ev {
+    double time;
+    uint32_t prio;
+    uint64_t seq;
+    int64_t id;
+    cs_evhandle h;
+} ref_ev;
+
+static int ref_less(const ref_ev *a, const ref_ev *b)
+{
+    if (a->time != b->time) return a->time < b->time;
+    if (a->prio != b->prio) return a->prio < b->prio;
+    return a->seq < b->seq;
+}
+
+static size_t ref_min(const ref_ev *r, size_t n)
+{
+    size_t best = 0;
+    for (size_t i = 1; i < n; i++)
+        if (ref_less(&r[i], &r[best])) best = i;
+    return best;
+}
+
+static uint64_t lcg(uint64_t *s)
+{
+    *s = *s * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+    return *s >> 33;
+}
+
+static void test_evlist_matches_sorted_reference(void **state)
+{
+    (void)state;
+    enum { NMAX = 3000, OPS = 200000 };
+    ref_ev *ref = malloc(NMAX * sizeof *ref);
+    cs_evhandle *dead = malloc(OPS * sizeof *dead);
+    assert_non_null(ref);
+    assert_non_null(dead);
+    size_t n = 0, ndead = 0;
+    uint64_t seq = 0, rng = 12345;
+    int64_t next_id = 0;
+    double now = 0;
+    cs_evlist *l = cs_evlist_create(4, 0);
+    assert_non_null(l);
+    for (int op = 0; op < OPS; op++) {
+        uint64_t r = lcg(&rng) % 100;
+        /* Times on a coarse grid and 3 classes make ties the common case. */
+        double t = now + (double)(lcg(&rng) % 8);
+        if ((r < 45 && n < NMAX) || n == 0) {
+            cs_event ev = {.time = t, .prio = (uint32_t)(lcg(&rng) % 3), .aux = next_id};
+            cs_evhandle h = 0;
+            assert_int_equal(cs_evlist_push(l, &ev, &h), CS_OK);
+            assert_true(h != 0);
+            ref[n++] = (ref_ev){t, ev.prio, seq++, next_id++, h};
+        } else if (r < 80) {
+            size_t k = ref_min(ref, n);
+            cs_event out;
+            assert_int_equal(cs_evlist_pop(l, &out), CS_OK);
+            assert_true(out.time == ref[k].time);
+            assert_int_equal(out.prio, ref[k].prio);
+            assert_int_equal(out.seq, ref[k].seq);
+            assert_int_equal(out.aux, ref[k].id);
+            assert_true(out.time >= now);
+            now = out.time;
+            dead[ndead++] = ref[k].h;
+            ref[k] = ref[--n];
+        } else if (r < 90) {
+            size_t k = lcg(&rng) % n;
+            assert_int_equal(cs_evlist_cancel(l, ref[k].h), CS_OK);
+            dead[ndead++] = ref[k].h;
+            ref[k] = ref[--n];
+        } else {
+            size_t k = lcg(&rng) % n;
+            assert_int_equal(cs_evlist_reschedule(l, ref[k].h, t), CS_OK);
+            ref[k].time = t;
+            ref[k].seq = seq++;
+            const cs_event *ev = cs_evlist_get(l, ref[k].h);
+            assert_non_null(ev);
+            assert_true(ev->time == t);
+            assert_int_equal(ev->seq, ref[k].seq);
+            assert_int_equal(ev->aux, ref[k].id);
+        }
+        assert_int_equal(cs_evlist_size(l), n);
+        if (n) {
+            const cs_event *top = cs_evlist_peek(l);
+            assert_non_null(top);
+            assert_int_equal(top->seq, ref[ref_min(ref, n)].seq);
+        } else {
+            assert_null(cs_evlist_peek(l));
+        }
+        if (ndead && op % 7 == 0) {
+            cs_evhandle h = dead[lcg(&rng) % ndead];
+            assert_false(cs_evlist_pending(l, h));
+            assert_int_equal(cs_evlist_cancel(l, h), CS_ESTALE);
+            assert_int_equal(cs_evlist_reschedule(l, h, now + 1), CS_ESTALE);
+        }
+    }
+    /* Drain: the rest comes out in reference order too. */
+    while (n) {
+        size_t k = ref_min(ref, n);
+        cs_event out;
+        assert_int_equal(cs_evlist_pop(l, &out), CS_OK);
+        assert_int_equal(out.seq, ref[k].seq);
+        assert_int_equal(out.aux, ref[k].id);
+        ref[k] = ref[--n];
+    }
+    cs_event out;
+    assert_int_equal(cs_evlist_pop(l, &out), CS_ENOTFOUND);
+    cs_evlist_destroy(l);
+    free(ref);
+    free(dead);
+}
+
+static void test_evlist_tie_break_order(void **state)
+{
+    (void)state;
+    cs_evlist *l = cs_evlist_create(8, 0);
+    /* (time, prio) pushed in this order; aux is the expected pop rank. */
+    const struct {
+        double time;
+        uint32_t prio;
+        int64_t rank;
+    } in[] = {{2, 0, 5}, {1, 1, 3}, {1, 0, 0}, {1, 2, 4}, {1, 0, 1}, {2, 0, 6}, {1, 0, 2}};
+    size_t n = sizeof in / sizeof in[0];
+    for (size_t i = 0; i < n; i++) {
+        cs_event ev = {.time = in[i].time, .prio = in[i].prio, .aux = in[i].rank};
+        assert_int_equal(cs_evlist_push(l, &ev, NULL), CS_OK);
+    }
+    for (int64_t want = 0; want < (int64_t)n; want++) {
+        cs_event out;
+        assert_int_equal(cs_evlist_pop(l, &out), CS_OK);
+        assert_int_equal(out.aux, want);
+    }
+    /* A rescheduled event goes behind its equals: it takes a new sequence number. */
+    cs_evhandle a, b;
+    cs_event ev = {.time = 5, .aux = 1};
+    assert_int_equal(cs_evlist_push(l, &ev, &a), CS_OK);
+    ev.aux = 2;
+    assert_int_equal(cs_evlist_push(l, &ev, &b), CS_OK);
+    assert_int_equal(cs_evlist_reschedule(l, a, 5), CS_OK);
+    assert_int_equal(cs_evlist_peek(l)->aux, 2);
+    cs_evlist_destroy(l);
+}
+
+static void test_evlist_detects_stale_handles(void **state)
+{
+    (void)state;
+    cs_evlist *l = cs_evlist_create(1, 0);
+    cs_event ev = {.time = 1, .aux = 7};
+    cs_evhandle h1, h2;
+    assert_int_equal(cs_evlist_push(l, &ev, &h1), CS_OK);
+    assert_true(cs_evlist_pending(l, h1));
+    assert_int_equal(cs_evlist_get(l, h1)->aux, 7);
+    cs_event out;
+    assert_int_equal(cs_evlist_pop(l, &out), CS_OK);
+    assert_false(cs_evlist_pending(l, h1));
+    assert_null(cs_evlist_get(l, h1));
+    /* The slot is recycled (capacity 1), yet the old handle stays stale. */
+    assert_int_equal(cs_evlist_push(l, &ev, &h2), CS_OK);
+    assert_int_equal(cs_evlist_capacity(l), 1);
+    assert_true(h2 != h1);
+    assert_int_equal(cs_evlist_cancel(l, h1), CS_ESTALE);
+    assert_true(cs_evlist_pending(l, h2));
+    assert_int_equal(cs_evlist_cancel(l, h2), CS_OK);
+    assert_int_equal(cs_evlist_cancel(l, h2), CS_ESTALE);
+    assert_int_equal(cs_evlist_reschedule(l, h2, 3), CS_ESTALE);
+    assert_int_equal(cs_evlist_size(l), 0);
+    /* Handle 0 and handles naming slots that do not exist. */
+    assert_false(cs_evlist_pending(l, 0));
+    assert_int_equal(cs_evlist_cancel(l, 0), CS_ESTALE);
+    assert_int_equal(cs_evlist_cancel(l, UINT64_C(1) << 32 | 1000), CS_ESTALE);
+    assert_int_equal(cs_evlist_cancel(l, UINT64_MAX), CS_ESTALE);
+    cs_evlist_destroy(l);
+}
+
+static void test_evlist_grows_to_max_then_fails(void **state)
+{
+    (void)state;
+    cs_evlist *l = cs_evlist_create(2, 8);
+    assert_int_equal(cs_evlist_capacity(l), 2);
+    cs_evhandle h[8];
+    for (int i = 0; i < 8; i++) {
+        cs_event ev = {.time = 8 - i, .aux = i};
+        assert_int_equal(cs_evlist_push(l, &ev, &h[i]), CS_OK);
+    }
+    assert_int_equal(cs_evlist_capacity(l), 8);
+    cs_event ev = {.time = 0};
+    assert_int_equal(cs_evlist_push(l, &ev, NULL), CS_ECAPACITY);
+    assert_int_equal(cs_evlist_size(l), 8);
+    /* Handles survive growth, and a freed slot makes room again. */
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(cs_evlist_get(l, h[i])->aux, i);
+    assert_int_equal(cs_evlist_cancel(l, h[3]), CS_OK);
+    assert_int_equal(cs_evlist_push(l, &ev, NULL), CS_OK);
+    cs_evlist_destroy(l);
+
+    l = cs_evlist_create(0, 0); /* unlimited */
+    for (int i = 0; i < 5000; i++) {
+        cs_event e = {.time = (double)((i * 7919) % 5000), .aux = i};
+        assert_int_equal(cs_evlist_push(l, &e, NULL), CS_OK);
+    }
+    assert_true(cs_evlist_capacity(l) >= 5000);
+    for (int i = 0; i < 5000; i++) {
+        cs_event out;
+        assert_int_equal(cs_evlist_pop(l, &out), CS_OK);
+        assert_true(out.time == (double)i);
+    }
+    cs_evlist_destroy(l);
+    cs_evlist_destroy(NULL);
+}
+
+static void test_evlist_rejects_bad_events(void **state)
+{
+    (void)state;
+    cs_evlist *l = cs_evlist_create(4, 0);
+    cs_event ev = {.time = NAN};
+    assert_int_equal(cs_evlist_push(l, &ev, NULL), CS_EINVAL);
+    ev.time = 1;
+    ev.prio = 256;
+    assert_int_equal(cs_evlist_push(l, &ev, NULL), CS_EINVAL);
+    ev.prio = 255;
+    cs_evhandle h;
+    assert_int_equal(cs_evlist_push(l, &ev, &h), CS_OK);
+    assert_int_equal(cs_evlist_reschedule(l, h, NAN), CS_EINVAL);
+    assert_true(cs_evlist_pending(l, h));
+    cs_event out;
+    assert_int_equal(cs_evlist_pop(l, &out), CS_OK);
+    assert_int_equal(cs_evlist_pop(l, &out), CS_ENOTFOUND);
+    assert_null(cs_evlist_peek(l));
+    cs_evlist_destroy(l);
+}
+
+static void test_evlist_clear_drops_all_and_restarts_seq(void **state)
+{
+    (void)state;
+    cs_evlist *l = cs_evlist_create(2, 0);
+    cs_evhandle h[10];
+    for (int i = 0; i < 10; i++) {
+        cs_event ev = {.time = i};
+        assert_int_equal(cs_evlist_push(l, &ev, &h[i]), CS_OK);
+    }
+    size_t cap = cs_evlist_capacity(l);
+    cs_evlist_clear(l);
+    assert_int_equal(cs_evlist_size(l), 0);
+    assert_int_equal(cs_evlist_capacity(l), cap);
+    assert_null(cs_evlist_peek(l));
+    for (int i = 0; i < 10; i++)
+        assert_false(cs_evlist_pending(l, h[i]));
+    cs_event ev = {.time = 3};
+    cs_evhandle h2;
+    assert_int_equal(cs_evlist_push(l, &ev, &h2), CS_OK);
+    assert_int_equal(cs_evlist_peek(l)->seq, 0);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(cs_evlist_cancel(l, h[i]), CS_ESTALE);
+    assert_true(cs_evlist_pending(l, h2));
+    cs_evlist_destroy(l);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_evlist_matches_sorted_reference),
+        cmocka_unit_test(test_evlist_tie_break_order),
+        cmocka_unit_test(test_evlist_detects_stale_handles),
+        cmocka_unit_test(test_evlist_grows_to_max_then_fails),
+        cmocka_unit_test(test_evlist_rejects_bad_events),
+        cmocka_unit_test(test_evlist_clear_drops_all_and_restarts_seq),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,180 @@
+/* Invariant: a stream is a pure function of its key; distinct keys give independent uniforms. */
+#include "cs_test.h"
+
+#include "cssim/streams.h"
+
+#include <Random123/philox.h>
+#include <string.h>
+
+enum { NDRAW = 100000 };
+
+static void draw(gsl_rng *r, double *x, int n)
+{
+    for (int i = 0; i < n; i++)
+        x[i] = gsl_rng_uniform(r);
+}
+
+static int same(const double *a, const double *b, int n)
+{
+    return memcmp(a, b, (size_t)n * sizeof *a) == 0;
+}
+
+static void test_streams_type_and_known_answer(void **state)
+{
+    (void)state;
+    assert_string_equal(cs_rng_philox->name, "philox4x32-10");
+    assert_int_equal(cs_rng_philox->max, 0xffffffffUL);
+    assert_int_equal(cs_rng_philox->min, 0);
+    gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
+    assert_non_null(r);
+    /* Words come from Philox4x32-10 on counter (block, rep, unit, proc), block from 0. */
+    cs_rng_key(r, UINT64_C(0x1122334455667788), 3, 4, 5);
+    philox4x32_key_t k = {{0x55667788u, 0x11223344u}};
+    for (uint32_t block = 0; block < 3; block++) {
+        philox4x32_ctr_t c = {{block, 3, 4, 5}};
+        philox4x32_ctr_t want = philox4x32_R(10, c, k);
+        for (int i = 0; i < 4; i++)
+            assert_int_equal(gsl_rng_get(r), want.v[i]);
+    }
+    /* gsl_rng_set(r, s) is key (s, 0, 0, 0). */
+    gsl_rng *q = gsl_rng_alloc(cs_rng_philox);
+    gsl_rng_set(r, 99);
+    cs_rng_key(q, 99, 0, 0, 0);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(gsl_rng_get(r), gsl_rng_get(q));
+    gsl_rng_free(r);
+    gsl_rng_free(q);
+}
+
+static void test_streams_same_key_same_sequence(void **state)
+{
+    (void)state;
+    static double a[1000], b[1000];
+    cs_streams *s = cs_streams_create(5, 3);
+    cs_streams *t = cs_streams_create(5, 3);
+    assert_non_null(s);
+    assert_non_null(t);
+    cs_streams_reset(s, 42, 7);
+    cs_streams_reset(t, 42, 7);
+    draw(cs_streams_get(s, 2, 1), a, 1000);
+    draw(cs_streams_get(t, 2, 1), b, 1000);
+    assert_true(same(a, b, 1000));
+    /* Resetting rewinds: the same numbers again, whatever was drawn in between. */
+    draw(cs_streams_get(s, 0, 0), b, 1000);
+    cs_streams_reset(s, 42, 7);
+    draw(cs_streams_get(s, 2, 1), b, 1000);
+    assert_true(same(a, b, 1000));
+    cs_streams_destroy(s);
+    cs_streams_destroy(t);
+    cs_streams_destroy(NULL);
+}
+
+static void test_streams_distinct_keys_distinct_sequences(void **state)
+{
+    (void)state;
+    static double base[100], x[100];
+    cs_streams *s = cs_streams_create(4, 3);
+    assert_int_equal(cs_streams_units(s), 4);
+    assert_int_equal(cs_streams_procs(s), 3);
+    cs_streams_reset(s, 42, 7);
+    draw(cs_streams_get(s, 1, 1), base, 100);
+    /* Another unit, another process. */
+    draw(cs_streams_get(s, 2, 1), x, 100);
+    assert_false(same(base, x, 100));
+    draw(cs_streams_get(s, 1, 2), x, 100);
+    assert_false(same(base, x, 100));
+    /* Another replication, another seed (high word only, too). */
+    cs_streams_reset(s, 42, 8);
+    draw(cs_streams_get(s, 1, 1), x, 100);
+    assert_false(same(base, x, 100));
+    cs_streams_reset(s, 42 | UINT64_C(1) << 40, 7);
+    draw(cs_streams_get(s, 1, 1), x, 100);
+    assert_false(same(base, x, 100));
+    /* The national unit is the last one. */
+    assert_ptr_equal(cs_streams_get(s, CS_STREAMS_NATIONAL, 2), cs_streams_get(s, 3, 2));
+    assert_null(cs_streams_get(s, 4, 0));
+    assert_null(cs_streams_get(s, 0, 3));
+    assert_null(cs_streams_create(0, 3));
+    cs_streams_destroy(s);
+}
+
+static void test_streams_pairs_uncorrelated(void **state)
+{
+    (void)state;
+    static double a[NDRAW], b[NDRAW];
+    cs_streams *s = cs_streams_create(3, 2);
+    cs_streams_reset(s, 2024, 0);
+    /* Adjacent keys are the likeliest to leak structure. */
+    const uint32_t pairs[][4] = {{0, 0, 0, 1}, {0, 0, 1, 0}, {1, 1, 2, 1}};
+    for (size_t p = 0; p < sizeof pairs / sizeof pairs[0]; p++) {
+        cs_streams_reset(s, 2024, 0);
+        draw(cs_streams_get(s, pairs[p][0], pairs[p][1]), a, NDRAW);
+        draw(cs_streams_get(s, pairs[p][2], pairs[p][3]), b, NDRAW);
+        double sab = 0;
+        for (int i = 0; i < NDRAW; i++)
+            sab += (a[i] - 0.5) * (b[i] - 0.5);
+        /* corr = cov / (1/12); under independence its standard error is 1/sqrt(n). */
+        double corr = sab / NDRAW * 12.0;
+        CS_ASSERT_WITHIN_SE(corr, 0.0, 1.0 / sqrt(NDRAW), 4.0);
+    }
+    cs_streams_destroy(s);
+}
+
+static void test_streams_uniform_chi_square(void **state)
+{
+    (void)state;
+    enum { BINS = 100 };
+    gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
+    cs_rng_key(r, 777, 1, 2, 3);
+    int count[BINS] = {0};
+    double lo = 1, hi = 0;
+    for (int i = 0; i < NDRAW; i++) {
+        double u = gsl_rng_uniform(r);
+        assert_true(u >= 0.0 && u < 1.0);
+        if (u < lo) lo = u;
+        if (u > hi) hi = u;
+        count[(int)(u * BINS)]++;
+    }
+    double e = (double)NDRAW / BINS, chi2 = 0;
+    for (int k = 0; k < BINS; k++)
+        chi2 += (count[k] - e) * (count[k] - e) / e;
+    /* chi-square with 99 df: mean 99, sd sqrt(198); 4 sd either side. */
+    CS_ASSERT_WITHIN_SE(chi2, 99.0, sqrt(198.0), 4.0);
+    assert_true(lo < 1e-3 && hi > 1 - 1e-3);
+    gsl_rng_free(r);
+}
+
+static void test_streams_doubles_have_53_bits(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
+    cs_rng_key(r, 5, 0, 0, 0);
+    /* From 32-bit words alone, u * 2^32 would always be an integer; count draws with bits below
+     * 2^-32 set, and that every draw is a multiple of 2^-53. */
+    int low = 0;
+    for (int i = 0; i < 1000; i++) {
+        double u = gsl_rng_uniform(r);
+        double scaled = ldexp(u, 53);
+        assert_true(scaled == floor(scaled));
+        if (ldexp(u, 32) != floor(ldexp(u, 32))) low++;
+    }
+    assert_true(low > 990);
+    for (int i = 0; i < 1000; i++) {
+        double u = gsl_rng_uniform_pos(r);
+        assert_true(u > 0.0 && u < 1.0);
+    }
+    gsl_rng_free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_streams_type_and_known_answer),
+        cmocka_unit_test(test_streams_same_key_same_sequence),
+        cmocka_unit_test(test_streams_distinct_keys_distinct_sequences),
+        cmocka_unit_test(test_streams_pairs_uncorrelated),
+        cmocka_unit_test(test_streams_uniform_chi_square),
+        cmocka_unit_test(test_streams_doubles_have_53_bits),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
