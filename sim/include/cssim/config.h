@@ -17,6 +17,11 @@
  *       names: [low, high]        # optional, one per point
  * Point names are "<meta.name>" without a sweep, else "<meta.name>.<k>" (k from 0, zero-padded
  * to the width of the count) unless `names:` gives them.
+ * Precedence, later wins: defaults < extends bases (deepest first) < the file < the sweep
+ * point's overrides < --set. So --set wins everywhere, over every sweep point too (a --set of a
+ * swept key makes the points equal in that key; their descriptions still show the sweep).
+ * Only the top-level file may have a sweep. A path value is resolved against the directory of
+ * the file that set it (a sweep: the top file's; --set: the current directory).
  *
  * Validation is by the table alone: types, ranges, required keys, enum choices; unknown keys
  * are errors naming the nearest known key ("did you mean"). Every error names the file, line,
