@@ -140,6 +140,7 @@ typedef struct cs_writer_opts {
     size_t n_la;
     size_t n_cols;
     const cs_table_col *cols;   /* /authorities; the first column is the authority code */
+    const char *working_directory; /* root attribute `working_directory` (for --resume) */
 } cs_writer_opts;
 
 /* What one scenario (sweep point) records. */
@@ -167,7 +168,17 @@ typedef struct cs_writer cs_writer;
 int cs_writer_open(cs_writer **out, const char *path, const cs_writer_opts *opts, cs_error *err);
 /* Declares a scenario, in order (creates its datasets, or on resume checks them). */
 int cs_writer_add_scenario(cs_writer *w, const cs_out_scenario *s, cs_error *err);
-/* Replications already complete for scenario i (0 unless resuming). */
+/* Optional: declares that every scenario has been added. Writes the list of scenarios and
+ * switches the file to SWMR mode (from then on only data are appended, and the file stays
+ * consistent if the process dies). Called by the first cs_writer_write or by close if not
+ * called explicitly; no cs_writer_add_scenario after it. */
+int cs_writer_begin(cs_writer *w, cs_error *err);
+/* Commits (flush data, then record progress) every n replications of a scenario (default 1;
+ * a scenario's last replication, cs_writer_flush and close always commit). A kill loses at
+ * most the uncommitted replications. Keep n fixed for a given run: the file's bytes depend on
+ * it (its data do not). CS_EINVAL if n == 0. */
+int cs_writer_set_commit_every(cs_writer *w, uint64_t n);
+/* Replications already written for scenario i (on resume: the committed prefix found). */
 uint64_t cs_writer_done(const cs_writer *w, size_t scenario);
 /* Appends replication b->replication, which must equal cs_writer_done(w, scenario). */
 int cs_writer_write(cs_writer *w, size_t scenario, const cs_repbuf *b, cs_error *err);

@@ -1,0 +1,389 @@
+/* cssim run: every sweep point of a scenario, replications in parallel (OpenMP, dynamic
+ * schedule), written in replication order by one thread so the file is identical whatever
+ * the number of threads. Interruptible: SIGINT/SIGTERM stop new replications, the finished
+ * ones are kept, and --resume completes the rest. */
+#include "cli.h"
+#include "cssim/output.h"
+#include "cssim/streams.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <omp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop_requested = 0;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void help(FILE *f)
+{
+    fprintf(f,
+            "usage: cssim run SCENARIO.yaml -o OUT.h5 [options]\n"
+            "       cssim run --resume OUT.h5          (continue an interrupted run)\n\n"
+            "Runs every point of the scenario (and its sweep) for the given replications and\n"
+            "writes one HDF5 file (docs/output.md), then prints a summary.\n\n"
+            "options:\n"
+            "  -o, --output FILE      output file (written as FILE.part, renamed when complete)\n"
+            "  -n, --replications N   replications per scenario point (run.replications)\n"
+            "  -s, --seed SEED        master seed (run.seed)\n"
+            "  -j, --threads N        OpenMP threads (default: all cores)\n"
+            "      --set KEY=VALUE    override a scenario key (repeatable; YAML value)\n"
+            "  -f, --force            overwrite an existing output file\n"
+            "  -r, --resume           continue FILE.part after an interruption\n"
+            "  -q, --quiet            no progress line and no summary\n"
+            "  -h, --help             this help\n\n"
+            "Exit status: 0 complete, 1 run failed or interrupted (finished replications are\n"
+            "kept in FILE.part), 2 bad usage or input (nothing is written).\n");
+}
+
+typedef struct progress {
+    int on;
+    double t0, last;
+    uint64_t done, total, events;
+} progress;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void progress_show(progress *pg, int final)
+{
+    if (!pg->on) return;
+    double t = now_s();
+    if (!final && t - pg->last < 0.2) return;
+    pg->last = t;
+    double el = t - pg->t0, rate = el > 0 ? (double)pg->events / el : 0;
+    double eta = pg->done ? el * (double)(pg->total - pg->done) / (double)pg->done : 0;
+    fprintf(stderr, "\r%llu/%llu replications  %.2fM events/s  ETA %.0fs   ",
+            (unsigned long long)pg->done, (unsigned long long)pg->total, rate / 1e6, eta);
+    if (final) fputc('\n', stderr);
+    fflush(stderr);
+}
+
+/* Reads the command line stored in OUT.h5.part (cssim run --resume OUT.h5). */
+int cs_stored_command(const char *path, char **line, char **cwd);
+
+static int run_point(cs_writer *w, size_t pt, const cs_scenario *sc, int threads,
+                     progress *pg, cs_error *err)
+{
+    const cs_params *p = &sc->params[pt];
+    const cs_world *world = sc->worlds[pt];
+    const cs_schema *schema = cs_model_schema();
+    const cs_uncertain *unc = NULL;
+    size_t n_unc = cs_config_uncertain(sc->cfg, pt, &unc);
+    uint64_t start = cs_writer_done(w, pt), n = (uint64_t)p->replications;
+    uint64_t seed = (uint64_t)p->seed;
+    int failed = 0;
+    cs_error ferr;
+    cs_error_clear(&ferr);
+#pragma omp parallel num_threads(threads)
+    {
+        cs_model *m = cs_model_create(world, (size_t)p->max_pending);
+        cs_repbuf *b = cs_repbuf_create(schema, world->n_time, world->n_la, n_unc, p->out_events);
+        gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
+        cs_params mine = *p; /* shallow: only DOUBLE keys are ever redrawn */
+        int ok = m && b && r;
+        if (!ok) {
+#pragma omp critical(cs_fail)
+            if (!failed) {
+                failed = 1;
+                cs_error_set(&ferr, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory (replication context)");
+            }
+        }
+#pragma omp for ordered schedule(dynamic, 1)
+        for (uint64_t rep = start; rep < n; rep++) {
+            int rc = CS_OK;
+            cs_error rerr;
+            cs_error_clear(&rerr);
+            int skip = !ok || stop_requested || failed;
+            if (!skip) {
+                if (n_unc) {
+                    mine = *p;
+                    cs_rng_key(r, seed, rep, (uint32_t)world->n_la, CS_PROC_PARAMS);
+                    cs_config_draw(cs_params_keys, unc, n_unc, &mine, r);
+                    for (size_t k = 0; k < n_unc; k++)
+                        b->drawn[k] = *(const double *)((const char *)&mine +
+                                                        cs_params_keys[unc[k].key].offset);
+                }
+                rc = cs_model_run(m, n_unc ? &mine : p, seed, rep, b, &rerr);
+            }
+#pragma omp ordered
+            {
+                if (!skip && !failed && !stop_requested) {
+                    if (rc == CS_OK) rc = cs_writer_write(w, pt, b, &rerr);
+                    if (rc != CS_OK) {
+                        failed = 1;
+                        ferr = rerr;
+                        if (!ferr.msg[0])
+                            cs_error_set(&ferr, rc, NULL, 0, 0, NULL,
+                                         "replication %llu failed: %s", (unsigned long long)rep,
+                                         cs_strerror(rc));
+                    } else {
+                        pg->done++;
+                        pg->events += cs_model_events(m);
+                        progress_show(pg, 0);
+                    }
+                }
+            }
+        }
+        gsl_rng_free(r);
+        cs_repbuf_destroy(b, schema);
+        cs_model_destroy(m);
+    }
+    if (failed) {
+        *err = ferr;
+        return ferr.status ? ferr.status : CS_EMODEL;
+    }
+    return stop_requested ? CS_EINTR : CS_OK;
+}
+
+int cs_cmd_run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'}, {"replications", required_argument, NULL, 'n'},
+        {"seed", required_argument, NULL, 's'},   {"threads", required_argument, NULL, 'j'},
+        {"set", required_argument, NULL, 'S'},    {"force", no_argument, NULL, 'f'},
+        {"resume", no_argument, NULL, 'r'},       {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    const char *out = NULL;
+    int threads = 0, force = 0, resume = 0, quiet = 0, c;
+    char **sets = calloc((size_t)argc + 2, sizeof *sets);
+    char *extra[2] = {NULL, NULL};
+    size_t n_sets = 0;
+    int status = 2;
+    char *stored = NULL, *stored_cwd = NULL, **sargv = NULL;
+    int sargc = 0;
+    if (!sets) return 1;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:n:s:j:fqrh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 'n':
+        case 's': {
+            char *end;
+            errno = 0;
+            long long v = strtoll(optarg, &end, 10);
+            if (*optarg == 0 || *end || v < (c == 'n' ? 1 : 0)) {
+                fprintf(stderr, "cssim: error: -%c: expected a %s integer, got \"%s\"\n", c,
+                        c == 'n' ? "positive" : "non-negative", optarg);
+                goto done;
+            }
+            size_t len = strlen(optarg) + 32;
+            char *s = malloc(len);
+            if (!s) goto done;
+            snprintf(s, len, "%s=%s", c == 'n' ? "run.replications" : "run.seed", optarg);
+            extra[c == 'n' ? 0 : 1] = s;
+            break;
+        }
+        case 'j':
+            threads = atoi(optarg);
+            if (threads < 1) {
+                fprintf(stderr, "cssim: error: -j: expected a positive integer, got \"%s\"\n",
+                        optarg);
+                goto done;
+            }
+            break;
+        case 'S': sets[n_sets++] = optarg; break;
+        case 'f': force = 1; break;
+        case 'r': resume = 1; break;
+        case 'q': quiet = 1; break;
+        case 'h': help(stdout); status = 0; goto done;
+        default: help(stderr); goto done;
+        }
+    }
+    const char *scen = optind < argc ? argv[optind] : NULL;
+    if (resume && !out && scen && optind + 1 == argc) {
+        /* cssim run --resume OUT.h5: replay the stored command line */
+        if (cs_stored_command(scen, &stored, &stored_cwd) != 0) {
+            fprintf(stderr,
+                    "cssim: error: %s: cannot read the command line of the interrupted run "
+                    "from %s.part\n",
+                    scen, scen);
+            goto done;
+        }
+        sargv = cs_split_argv(stored, &sargc);
+        if (!sargv || sargc < 2 || (stored_cwd && stored_cwd[0] && chdir(stored_cwd) != 0)) {
+            fprintf(stderr, "cssim: error: %s: stored command line unusable: %s\n", scen, stored);
+            goto done;
+        }
+        /* sargv = "cssim run ...": run it again with --resume */
+        char **nargv = calloc((size_t)sargc + 2, sizeof *nargv);
+        if (!nargv) goto done;
+        int k = 0;
+        for (int i = 1; i < sargc; i++) nargv[k++] = sargv[i];
+        nargv[k++] = "--resume";
+        status = cs_cmd_run(k, nargv);
+        free(nargv);
+        goto done;
+    }
+    if (!scen || optind + 1 != argc || !out) {
+        fprintf(stderr, "cssim: error: run needs one SCENARIO.yaml and -o OUT.h5\n\n");
+        help(stderr);
+        goto done;
+    }
+    for (int k = 0; k < 2; k++)
+        if (extra[k]) sets[n_sets++] = extra[k];
+
+    cs_scenario sc;
+    status = cs_scenario_load(&sc, scen, (const char *const *)sets, n_sets, 1);
+    if (status) goto done;
+
+    /* the output */
+    cs_error err;
+    cs_error_clear(&err);
+    const cs_params *p0 = &sc.params[0];
+    const cs_world *w0 = sc.worlds[0];
+    char *cmdline = cs_join_argv(argc + 1, argv - 1);
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd)) cwd[0] = 0;
+    char start_iso[11];
+    cs_date_format(p0->start, start_iso);
+    const cs_authority *rows = w0->table.rows;
+    size_t nla = w0->n_la;
+    const char **codes = calloc(nla, sizeof *codes), **names = calloc(nla, sizeof *names),
+               **regions = calloc(nla, sizeof *regions), **types = calloc(nla, sizeof *types),
+               **grades0 = calloc(nla, sizeof *grades0), **govs0 = calloc(nla, sizeof *govs0);
+    double *pop = calloc(nla, sizeof *pop), *posts = calloc(nla, sizeof *posts);
+    int32_t *pip = calloc(nla, sizeof *pip);
+    for (size_t i = 0; codes && i < nla; i++) {
+        codes[i] = rows[i].code;
+        names[i] = rows[i].name;
+        regions[i] = rows[i].region;
+        types[i] = rows[i].type;
+        grades0[i] = cs_grade_names[rows[i].grade];
+        govs0[i] = cs_gov_names[rows[i].governance];
+        pop[i] = rows[i].population;
+        posts[i] = rows[i].posts_fte;
+        pip[i] = rows[i].pip;
+    }
+    cs_table_col cols[] = {
+        {"code", CS_VT_U8, codes, NULL, NULL, "ONS code"},
+        {"name", CS_VT_U8, names, NULL, NULL, "authority name"},
+        {"region", CS_VT_U8, regions, NULL, NULL, "region"},
+        {"type", CS_VT_U8, types, NULL, NULL, "LA type"},
+        {"initial_grade", CS_VT_U8, grades0, NULL, NULL, "latest judgement at the start"},
+        {"initial_governance", CS_VT_U8, govs0, NULL, NULL, "governance at the start"},
+        {"population", CS_VT_F64, NULL, pop, NULL, "ONS population aged 0-25"},
+        {"posts_fte", CS_VT_F64, NULL, posts, NULL, "social-worker posts (FTE)"},
+        {"partner_in_practice", CS_VT_I32, NULL, NULL, pip, "Partners in Practice (Dec 2015)"},
+    };
+    cs_writer_opts wo = {.force = force,
+                         .resume = resume,
+                         .software_version = CSSIM_VERSION,
+                         .git_commit = CSSIM_GIT_COMMIT,
+                         .command_line = cmdline ? cmdline : "",
+                         .working_directory = cwd,
+                         .seed = (uint64_t)p0->seed,
+                         .stream_scheme = CS_STREAMS_SCHEME,
+                         .start_date = start_iso,
+                         .horizon_years = p0->horizon_years,
+                         .replications = (uint64_t)p0->replications,
+                         .n_la = nla,
+                         .n_cols = sizeof cols / sizeof cols[0],
+                         .cols = cols};
+    cs_writer *w = NULL;
+    int rc = codes && pop && posts && pip ? cs_writer_open(&w, out, &wo, &err) : CS_ENOMEM;
+    uint64_t total = 0;
+    for (size_t pt = 0; rc == CS_OK && pt < sc.n; pt++) {
+        const cs_params *p = &sc.params[pt];
+        const cs_world *wd = sc.worlds[pt];
+        size_t nk = 0;
+        char **keys = NULL, **vals = NULL;
+        rc = cs_config_resolved(sc.cfg, pt, p, &keys, &vals, &nk);
+        cs_kv *kv = rc ? NULL : calloc(nk ? nk : 1, sizeof *kv);
+        const cs_uncertain *unc = NULL;
+        size_t n_unc = cs_config_uncertain(sc.cfg, pt, &unc);
+        const char **unames = calloc(n_unc ? n_unc : 1, sizeof *unames);
+        for (size_t k = 0; kv && k < nk; k++) kv[k] = (cs_kv){keys[k], vals[k]};
+        for (size_t k = 0; unames && k < n_unc; k++) unames[k] = cs_params_keys[unc[k].key].path;
+        if (!rc && (!kv || !unames)) rc = CS_ENOMEM;
+        if (!rc) {
+            cs_out_scenario os = {.name = cs_config_point_name(sc.cfg, pt),
+                                  .text = cs_config_text(sc.cfg),
+                                  .point_desc = cs_config_point_desc(sc.cfg, pt),
+                                  .n_resolved = nk,
+                                  .resolved = kv,
+                                  .n_uncertain = n_unc,
+                                  .uncertain_names = unames,
+                                  .schema = cs_model_schema(),
+                                  .n_time = wd->n_time,
+                                  .time_days = wd->time_days,
+                                  .time_iso = (const char *const *)wd->time_iso,
+                                  .national = p->out_national,
+                                  .panel = p->out_panel,
+                                  .events = p->out_events,
+                                  .compression = (int)p->out_compression};
+            rc = cs_writer_add_scenario(w, &os, &err);
+        }
+        for (size_t k = 0; k < nk; k++) free(keys[k]), free(vals[k]);
+        free(keys);
+        free(vals);
+        free(kv);
+        free(unames);
+        total += (uint64_t)p->replications - (rc ? 0 : cs_writer_done(w, pt));
+    }
+    free(cmdline);
+    if (rc == CS_OK) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        progress pg = {.on = !quiet && isatty(2), .t0 = now_s(), .total = total};
+        if (threads < 1) threads = omp_get_max_threads();
+        for (size_t pt = 0; rc == CS_OK && pt < sc.n; pt++)
+            rc = run_point(w, pt, &sc, threads, &pg, &err);
+        progress_show(&pg, 1);
+        if (rc == CS_OK) rc = cs_writer_close(w, &err);
+        else {
+            cs_error e2;
+            cs_writer_flush(w, &e2);
+            cs_writer_close(w, &e2);
+        }
+        w = NULL;
+    }
+    cs_writer_abort(w);
+    if (rc == CS_EINTR) {
+        fprintf(stderr,
+                "cssim: interrupted: finished replications are kept in %s.part; "
+                "continue with: cssim run --resume %s\n",
+                out, out);
+        status = 1;
+    } else if (rc != CS_OK) {
+        cs_error_print(stderr, &err);
+        status = cs_exit_status(rc);
+    } else {
+        status = 0;
+        if (!quiet) {
+            cs_error e3;
+            cs_error_clear(&e3);
+            if (cs_info_print(out, NULL, 0, stdout, &e3)) cs_error_print(stderr, &e3);
+        }
+    }
+    free(codes), free(names), free(regions), free(types), free(grades0), free(govs0);
+    free(pop), free(posts), free(pip);
+    cs_scenario_free(&sc);
+done:
+    if (sargv) {
+        for (int i = 0; i < sargc; i++) free(sargv[i]);
+        free(sargv);
+    }
+    free(stored);
+    free(stored_cwd);
+    free(extra[0]);
+    free(extra[1]);
+    free(sets);
+    return status;
+}

@@ -1,0 +1,133 @@
+/* Shared by the commands: loading a scenario into parameters and worlds, exit codes, and
+ * command-line quoting. */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int cs_exit_status(int status)
+{
+    switch (status) {
+    case CS_OK: return 0;
+    case CS_EPARSE:
+    case CS_EINVAL:
+    case CS_EEXIST:
+    case CS_EMISMATCH:
+    case CS_ENOTFOUND: return 2;
+    default: return 1;
+    }
+}
+
+int cs_scenario_load(cs_scenario *s, const char *path, const char *const *sets, size_t n_sets,
+                     int build_worlds)
+{
+    memset(s, 0, sizeof *s);
+    cs_error err;
+    cs_error_clear(&err);
+    int rc = cs_config_load(&s->cfg, cs_params_keys, cs_params_nkeys, path, sets, n_sets, &err);
+    if (rc) goto fail;
+    s->n = cs_config_npoints(s->cfg);
+    s->params = calloc(s->n, sizeof *s->params);
+    s->worlds = calloc(s->n, sizeof *s->worlds);
+    if (!s->params || !s->worlds) {
+        rc = cs_error_set(&err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < s->n; i++) {
+        rc = cs_config_apply(s->cfg, i, &s->params[i], &err);
+        if (!rc) rc = cs_params_check(&s->params[i], path, &err);
+        if (!rc && build_worlds) rc = cs_world_create(&s->worlds[i], &s->params[i], &err);
+        if (rc) goto fail;
+    }
+    return 0;
+fail:
+    cs_error_print(stderr, &err);
+    cs_scenario_free(s);
+    return cs_exit_status(rc == CS_EIO && err.line == 0 && err.key[0] == 0 ? CS_EPARSE : rc);
+}
+
+void cs_scenario_free(cs_scenario *s)
+{
+    if (s->params)
+        for (size_t i = 0; i < s->n; i++) {
+            cs_world_destroy(s->worlds[i]);
+            cs_config_params_free(cs_params_keys, cs_params_nkeys, &s->params[i]);
+        }
+    free(s->params);
+    free(s->worlds);
+    cs_config_destroy(s->cfg);
+    memset(s, 0, sizeof *s);
+}
+
+static int plain(const char *a)
+{
+    if (!*a) return 0;
+    for (const char *c = a; *c; c++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%", *c))
+            return 0;
+    return 1;
+}
+
+char *cs_join_argv(int argc, char **argv)
+{
+    size_t len = 1;
+    for (int i = 0; i < argc; i++) len += 4 * strlen(argv[i]) + 3;
+    char *out = malloc(len), *o = out;
+    if (!out) return NULL;
+    for (int i = 0; i < argc; i++) {
+        if (i) *o++ = ' ';
+        if (plain(argv[i])) {
+            o += sprintf(o, "%s", argv[i]);
+            continue;
+        }
+        *o++ = '\'';
+        for (const char *c = argv[i]; *c; c++) {
+            if (*c == '\'') o += sprintf(o, "'\\''");
+            else
+                *o++ = *c;
+        }
+        *o++ = '\'';
+    }
+    *o = 0;
+    return out;
+}
+
+char **cs_split_argv(const char *line, int *argc)
+{
+    size_t cap = strlen(line) / 2 + 2, n = 0;
+    char **v = calloc(cap + 1, sizeof *v);
+    char *buf = malloc(strlen(line) + 1);
+    if (!v || !buf) goto fail;
+    const char *c = line;
+    for (;;) {
+        while (*c == ' ') c++;
+        if (!*c) break;
+        char *b = buf;
+        while (*c && *c != ' ') {
+            if (*c == '\'') {
+                c++;
+                while (*c && *c != '\'') *b++ = *c++;
+                if (*c != '\'') goto fail;
+                c++;
+            } else if (*c == '\\' && c[1]) {
+                *b++ = c[1];
+                c += 2;
+            } else {
+                *b++ = *c++;
+            }
+        }
+        *b = 0;
+        if (n == cap) goto fail;
+        v[n] = strdup(buf);
+        if (!v[n++]) goto fail;
+    }
+    free(buf);
+    *argc = (int)n;
+    return v;
+fail:
+    if (v)
+        for (size_t i = 0; i < n; i++) free(v[i]);
+    free(v);
+    free(buf);
+    return NULL;
+}

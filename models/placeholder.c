@@ -1,1 +1,0 @@
-typedef int cs_placeholder_models_;
