@@ -166,6 +166,7 @@ int cs_cmd_run(int argc, char **argv)
     char *stored = NULL, *stored_cwd = NULL, **sargv = NULL;
     int sargc = 0;
     if (!sets) return 1;
+    char *cmdline = cs_join_argv(argc + 1, argv - 1); /* before getopt permutes argv */
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:n:s:j:fqrh", opts, NULL)) != -1) {
         switch (c) {
@@ -245,7 +246,6 @@ int cs_cmd_run(int argc, char **argv)
     cs_error_clear(&err);
     const cs_params *p0 = &sc.params[0];
     const cs_world *w0 = sc.worlds[0];
-    char *cmdline = cs_join_argv(argc + 1, argv - 1);
     char cwd[PATH_MAX];
     if (!getcwd(cwd, sizeof cwd)) cwd[0] = 0;
     char start_iso[11];
@@ -334,7 +334,6 @@ int cs_cmd_run(int argc, char **argv)
         free(unames);
         total += (uint64_t)p->replications - (rc ? 0 : cs_writer_done(w, pt));
     }
-    free(cmdline);
     if (rc == CS_OK) {
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
@@ -385,5 +384,6 @@ done:
     free(extra[0]);
     free(extra[1]);
     free(sets);
+    free(cmdline);
     return status;
 }

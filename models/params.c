@@ -267,9 +267,9 @@ const cs_key cs_params_keys[] = {
      "Community Care analyses)"},
     {"workforce.turnover_vacancy", CS_KEY_DOUBLE, OFF(wf_turnover_vacancy), 0, 100, "0.5", NULL, 0,
      0, 0, "relative rise of the turnover hazard per unit vacancy rate; GUESS"},
-    {"workforce.supply.newly_qualified", CS_KEY_DOUBLE, OFF(wf_nq), 0, 1e6, "2200", NULL, 0, 0, 0,
-     "newly qualified entrants per year (excl. fast track); GUESS set so national FTE grows "
-     "about 800 a year as between the 2016 and 2017 censuses"},
+    {"workforce.supply.newly_qualified", CS_KEY_DOUBLE, OFF(wf_nq), 0, 1e6, "1200", NULL, 0, 0, 0,
+     "newly qualified entrants per year (excl. fast track); GUESS set so the national vacancy "
+     "rate stays near the 2015-2017 census level (16-17%)"},
     {"workforce.supply.frontline", CS_KEY_DOUBLE, OFF(wf_frontline), 0, 1e6, "300", NULL, 0, 0, 0,
      "Frontline recruits per year (300 in Sep 2016)"},
     {"workforce.supply.step_up", CS_KEY_DOUBLE, OFF(wf_stepup), 0, 1e6, "250", NULL, 0, 0, 0,

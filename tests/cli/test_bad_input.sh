@@ -5,7 +5,7 @@ expect() { # expect STATUS PATTERN -- command...
   local want=$1 pat=$2; shift 3
   set +e; "$@" >"$TMP/out" 2>"$TMP/err"; local got=$?; set -e
   [ "$got" = "$want" ] || fail "exit $got, want $want: $* ($(cat "$TMP/err"))"
-  grep -qE "$pat" "$TMP/err" || fail "message does not match /$pat/: $(cat "$TMP/err")"
+  grep -qE -e "$pat" "$TMP/err" || fail "message does not match /$pat/: $(cat "$TMP/err")"
 }
 cat >"$TMP/typo.yaml" <<'Y'
 extends: SRC/scenarios/baseline.yaml
