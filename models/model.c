@@ -55,6 +55,9 @@ enum {
     S_STABILITY,
     S_GRADUATES,
     S_POOL,
+    S_SIF_GRADES,
+    S_REINSPECTED,
+    S_IMPROVED,
     S_N
 };
 
@@ -92,6 +95,13 @@ static const cs_series_def series_defs[S_N] = {
     {"stability_mean", CS_VT_F64, 1, NULL, "fraction", "mean permanent share of posts"},
     {"graduates_placed", CS_VT_F64, 1, NULL, "FTE", "cumulative fast-track expansion hires"},
     {"supply_pool", CS_VT_F64, 1, NULL, "FTE", "national supply not yet placed"},
+    {"sif_grade_counts", CS_VT_I32, 4, &cs_enum_grade, "authorities",
+     "grade counts of authorities whose latest judgement was made under the SIF (as Ofsted's "
+     "SIF-era national statistics count them)"},
+    {"inadequate_reinspected", CS_VT_I32, 1, NULL, "count",
+     "cumulative judgements published for authorities whose previous grade was inadequate"},
+    {"inadequate_improved", CS_VT_I32, 1, NULL, "count",
+     "... of which graded better than inadequate"},
 };
 
 enum { P_GRADE, P_GOV, P_QUALITY, P_STABILITY, P_N };
@@ -254,6 +264,8 @@ cs_model *cs_model_create(const cs_world *w, size_t max_pending)
     ALLOC(grade, n);
     ALLOC(gov, n);
     ALLOC(latent, n);
+    ALLOC(sif_j, n);
+    ALLOC(sig_left, n);
     ALLOC(grade_t, n);
     ALLOC(last_graded, n);
     ALLOC(last_visit, n);
@@ -297,7 +309,7 @@ fail:
 void cs_model_destroy(cs_model *m)
 {
     if (!m) return;
-    void *fields[] = {m->q,        m->q_t,       m->m,         m->grade,     m->gov,
+    void *fields[] = {m->sif_j, m->sig_left, m->q,        m->q_t,       m->m,         m->grade,     m->gov,
                       m->latent,   m->grade_t,   m->last_graded, m->last_visit, m->mon_y,
                       m->mon_t,    m->notice_t,  m->cross_t,   m->live_t,    m->signals,
                       m->n_inad,   m->inad_t,    m->sponsor,   m->graded,    m->visit,
@@ -469,6 +481,20 @@ static double supply_per_year(const cs_model *m, double t, double *grads)
     return p->wf_nq + p->wf_frontline + p->wf_stepup + *grads;
 }
 
+/* Poisson by inversion (one uniform); the means here are small (a few leavers a month). */
+static double poisson_small(gsl_rng *r, double mu)
+{
+    if (mu > 30) return (double)gsl_ran_poisson(r, mu);
+    double u = gsl_rng_uniform(r), pk = exp(-mu), cdf = pk;
+    unsigned k = 0;
+    while (u > cdf && k < 1000) {
+        k++;
+        pk *= mu / k;
+        cdf += pk;
+    }
+    return (double)k;
+}
+
 static void workforce_tick(cs_model *m, double t, double dt)
 {
     const cs_params *p = m->p;
@@ -480,7 +506,7 @@ static void workforce_tick(cs_model *m, double t, double dt)
                    (1 + p->wf_turnover_vacancy * vac);
         m->perm_int += m->perm[i] * dy;
         double mean = m->perm[i] * h * dy;
-        double lv = mean > 0 ? (double)gsl_ran_poisson(cs_rng(m, (int)i, CS_PROC_WORKFORCE), mean) : 0;
+        double lv = mean > 0 ? poisson_small(cs_rng(m, (int)i, CS_PROC_WORKFORCE), mean) : 0;
         if (lv > m->perm[i]) lv = m->perm[i];
         m->perm[i] -= lv;
         leavers_total += lv;
@@ -517,20 +543,26 @@ static void workforce_tick(cs_model *m, double t, double dt)
 
 /* ---- signals ---- */
 
+/* Concern signals: the rate is constant over each tick interval, so arrivals are exact by the
+ * integrated hazard: each authority carries the Exp(1) budget left until its next signal and
+ * spends rate * dt per interval; only an arrival draws random numbers. */
 static void draw_signals(cs_model *m, int i, double t, double dt)
 {
     const cs_params *p = m->p;
     double genuine = p->grade_model == CS_GM_PROBIT ? p->sig_rate * exp(-p->sig_slope * m->q[i]) : 0;
     double rate = genuine + p->sig_false_rate;
     if (rate <= 0) return;
-    gsl_rng *r = cs_rng(m, i, CS_PROC_SIGNALS);
-    unsigned k = gsl_ran_poisson(r, rate * cs_days_to_years(dt));
-    for (unsigned j = 0; j < k; j++) {
-        double at = t + dt * gsl_rng_uniform(r);
+    double h = rate * cs_days_to_years(dt), used = 0;
+    while (m->sig_left[i] <= h - used) {
+        gsl_rng *r = cs_rng(m, i, CS_PROC_SIGNALS);
+        used += m->sig_left[i];
+        double at = t + dt * used / h;
         int real = gsl_rng_uniform(r) * rate < genuine;
         double sev = gsl_ran_exponential(r, real ? p->sig_sev_genuine : p->sig_sev_false);
         cs_engine_schedule(m->eng, at, PRIO_STATE, EV_SIGNAL, i, real, sev);
+        m->sig_left[i] = gsl_ran_exponential(r, 1.0);
     }
+    m->sig_left[i] -= h - used;
 }
 
 static void on_signal(cs_model *m, const cs_event *ev)
@@ -620,6 +652,9 @@ static void on_snapshot(cs_model *m)
     put(m, S_STABILITY, stab / (double)n);
     put(m, S_GRADUATES, m->grad_placed);
     put(m, S_POOL, m->pool);
+    for (int g = 0; g < CS_NGRADES; g++) b->series[S_SIF_GRADES][k * 4 + (size_t)g] = m->sif_n[g];
+    put(m, S_REINSPECTED, (double)m->reinspected);
+    put(m, S_IMPROVED, (double)m->improved);
     m->snap++;
     if (m->snap < m->w->n_time)
         cs_engine_schedule(m->eng, m->w->time_days[m->snap], PRIO_SNAPSHOT, EV_SNAPSHOT, -1, 0, 0);
@@ -632,6 +667,9 @@ static void reset_state(cs_model *m)
     size_t n = m->n;
     memset(m->grade_n, 0, sizeof m->grade_n);
     memset(m->gov_n, 0, sizeof m->gov_n);
+    memset(m->sif_n, 0, sizeof m->sif_n);
+    m->reinspected = m->improved = 0;
+    memset(m->sif_j, 0, n);
     m->commissioners = m->trusts_created = m->sponsors_used = m->inspections = 0;
     m->monitoring = m->emergencies = m->n_signals = m->detections = m->latent_n = m->starts = 0;
     m->und_total = m->lat_total = m->wait_total = m->overdue_days = m->grad_placed = 0;
@@ -679,6 +717,8 @@ static int model_init(void *vm, cs_engine *eng)
         m->grade[i] = (uint8_t)a->grade;
         m->grade_n[a->grade]++;
         m->gov[i] = (uint8_t)a->governance;
+        m->sif_j[i] = (uint8_t)(a->sif_done != 0);
+        if (m->sif_j[i]) m->sif_n[a->grade]++;
         m->gov_n[a->governance]++;
         m->grade_t[i] = (double)(a->grade_date - p->start);
         m->last_graded[i] = m->last_visit[i] = m->grade_t[i];
@@ -697,7 +737,10 @@ static int model_init(void *vm, cs_engine *eng)
                                PRIO_STATE, EV_LEADERSHIP, (int)i, 0, 0);
         if (m->gov[i] == CS_GOV_NOTICE) m->notice_t[i] = 0;
     }
-    for (size_t i = 0; i < m->n; i++) draw_signals(m, (int)i, 0, p->sample_days);
+    for (size_t i = 0; i < m->n; i++) {
+        m->sig_left[i] = gsl_ran_exponential(cs_rng(m, (int)i, CS_PROC_SIGNALS), 1.0);
+        draw_signals(m, (int)i, 0, p->sample_days);
+    }
     cs_insp_init(m);
     cs_regime_init(m);
     cs_engine_schedule(eng, 0, PRIO_SNAPSHOT, EV_SNAPSHOT, -1, 0, 0);

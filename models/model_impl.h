@@ -67,6 +67,7 @@ struct cs_model {
     /* per-authority state */
     double *q, *q_t, *m;    /* quality, its sample time, its current mean */
     uint8_t *grade, *gov, *latent;
+    uint8_t *sif_j;         /* latest judgement made under the SIF */
     double *grade_t;        /* publication time of the published grade */
     double *last_graded;    /* end of the last graded inspection */
     double *last_visit;     /* end of the last visit of any kind */
@@ -75,6 +76,7 @@ struct cs_model {
     double *cross_t;        /* start of an undetected latent-inadequate episode (NAN if none) */
     double *live_t;         /* trust live time */
     int32_t *signals;       /* signals since the last graded inspection */
+    double *sig_left;       /* Exp(1) hazard budget left until the next concern signal */
     int32_t *n_inad;
     double *inad_t;         /* [n][CS_MAX_PRIOR_INADEQUATE]: recent inadequate publications */
     uint8_t *sponsor;       /* holds a sponsor slot */
@@ -93,7 +95,8 @@ struct cs_model {
     double cap, used;       /* effective inspectors available and in use */
     double busy_int, cap_int, acct_t;
     /* counters */
-    int32_t grade_n[CS_NGRADES], gov_n[CS_NGOV];
+    int32_t grade_n[CS_NGRADES], gov_n[CS_NGOV], sif_n[CS_NGRADES];
+    int64_t reinspected, improved;
     int64_t commissioners, trusts_created, sponsors_used, inspections, monitoring, emergencies,
         n_signals, detections, latent_n, starts;
     double und_total, lat_total, wait_total, overdue_days, grad_placed;

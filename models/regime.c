@@ -97,6 +97,13 @@ void cs_regime_publish(cs_model *m, int la, int grade, int wholesale)
         m->inad_years[la] += cs_days_to_years(now - fmax(m->grade_t[la], 0));
     m->grade_n[old]--;
     m->grade_n[grade]++;
+    if (m->sif_j[la]) m->sif_n[old]--;
+    m->sif_j[la] = (uint8_t)(m->fw == CS_FW_SIF);
+    if (m->sif_j[la]) m->sif_n[grade]++;
+    if (old == CS_GRADE_INADEQUATE) {
+        m->reinspected++;
+        m->improved += grade != CS_GRADE_INADEQUATE;
+    }
     m->grade[la] = (uint8_t)grade;
     m->grade_t[la] = now;
     m->inspections++;
