@@ -167,7 +167,7 @@ int cs_cmd_run(int argc, char **argv)
     int sargc = 0;
     if (!sets) return 1;
     char *cmdline = cs_join_argv(argc + 1, argv - 1); /* before getopt permutes argv */
-    optind = 1;
+    optind = 0; /* GNU getopt: full re-initialisation (run may call itself for --resume) */
     while ((c = getopt_long(argc, argv, "o:n:s:j:fqrh", opts, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
@@ -219,13 +219,14 @@ int cs_cmd_run(int argc, char **argv)
             fprintf(stderr, "cssim: error: %s: stored command line unusable: %s\n", scen, stored);
             goto done;
         }
-        /* sargv = "cssim run ...": run it again with --resume */
+        /* sargv = "cssim run ...": run it again with --resume (argv[-1] stays valid) */
         char **nargv = calloc((size_t)sargc + 2, sizeof *nargv);
         if (!nargv) goto done;
         int k = 0;
-        for (int i = 1; i < sargc; i++) nargv[k++] = sargv[i];
+        for (int i = 0; i < sargc; i++) nargv[k++] = sargv[i];
         nargv[k++] = "--resume";
-        status = cs_cmd_run(k, nargv);
+        k--; /* without the program name */
+        status = cs_cmd_run(k, nargv + 1);
         free(nargv);
         goto done;
     }
@@ -295,6 +296,9 @@ int cs_cmd_run(int argc, char **argv)
                          .cols = cols};
     cs_writer *w = NULL;
     int rc = codes && pop && posts && pip ? cs_writer_open(&w, out, &wo, &err) : CS_ENOMEM;
+    /* commit (flush the progress marker) every 16 replications: a kill loses at most 15, and
+     * compressed files do not fill with replaced partial chunks (docs/output.md) */
+    if (rc == CS_OK) cs_writer_set_commit_every(w, 16);
     uint64_t total = 0;
     for (size_t pt = 0; rc == CS_OK && pt < sc.n; pt++) {
         const cs_params *p = &sc.params[pt];

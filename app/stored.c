@@ -16,8 +16,7 @@ static char *read_str_attr(hid_t obj, const char *name)
     if (H5Tget_class(ft) == H5T_STRING) {
         if (H5Tis_variable_str(ft) > 0) {
             char *v = NULL;
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mt, H5T_VARIABLE);
+            hid_t mt = H5Tcopy(ft); /* same character set: HDF5 converts none */
             if (H5Aread(a, mt, &v) >= 0 && v) {
                 out = strdup(v);
                 H5free_memory(v);
@@ -26,8 +25,7 @@ static char *read_str_attr(hid_t obj, const char *name)
         } else {
             size_t n = H5Tget_size(ft);
             out = calloc(n + 1, 1);
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mt, n);
+            hid_t mt = H5Tcopy(ft);
             if (out && H5Aread(a, mt, out) < 0) {
                 free(out);
                 out = NULL;
@@ -49,12 +47,9 @@ int cs_stored_command(const char *path, char **line, char **cwd)
     if (!part) return -1;
     snprintf(part, len, "%s.part", path);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    /* a crashed writer leaves the superblock marked open-for-write (SWMR); read anyway */
-    hbool_t clear = 1;
-    if (H5Pexist(fapl, "clear_status_flags") > 0) H5Pset(fapl, "clear_status_flags", &clear);
-    hid_t f = H5Fopen(part, H5F_ACC_RDONLY, fapl);
-    H5Pclose(fapl);
+    /* a killed writer leaves the file marked open for SWMR writing: read it as a SWMR reader */
+    hid_t f = H5Fopen(part, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, H5P_DEFAULT);
+    if (f < 0) f = H5Fopen(part, H5F_ACC_RDONLY, H5P_DEFAULT);
     free(part);
     if (f < 0) return -1;
     *line = read_str_attr(f, "command_line");

@@ -345,7 +345,7 @@ void cs_log(cs_model *m, int la, int type, int before, int after, double value)
 
 double cs_cut(const cs_model *m, int k)
 {
-    return m->p->judge[m->fw].cut.v[k];
+    return m->p->judge[m->fw].c[k] + m->p->judge[m->fw].shift;
 }
 
 /* ---- latent quality ---- */
@@ -362,7 +362,7 @@ void cs_set_mean(cs_model *m, int i)
 {
     const cs_params *p = m->p;
     double t = cs_engine_now(m->eng);
-    m->m[i] = p->base + p->gov_effect.v[m->gov[i]] +
+    m->m[i] = p->base + p->gov_effect[m->gov[i]] +
               p->beta_workforce * (m->stab[i] - p->stability_ref) +
               p->drift * cs_days_to_years(t);
 }
@@ -421,7 +421,8 @@ static void init_quality(cs_model *m, int i)
     double s2 = p->sigma * p->sigma / (2.0 * p->theta);
     double mu = m->m[i];
     double tau = p->judge[CS_FW_SIF].tau;
-    const double *c = p->judge[CS_FW_SIF].cut.v;
+    double c[4];
+    for (int k = 0; k < 4; k++) c[k] = p->judge[CS_FW_SIF].c[k] + p->judge[CS_FW_SIF].shift;
     double lo = -INFINITY, hi = INFINITY;
     switch (a->grade) {
     case CS_GRADE_INADEQUATE: hi = c[1]; break;

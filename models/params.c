@@ -49,9 +49,18 @@ const cs_key cs_params_keys[] = {
      "long-run mean of quality under a council (the scale's origin)"},
     {"quality.drift", CS_KEY_DOUBLE, OFF(drift), -5, 5, "0", NULL, 0, 0, 0,
      "change of the mean per year (funding pressure); GUESS"},
-    {"quality.governance_effect", CS_KEY_ARRAY, OFF(gov_effect), -10, 10,
-     "[0, 0.3, 0.5, 0.6, 0.3, 0.5]", NULL, 6, 6, 0,
-     "mean shift by governance: council, notice, commissioner, partner, trust_setup, trust; GUESS"},
+    {"quality.effect.council", CS_KEY_DOUBLE, OFF(gov_effect[CS_GOV_COUNCIL]), -10, 10, "0",
+     NULL, 0, 0, 0, "mean shift under a council (the reference: keep 0)"},
+    {"quality.effect.notice", CS_KEY_DOUBLE, OFF(gov_effect[CS_GOV_NOTICE]), -10, 10, "0.3", NULL,
+     0, 0, 0, "mean shift under an improvement notice (calibrated; docs/calibration.md)"},
+    {"quality.effect.commissioner", CS_KEY_DOUBLE, OFF(gov_effect[CS_GOV_COMMISSIONER]), -10, 10,
+     "0.5", NULL, 0, 0, 0, "mean shift under a commissioner; GUESS"},
+    {"quality.effect.partner", CS_KEY_DOUBLE, OFF(gov_effect[CS_GOV_PARTNER]), -10, 10, "0.6",
+     NULL, 0, 0, 0, "mean shift when run or supported by a partner LA; GUESS"},
+    {"quality.effect.trust_setup", CS_KEY_DOUBLE, OFF(gov_effect[CS_GOV_TRUST_SETUP]), -10, 10,
+     "0.3", NULL, 0, 0, 0, "mean shift while a trust is set up; GUESS"},
+    {"quality.effect.trust", CS_KEY_DOUBLE, OFF(gov_effect[CS_GOV_TRUST]), -10, 10, "0.5", NULL, 0,
+     0, 0, "mean shift under a trust; GUESS"},
     {"quality.beta_workforce", CS_KEY_DOUBLE, OFF(beta_workforce), -50, 50, "2", NULL, 0, 0, 0,
      "mean shift per unit of stability above stability_ref; GUESS"},
     {"quality.stability_ref", CS_KEY_DOUBLE, OFF(stability_ref), 0, 1, "0.83", NULL, 0, 0, 0,
@@ -68,16 +77,30 @@ const cs_key cs_params_keys[] = {
     /* judgement */
     {"judgement.model", CS_KEY_ENUM, OFF(grade_model), 0, 0, "probit", grade_models, 0, 0, 0,
      "probit: ordered probit on latent quality; markov: transition matrix between judgements"},
-    {"judgement.sif.cut", CS_KEY_ARRAY, OFF(judge[CS_FW_SIF].cut), -20, 20,
-     "[-2.1, -0.86, 0.65, 2.3]", NULL, 4, 4, 0,
-     "SIF thresholds c0 (wholesale failure) < c1 (inadequate) < c2 (RI) < c3 (good); "
-     "set so a stationary reading gives 22% inadequate, 50% RI, 26% good, 2% outstanding "
-     "(SIF outcomes to Oct 2017)"},
+    {"judgement.sif.c0", CS_KEY_DOUBLE, OFF(judge[CS_FW_SIF].c[0]), -20, 20, "-2.1", NULL, 0, 0,
+     0, "SIF: a reading at or below c0 is wholesale failure with corporate failure; GUESS"},
+    {"judgement.sif.c1", CS_KEY_DOUBLE, OFF(judge[CS_FW_SIF].c[1]), -20, 20, "-0.86", NULL, 0, 0,
+     0, "SIF: at or below c1 inadequate (calibrated: SIF outcomes 2016-17)"},
+    {"judgement.sif.c2", CS_KEY_DOUBLE, OFF(judge[CS_FW_SIF].c[2]), -20, 20, "0.65", NULL, 0, 0,
+     0, "SIF: at or below c2 requires improvement (calibrated)"},
+    {"judgement.sif.c3", CS_KEY_DOUBLE, OFF(judge[CS_FW_SIF].c[3]), -20, 20, "2.3", NULL, 0, 0, 0,
+     "SIF: at or below c3 good, above outstanding (calibrated)"},
+    {"judgement.sif.shift", CS_KEY_DOUBLE, OFF(judge[CS_FW_SIF].shift), -20, 20, "0", NULL, 0, 0,
+     0, "SIF: added to every SIF threshold (the reference framework: keep 0)"},
     {"judgement.sif.tau", CS_KEY_DOUBLE, OFF(judge[CS_FW_SIF].tau), 0, 10, "0.5", NULL, 0, 0, 0,
      "sd of the SIF reading of quality; GUESS"},
-    {"judgement.ilacs.cut", CS_KEY_ARRAY, OFF(judge[CS_FW_ILACS].cut), -20, 20,
-     "[-2.1, -0.86, 0.65, 2.3]", NULL, 4, 4, 0,
-     "ILACS thresholds; not identified by pre-2018 data (docs/calibration.md)"},
+    {"judgement.ilacs.c0", CS_KEY_DOUBLE, OFF(judge[CS_FW_ILACS].c[0]), -20, 20, "-2.1", NULL, 0,
+     0, 0, "ILACS thresholds c0..c3 before the shift (default: the SIF's)"},
+    {"judgement.ilacs.c1", CS_KEY_DOUBLE, OFF(judge[CS_FW_ILACS].c[1]), -20, 20, "-0.86", NULL, 0,
+     0, 0, "ILACS threshold c1 before the shift"},
+    {"judgement.ilacs.c2", CS_KEY_DOUBLE, OFF(judge[CS_FW_ILACS].c[2]), -20, 20, "0.65", NULL, 0,
+     0, 0, "ILACS threshold c2 before the shift"},
+    {"judgement.ilacs.c3", CS_KEY_DOUBLE, OFF(judge[CS_FW_ILACS].c[3]), -20, 20, "2.3", NULL, 0,
+     0, 0, "ILACS threshold c3 before the shift"},
+    {"judgement.ilacs.shift", CS_KEY_DOUBLE, OFF(judge[CS_FW_ILACS].shift), -20, 20, "0", NULL, 0,
+     0, 0,
+     "ILACS severity against the SIF, added to its thresholds (positive = harsher); not "
+     "identified by pre-2018 data: baseline gives it a distribution (docs/calibration.md)"},
     {"judgement.ilacs.tau", CS_KEY_DOUBLE, OFF(judge[CS_FW_ILACS].tau), 0, 10, "0.5", NULL, 0, 0,
      0, "sd of the ILACS reading of quality; GUESS"},
     {"judgement.report_delay", CS_KEY_DIST, OFF(report_delay), 0, 3650,
@@ -310,11 +333,12 @@ const size_t cs_params_nkeys = sizeof cs_params_keys / sizeof cs_params_keys[0];
 int cs_params_check(const cs_params *p, const char *file, cs_error *err)
 {
     for (int f = 0; f < CS_NFW; f++) {
-        const double *c = p->judge[f].cut.v;
+        const double *c = p->judge[f].c;
         if (!(c[0] < c[1] && c[1] < c[2] && c[2] < c[3]))
             return cs_error_set(err, CS_EINVAL, file, 0, 0,
-                                f == CS_FW_SIF ? "judgement.sif.cut" : "judgement.ilacs.cut",
-                                "thresholds must increase: c0 < c1 < c2 < c3");
+                                f == CS_FW_SIF ? "judgement.sif.c0" : "judgement.ilacs.c0",
+                                "thresholds must increase: c0 < c1 < c2 < c3, got %g, %g, %g, %g",
+                                c[0], c[1], c[2], c[3]);
     }
     size_t n = p->markov.n;
     if (n != 16 && n != 16 * CS_NGOV)

@@ -44,7 +44,8 @@ typedef struct cs_kind_params {
 } cs_kind_params;
 
 typedef struct cs_judgement_params {
-    cs_array cut;      /* c0 (wholesale failure), c1, c2, c3 on the latent scale */
+    double c[4];       /* c0 (wholesale failure) < c1 (inadequate) < c2 (RI) < c3 (good) */
+    double shift;      /* added to every threshold: the framework's severity */
     double tau;        /* sd of the inspectors' reading of quality */
 } cs_judgement_params;
 
@@ -62,7 +63,7 @@ typedef struct cs_params {
     char *only;            /* comma-separated ONS codes to keep ("" = all) */
     /* quality (latent practice quality, an Ornstein-Uhlenbeck process) */
     double theta, sigma, base, drift, beta_workforce, stability_ref, sample_days;
-    cs_array gov_effect;   /* [CS_NGOV] */
+    double gov_effect[CS_NGOV];
     double lead_rate;
     cs_dist lead_jump;
     /* judgement */

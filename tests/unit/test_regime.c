@@ -161,7 +161,7 @@ static void test_regime_ri_lifts_notice(void **state)
     (void)state;
     /* under notice the mean rises to 0 (RI band) and theta is fast: the review finds
      * improvement, the re-inspection grades RI and the notice is lifted 60 days later */
-    const char *sets[] = {"quality.governance_effect=[0, 3, 3, 3, 3, 3]", "quality.theta=40"};
+    const char *sets[] = {"quality.effect={notice: 3, commissioner: 3, partner: 3, trust_setup: 3, trust: 3}", "quality.theta=40"};
     run r;
     run_scripted(&r, sets, 2);
     CS_ASSERT_CLOSE(when(&r, CS_EV_REVIEW, -2, 1, 0), T_PUB + 183, 0, 1e-9);

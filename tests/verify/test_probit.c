@@ -12,9 +12,9 @@ static void test_probit_grade_shares(void **state)
     /* quality cannot move: no volatility and no shift of the mean */
     assert_true(p->sigma == 0 && p->drift == 0 && p->beta_workforce == 0 && p->lead_rate == 0);
     for (int g = 0; g < CS_NGOV; g++)
-        assert_true(p->gov_effect.v[g] == 0);
+        assert_true(p->gov_effect[g] == 0);
     double q = p->base, tau = p->judge[CS_FW_ILACS].tau;
-    const double *c = p->judge[CS_FW_ILACS].cut.v;
+    const double *c = p->judge[CS_FW_ILACS].c;
     /* P(grade) by grade index (outstanding, good, ri, inadequate) and P(wholesale) */
     double want[CS_NGRADES], want_whole = gsl_cdf_ugaussian_P((c[0] - q) / tau);
     want[CS_GRADE_INADEQUATE] = gsl_cdf_ugaussian_P((c[1] - q) / tau);

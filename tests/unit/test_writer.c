@@ -1,0 +1,1009 @@
+/* The HDF5 writer stores exactly what the buffers held, refuses to clobber output, reports I/O
+ * failures clearly, and a run killed at any point resumes to data identical to an
+ * uninterrupted run. */
+#define _POSIX_C_SOURCE 200809L
+
+#include "cs_test.h"
+
+#include "cssim/output.h"
+
+#include <errno.h>
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- a toy model: what a schema and its buffers look like ---- */
+
+static const char *const grade_labels[] = {"outstanding", "good", "ri", "inadequate"};
+static const cs_enum_def grade_enum = {"grade", 4, grade_labels};
+static const char *const ev_labels[] = {"inspection", "judgement", "intervention"};
+static const cs_enum_def ev_enum = {"event_type", 3, ev_labels};
+
+static const cs_series_def toy_series[] = {
+    {"open_cases", CS_VT_I32, 1, NULL, "cases", "cases open at the time point"},
+    {"grade_counts", CS_VT_I32, 4, &grade_enum, "authorities", "authorities by grade"},
+    {"mean_quality", CS_VT_F64, 1, NULL, "", "mean practice quality"},
+};
+static const cs_panel_def toy_panel[] = {
+    {"grade", CS_VT_U8, &grade_enum, "", "latest grade"},
+    {"quality", CS_VT_F32, NULL, "", "practice quality"},
+};
+static const cs_scalar_def toy_summary[] = {
+    {"inspections", "count", "inspections in the run"},
+    {"final_quality", "", "mean quality at the horizon"},
+};
+static const cs_scalar_def toy_lastat[] = {{"inspections", "count", "inspections per authority"}};
+
+static const cs_schema toy = {.n_series = 3,
+                              .series = toy_series,
+                              .n_panel = 2,
+                              .panel = toy_panel,
+                              .n_summary = 2,
+                              .summary = toy_summary,
+                              .n_lastat = 1,
+                              .lastat = toy_lastat,
+                              .event_types = &ev_enum,
+                              .event_values = &grade_enum};
+
+#define NLA   5
+#define NREP  6
+#define NSCEN 2
+
+static const char *const la_codes[NLA] = {"E06000001", "E06000002", "E06000003", "E08000001",
+                                          "E09000001"};
+static const char *const la_names[NLA] = {"Hartlepool", "Middlesbrough", "Redcar", "Bolton",
+                                          "City"};
+static const double la_pop[NLA] = {20000, 35000, 30000, 70000, 2000};
+static const int32_t la_pip[NLA] = {0, 1, 0, 0, 1};
+static const cs_table_col cols[] = {
+    {"code", CS_VT_U8, la_codes, NULL, NULL, "ONS code"},
+    {"name", CS_VT_U8, la_names, NULL, NULL, "authority name"},
+    {"population", CS_VT_F64, NULL, la_pop, NULL, "population aged 0-25"},
+    {"partner_in_practice", CS_VT_I32, NULL, NULL, la_pip, "Partners in Practice"},
+};
+
+static const double times_a[] = {0, 30.5, 61, 91.5, 122, 365};
+static const char *const iso_a[] = {"2024-04-01", "2024-05-01", "2024-06-01",
+                                    "2024-07-01", "2024-08-01", "2025-04-01"};
+static const double times_b[] = {0, 182.5, 365};
+static const char *const iso_b[] = {"2024-04-01", "2024-10-01", "2025-04-01"};
+static const cs_kv params_a[] = {{"inspectorate.fte", "120"}, {"horizon_years", "1"}};
+static const cs_kv params_b[] = {{"inspectorate.fte", "60"}, {"horizon_years", "1"}};
+static const char *const unc[] = {"effects.repeat.inadequate", "inspectorate.fte"};
+
+static cs_writer_opts opts(uint64_t reps)
+{
+    return (cs_writer_opts){.software_version = "0.1.0-test",
+                            .git_commit = "abc123",
+                            .command_line = "cssim run toy.yaml",
+                            .seed = 20240401,
+                            .stream_scheme = "philox4x32-10(seed, replication, authority, process)",
+                            .start_date = "2024-04-01",
+                            .horizon_years = 1.0,
+                            .replications = reps,
+                            .n_la = NLA,
+                            .n_cols = 4,
+                            .cols = cols,
+                            .working_directory = "/work"};
+}
+
+static cs_out_scenario scen(int i)
+{
+    if (i == 0)
+        return (cs_out_scenario){.name = "base",
+                                 .text = "name: base\ninspectorate:\n  fte: 120\n",
+                                 .point_desc = "",
+                                 .n_resolved = 2,
+                                 .resolved = params_a,
+                                 .n_uncertain = 2,
+                                 .uncertain_names = unc,
+                                 .schema = &toy,
+                                 .n_time = 6,
+                                 .time_days = times_a,
+                                 .time_iso = iso_a,
+                                 .national = true,
+                                 .panel = true,
+                                 .events = true,
+                                 .compression = 0};
+    return (cs_out_scenario){.name = "fte=60",
+                             .text = "name: base\nsweep: {inspectorate.fte: [60]}\n",
+                             .point_desc = "inspectorate.fte=60",
+                             .n_resolved = 2,
+                             .resolved = params_b,
+                             .n_uncertain = 0,
+                             .schema = &toy,
+                             .n_time = 3,
+                             .time_days = times_b,
+                             .time_iso = iso_b,
+                             .national = true,
+                             .panel = false,
+                             .events = true,
+                             .compression = 4};
+}
+
+/* Deterministic contents: a function of (scenario, replication, position). */
+static double series_val(int s, uint64_t r, size_t i, size_t t, size_t k)
+{
+    if (i == 2) return (double)r + 0.5 * (double)t + 0.25 + s;
+    return (double)(r * 100 + t * 7 + k + i * 13 + (size_t)s * 1000);
+}
+static uint8_t grade_val(uint64_t r, size_t t, size_t la)
+{
+    return (uint8_t)((r + t + la) % 4);
+}
+static float quality_val(uint64_t r, size_t t, size_t la)
+{
+    return (float)(0.5 * (double)r + (double)t + 0.125 * (double)la);
+}
+static size_t n_events(int s, uint64_t r)
+{
+    return (size_t)(r % 3) + (r % 4 == 1 ? 40 : 0) + (size_t)s;
+}
+
+static void fill(cs_repbuf *b, int s, uint64_t r)
+{
+    const cs_out_scenario os = scen(s);
+    cs_repbuf_reset(b, r);
+    for (size_t i = 0; i < toy.n_series; i++)
+        for (size_t t = 0; t < os.n_time; t++)
+            for (size_t k = 0; k < toy.series[i].width; k++)
+                b->series[i][t * toy.series[i].width + k] = series_val(s, r, i, t, k);
+    for (size_t t = 0; t < os.n_time; t++)
+        for (size_t la = 0; la < NLA; la++) {
+            ((uint8_t *)b->panel[0])[t * NLA + la] = grade_val(r, t, la);
+            ((float *)b->panel[1])[t * NLA + la] = quality_val(r, t, la);
+        }
+    b->summary[0] = 2.5 * (double)r;
+    b->summary[1] = 1.0 / ((double)r + 1);
+    for (size_t la = 0; la < NLA; la++)
+        b->lastat[0][la] = (double)r + 0.5 * (double)la;
+    for (size_t u = 0; u < b->n_uncertain; u++)
+        b->drawn[u] = 0.1 * (double)r + (double)u;
+    for (size_t j = 0; j < n_events(s, r); j++)
+        assert_int_equal(cs_repbuf_event(b, (int32_t)((r + j) % NLA) - (j == 0), 1.5 * (double)j,
+                                         (int)(j % 3), (int)(j % 4), (int)((j + 1) % 4),
+                                         (double)r + 0.01 * (double)j),
+                         CS_OK);
+}
+
+/* ---- helpers ---- */
+
+static char tmpdir[64];
+
+static void path_in(char *buf, size_t n, const char *name)
+{
+    snprintf(buf, n, "%s/%s", tmpdir, name);
+}
+
+static bool file_exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+static int run_cmd(const char *cmd)
+{
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Opens, declares both scenarios, writes replications [from each scenario's done, upto),
+ * and leaves the writer open for the caller. */
+static cs_writer *open_and_write(const char *path, cs_writer_opts o, uint64_t upto,
+                                 uint64_t commit_every, cs_error *err, int *rc)
+{
+    cs_writer *w = NULL;
+    *rc = cs_writer_open(&w, path, &o, err);
+    if (*rc) return NULL;
+    if (commit_every > 1) cs_writer_set_commit_every(w, commit_every);
+    for (int s = 0; s < NSCEN && !*rc; s++) {
+        cs_out_scenario os = scen(s);
+        *rc = cs_writer_add_scenario(w, &os, err);
+    }
+    for (int s = 0; s < NSCEN && !*rc; s++) {
+        cs_out_scenario os = scen(s);
+        cs_repbuf *b = cs_repbuf_create(&toy, os.n_time, NLA, os.n_uncertain, true);
+        assert_non_null(b);
+        for (uint64_t r = cs_writer_done(w, (size_t)s); r < upto && !*rc; r++) {
+            fill(b, s, r);
+            *rc = cs_writer_write(w, (size_t)s, b, err);
+        }
+        cs_repbuf_destroy(b, &toy);
+    }
+    if (*rc) {
+        cs_writer_abort(w);
+        return NULL;
+    }
+    return w;
+}
+
+static void write_complete(const char *path, cs_writer_opts o)
+{
+    cs_error err;
+    cs_error_clear(&err);
+    int rc;
+    cs_writer *w = open_and_write(path, o, o.replications, 1, &err, &rc);
+    if (rc) fail_msg("%s", err.msg);
+    rc = cs_writer_close(w, &err);
+    if (rc) fail_msg("%s", err.msg);
+}
+
+static hid_t open_ro(const char *path)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    return f;
+}
+
+static void read_dims(hid_t d, int rank, hsize_t *dims)
+{
+    hid_t sp = H5Dget_space(d);
+    assert_int_equal(H5Sget_simple_extent_ndims(sp), rank);
+    H5Sget_simple_extent_dims(sp, dims, NULL);
+    H5Sclose(sp);
+}
+
+static char *read_str_attr(hid_t obj, const char *name)
+{
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    assert_true(a >= 0);
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    char *s = NULL;
+    assert_true(H5Aread(a, t, &s) >= 0);
+    char *out = strdup(s);
+    H5free_memory(s);
+    H5Tclose(t);
+    H5Aclose(a);
+    return out;
+}
+
+static void assert_str_attr(hid_t obj, const char *name, const char *want)
+{
+    char *s = read_str_attr(obj, name);
+    assert_string_equal(s, want);
+    free(s);
+}
+
+/* ---- tests ---- */
+
+static void test_repbuf_grows_and_resets(void **state)
+{
+    (void)state;
+    cs_repbuf *b = cs_repbuf_create(&toy, 6, NLA, 2, true);
+    assert_non_null(b);
+    assert_true(b->cap_events >= 1024);
+    cs_repbuf_reset(b, 7);
+    for (int j = 0; j < 3000; j++)
+        assert_int_equal(cs_repbuf_event(b, j % NLA, j, j % 3, 0, 1, j), CS_OK);
+    assert_int_equal(b->n_events, 3000);
+    assert_true(b->cap_events >= 3000);
+    assert_int_equal(b->events[2999].replication, 7);
+    assert_int_equal(b->events[2999].authority, 2999 % NLA);
+    size_t cap = b->cap_events;
+    cs_repbuf_reset(b, 8);
+    assert_int_equal(b->n_events, 0);
+    assert_int_equal(b->cap_events, cap);
+    assert_int_equal(cs_repbuf_event(b, 0, 0, 70000, 0, 0, 0), CS_EINVAL);
+    cs_repbuf_destroy(b, &toy);
+    cs_repbuf *q = cs_repbuf_create(&toy, 6, NLA, 0, false);
+    assert_non_null(q);
+    assert_int_equal(cs_repbuf_event(q, 0, 0, 1, 0, 0, 0), CS_OK);
+    assert_int_equal(q->n_events, 0);
+    cs_repbuf_destroy(q, &toy);
+    cs_repbuf_destroy(NULL, &toy);
+}
+
+static void check_scenario(hid_t f, int s, uint64_t nrep)
+{
+    cs_out_scenario os = scen(s);
+    char p[256];
+    snprintf(p, sizeof p, "/scenarios/%s", os.name);
+    hid_t g = H5Gopen2(f, p, H5P_DEFAULT);
+    assert_true(g >= 0);
+    assert_str_attr(g, "scenario_text", os.text);
+    assert_str_attr(g, "sweep_point", os.point_desc);
+    hid_t pg = H5Gopen2(g, "parameters", H5P_DEFAULT);
+    for (size_t i = 0; i < os.n_resolved; i++)
+        assert_str_attr(pg, os.resolved[i].key, os.resolved[i].value);
+    H5Gclose(pg);
+
+    uint64_t prog[2];
+    hid_t d = H5Dopen2(g, "progress", H5P_DEFAULT);
+    assert_true(H5Dread(d, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, prog) >= 0);
+    H5Dclose(d);
+    assert_int_equal(prog[0], nrep);
+    size_t nev = 0;
+    for (uint64_t r = 0; r < nrep; r++)
+        nev += n_events(s, r);
+    assert_int_equal(prog[1], nev);
+
+    /* axes */
+    double tv[8];
+    d = H5Dopen2(g, "time", H5P_DEFAULT);
+    assert_true(H5DSis_scale(d) > 0);
+    assert_true(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, tv) >= 0);
+    assert_str_attr(d, "units", "days since 2024-04-01");
+    H5Dclose(d);
+    for (size_t t = 0; t < os.n_time; t++)
+        assert_true(tv[t] == os.time_days[t]);
+    d = H5Dopen2(g, "date", H5P_DEFAULT);
+    hid_t dt = H5Dget_type(d);
+    assert_int_equal(H5Tis_variable_str(dt), 0);
+    size_t dl = H5Tget_size(dt);
+    char *dates = calloc(os.n_time, dl);
+    assert_true(H5Dread(d, dt, H5S_ALL, H5S_ALL, H5P_DEFAULT, dates) >= 0);
+    for (size_t t = 0; t < os.n_time; t++)
+        assert_memory_equal(dates + t * dl, os.time_iso[t], strlen(os.time_iso[t]));
+    free(dates);
+    H5Tclose(dt);
+    H5Dclose(d);
+    uint64_t *reps = calloc(nrep + 1, sizeof *reps);
+    d = H5Dopen2(g, "replication", H5P_DEFAULT);
+    hsize_t dims[3];
+    read_dims(d, 1, dims);
+    assert_int_equal(dims[0], nrep);
+    assert_true(H5Dread(d, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, reps) >= 0);
+    for (uint64_t r = 0; r < nrep; r++)
+        assert_int_equal(reps[r], r);
+    free(reps);
+    hid_t rep_scale = d;
+
+    /* national */
+    hid_t ng = H5Gopen2(g, "national", H5P_DEFAULT);
+    for (size_t i = 0; i < toy.n_series; i++) {
+        const cs_series_def *sd = &toy.series[i];
+        d = H5Dopen2(ng, sd->name, H5P_DEFAULT);
+        assert_true(d >= 0);
+        int rank = sd->width > 1 ? 3 : 2;
+        read_dims(d, rank, dims);
+        assert_int_equal(dims[0], nrep);
+        assert_int_equal(dims[1], os.n_time);
+        if (rank == 3) assert_int_equal(dims[2], sd->width);
+        assert_true(H5DSis_attached(d, rep_scale, 0) > 0);
+        hid_t ft = H5Dget_type(d);
+        assert_int_equal(H5Tget_class(ft), sd->type == CS_VT_I32 ? H5T_INTEGER : H5T_FLOAT);
+        H5Tclose(ft);
+        size_t n = (size_t)nrep * os.n_time * sd->width;
+        double *v = malloc(n * sizeof *v);
+        assert_true(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+        for (uint64_t r = 0; r < nrep; r++)
+            for (size_t t = 0; t < os.n_time; t++)
+                for (size_t k = 0; k < sd->width; k++)
+                    assert_true(v[(r * os.n_time + t) * sd->width + k] ==
+                                series_val(s, r, i, t, k));
+        free(v);
+        H5Dclose(d);
+    }
+    d = H5Dopen2(ng, "grade", H5P_DEFAULT); /* the label axis */
+    assert_true(H5DSis_scale(d) > 0);
+    H5Dclose(d);
+    H5Gclose(ng);
+
+    /* panel */
+    if (os.panel) {
+        hid_t pgp = H5Gopen2(g, "panel", H5P_DEFAULT);
+        d = H5Dopen2(pgp, "grade", H5P_DEFAULT);
+        hid_t et = H5Dget_type(d);
+        assert_int_equal(H5Tget_class(et), H5T_ENUM);
+        assert_int_equal(H5Tget_nmembers(et), 4);
+        char nm[32];
+        uint8_t v2 = 2;
+        assert_true(H5Tenum_nameof(et, &v2, nm, sizeof nm) >= 0);
+        assert_string_equal(nm, "ri");
+        size_t n = (size_t)nrep * os.n_time * NLA;
+        uint8_t *gv = malloc(n);
+        assert_true(H5Dread(d, et, H5S_ALL, H5S_ALL, H5P_DEFAULT, gv) >= 0);
+        for (uint64_t r = 0; r < nrep; r++)
+            for (size_t t = 0; t < os.n_time; t++)
+                for (size_t la = 0; la < NLA; la++)
+                    assert_int_equal(gv[(r * os.n_time + t) * NLA + la], grade_val(r, t, la));
+        free(gv);
+        H5Tclose(et);
+        H5Dclose(d);
+        d = H5Dopen2(pgp, "quality", H5P_DEFAULT);
+        float *qv = malloc(n * sizeof *qv);
+        assert_true(H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, qv) >= 0);
+        for (uint64_t r = 0; r < nrep; r++)
+            for (size_t t = 0; t < os.n_time; t++)
+                for (size_t la = 0; la < NLA; la++)
+                    assert_true(qv[(r * os.n_time + t) * NLA + la] == quality_val(r, t, la));
+        free(qv);
+        H5Dclose(d);
+        H5Gclose(pgp);
+    } else {
+        assert_int_equal(H5Lexists(g, "panel", H5P_DEFAULT), 0);
+    }
+
+    /* summary, authority_stats, drawn */
+    double *sv = calloc(nrep + 1, sizeof *sv), *lv = calloc((nrep + 1) * NLA, sizeof *lv);
+    d = H5Dopen2(g, "summary/final_quality", H5P_DEFAULT);
+    assert_true(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, sv) >= 0);
+    H5Dclose(d);
+    for (uint64_t r = 0; r < nrep; r++)
+        assert_true(sv[r] == 1.0 / ((double)r + 1));
+    d = H5Dopen2(g, "authority_stats/inspections", H5P_DEFAULT);
+    read_dims(d, 2, dims);
+    assert_int_equal(dims[1], NLA);
+    assert_true(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, lv) >= 0);
+    H5Dclose(d);
+    for (uint64_t r = 0; r < nrep; r++)
+        for (size_t la = 0; la < NLA; la++)
+            assert_true(lv[r * NLA + la] == (double)r + 0.5 * (double)la);
+    if (os.n_uncertain) {
+        d = H5Dopen2(g, "drawn/effects.repeat.inadequate", H5P_DEFAULT);
+        assert_true(d >= 0);
+        assert_true(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, sv) >= 0);
+        H5Dclose(d);
+        for (uint64_t r = 0; r < nrep; r++)
+            assert_true(sv[r] == 0.1 * (double)r);
+    }
+
+    /* events: read into the writer's own row struct */
+    d = H5Dopen2(g, "events", H5P_DEFAULT);
+    read_dims(d, 1, dims);
+    assert_int_equal(dims[0], nev);
+    hid_t ft = H5Dget_type(d);
+    hid_t tt = H5Tget_member_type(ft, (unsigned)H5Tget_member_index(ft, "type"));
+    assert_int_equal(H5Tget_class(tt), H5T_ENUM);
+    char nm[32];
+    int16_t v1 = 1;
+    assert_true(H5Tenum_nameof(tt, &v1, nm, sizeof nm) >= 0);
+    assert_string_equal(nm, "judgement");
+    hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof(cs_evrec));
+    H5Tinsert(mt, "replication", offsetof(cs_evrec, replication), H5T_NATIVE_UINT32);
+    H5Tinsert(mt, "time", offsetof(cs_evrec, time), H5T_NATIVE_DOUBLE);
+    H5Tinsert(mt, "authority", offsetof(cs_evrec, authority), H5T_NATIVE_INT32);
+    H5Tinsert(mt, "type", offsetof(cs_evrec, type), tt);
+    H5Tinsert(mt, "before", offsetof(cs_evrec, before), H5T_NATIVE_INT16);
+    H5Tinsert(mt, "after", offsetof(cs_evrec, after), H5T_NATIVE_INT16);
+    H5Tinsert(mt, "value", offsetof(cs_evrec, value), H5T_NATIVE_DOUBLE);
+    cs_evrec *ev = calloc(nev + 1, sizeof *ev);
+    assert_true(H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, ev) >= 0);
+    size_t row = 0;
+    for (uint64_t r = 0; r < nrep; r++)
+        for (size_t j = 0; j < n_events(s, r); j++, row++) {
+            assert_int_equal(ev[row].replication, r);
+            assert_int_equal(ev[row].authority, (int32_t)((r + j) % NLA) - (j == 0));
+            assert_true(ev[row].time == 1.5 * (double)j);
+            assert_int_equal(ev[row].type, j % 3);
+            assert_int_equal(ev[row].before, j % 4);
+            assert_int_equal(ev[row].after, (j + 1) % 4);
+            assert_true(ev[row].value == (double)r + 0.01 * (double)j);
+        }
+    free(ev);
+    free(sv);
+    free(lv);
+    H5Tclose(mt);
+    H5Tclose(tt);
+    H5Tclose(ft);
+    H5Dclose(d);
+    H5Dclose(rep_scale);
+    H5Gclose(g);
+}
+
+static void test_writer_round_trip(void **state)
+{
+    (void)state;
+    char path[128];
+    path_in(path, sizeof path, "round.h5");
+    write_complete(path, opts(NREP));
+    char part[140];
+    snprintf(part, sizeof part, "%s.part", path);
+    assert_true(file_exists(path));
+    assert_false(file_exists(part));
+
+    hid_t f = open_ro(path);
+    assert_str_attr(f, "software_version", "0.1.0-test");
+    assert_str_attr(f, "git_commit", "abc123");
+    assert_str_attr(f, "command_line", "cssim run toy.yaml");
+    assert_str_attr(f, "start_date", "2024-04-01");
+    assert_str_attr(f, "working_directory", "/work");
+    char *created = read_str_attr(f, "created");
+    assert_int_equal(strlen(created), 20); /* 2024-04-01T00:00:00Z */
+    free(created);
+    uint64_t seed = 0;
+    hid_t a = H5Aopen(f, "seed", H5P_DEFAULT);
+    H5Aread(a, H5T_NATIVE_UINT64, &seed);
+    H5Aclose(a);
+    assert_int_equal(seed, 20240401);
+
+    /* the authority table and its scale */
+    hid_t d = H5Dopen2(f, "/authorities/population", H5P_DEFAULT);
+    double pop[NLA];
+    assert_true(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, pop) >= 0);
+    assert_memory_equal(pop, la_pop, sizeof pop);
+    H5Dclose(d);
+    d = H5Dopen2(f, "/authorities/partner_in_practice", H5P_DEFAULT);
+    int32_t pip[NLA];
+    assert_true(H5Dread(d, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, pip) >= 0);
+    assert_memory_equal(pip, la_pip, sizeof pip);
+    H5Dclose(d);
+    d = H5Dopen2(f, "/authorities/authority", H5P_DEFAULT);
+    assert_true(H5DSis_scale(d) > 0);
+    hid_t t = H5Dget_type(d);
+    char *codes[NLA];
+    assert_true(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, codes) >= 0);
+    for (int i = 0; i < NLA; i++) {
+        assert_string_equal(codes[i], la_codes[i]);
+        H5free_memory(codes[i]);
+    }
+    H5Tclose(t);
+    H5Dclose(d);
+    for (int s = 0; s < NSCEN; s++)
+        check_scenario(f, s, NREP);
+    H5Fclose(f);
+}
+
+static void test_writer_refuses_existing_output(void **state)
+{
+    (void)state;
+    char path[128];
+    path_in(path, sizeof path, "exists.h5");
+    FILE *fp = fopen(path, "w");
+    fputs("precious", fp);
+    fclose(fp);
+    cs_writer_opts o = opts(NREP);
+    cs_writer *w = NULL;
+    cs_error err;
+    cs_error_clear(&err);
+    assert_int_equal(cs_writer_open(&w, path, &o, &err), CS_EEXIST);
+    assert_null(w);
+    assert_non_null(strstr(err.file, "exists.h5"));
+    assert_non_null(strstr(err.msg, "--force"));
+    char buf[16] = {0};
+    fp = fopen(path, "r");
+    assert_non_null(fgets(buf, sizeof buf, fp));
+    fclose(fp);
+    assert_string_equal(buf, "precious");
+
+    /* --force: the old file stays until the new one is complete, then is replaced. */
+    o.force = true;
+    write_complete(path, o);
+    hid_t f = open_ro(path);
+    check_scenario(f, 0, NREP);
+    H5Fclose(f);
+}
+
+static void test_writer_refuses_part_without_resume(void **state)
+{
+    (void)state;
+    char path[128], part[140];
+    path_in(path, sizeof path, "interrupted.h5");
+    snprintf(part, sizeof part, "%s.part", path);
+    cs_error err;
+    cs_error_clear(&err);
+    int rc;
+    cs_writer *w = open_and_write(path, opts(NREP), 2, 1, &err, &rc);
+    assert_int_equal(rc, CS_OK);
+    assert_int_equal(cs_writer_close(w, &err), CS_EINTR);
+    assert_non_null(strstr(err.msg, "--resume"));
+    assert_true(file_exists(part));
+    assert_false(file_exists(path));
+
+    cs_writer_opts o = opts(NREP);
+    cs_error_clear(&err);
+    assert_int_equal(cs_writer_open(&w, path, &o, &err), CS_EEXIST);
+    assert_non_null(strstr(err.msg, "--resume"));
+    assert_non_null(strstr(err.msg, "--force"));
+
+    /* --force starts again */
+    o.force = true;
+    write_complete(path, o);
+    assert_false(file_exists(part));
+    hid_t f = open_ro(path);
+    check_scenario(f, 1, NREP);
+    H5Fclose(f);
+}
+
+static void expect_eio(const char *path, const char *text)
+{
+    cs_writer_opts o = opts(NREP);
+    cs_writer *w = NULL;
+    cs_error err;
+    cs_error_clear(&err);
+    assert_int_equal(cs_writer_open(&w, path, &o, &err), CS_EIO);
+    assert_null(w);
+    if (text && !strstr(err.msg, text)) fail_msg("message '%s' lacks '%s'", err.msg, text);
+    assert_true(strlen(err.msg) > 10);
+}
+
+static void test_writer_reports_bad_directory(void **state)
+{
+    (void)state;
+    char path[160];
+    path_in(path, sizeof path, "no/such/dir/out.h5");
+    expect_eio(path, "does not exist");
+    /* A file used as a directory: what root cannot write through either. */
+    char file[128];
+    path_in(file, sizeof file, "plainfile");
+    FILE *fp = fopen(file, "w");
+    fclose(fp);
+    snprintf(path, sizeof path, "%s/out.h5", file);
+    expect_eio(path, "not a directory");
+    /* /proc refuses new files even to root. */
+    expect_eio("/proc/cssim-test-out.h5", NULL);
+    /* The output path is a directory. */
+    expect_eio(tmpdir, "directory");
+}
+
+/* A file-size limit makes writes fail as a full disk does (EFBIG instead of ENOSPC):
+ * the writer reports CS_EIO with the reason and the earlier PATH is untouched. */
+static void test_writer_full_disk_keeps_earlier_output(void **state)
+{
+    (void)state;
+    char path[128], cmd[512];
+    path_in(path, sizeof path, "full.h5");
+    write_complete(path, opts(NREP));
+    snprintf(cmd, sizeof cmd, "cp %s %s.orig", path, path);
+    assert_int_equal(run_cmd(cmd), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = {48 * 1024, 48 * 1024};
+        setrlimit(RLIMIT_FSIZE, &rl);
+        cs_writer_opts o = opts(2000);
+        o.force = true;
+        cs_error err;
+        cs_error_clear(&err);
+        int rc;
+        cs_writer *w = open_and_write(path, o, 2000, 1, &err, &rc);
+        if (!rc) rc = cs_writer_close(w, &err);
+        int code = rc == CS_EIO && strstr(err.msg, "File too large") ? 0 : 1;
+        if (code) fprintf(stderr, "rc %d: %s\n", rc, err.msg);
+        _exit(code);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    snprintf(cmd, sizeof cmd, "cmp -s %s %s.orig", path, path);
+    assert_int_equal(run_cmd(cmd), 0);
+}
+
+static void test_writer_resume_rejects_other_run(void **state)
+{
+    (void)state;
+    char path[128];
+    path_in(path, sizeof path, "other.h5");
+    cs_error err;
+    cs_error_clear(&err);
+    int rc;
+    cs_writer *w = open_and_write(path, opts(NREP), 3, 1, &err, &rc);
+    assert_int_equal(rc, CS_OK);
+    assert_int_equal(cs_writer_close(w, &err), CS_EINTR);
+
+    cs_writer_opts o = opts(NREP);
+    o.resume = true;
+    o.seed = 1;
+    cs_error_clear(&err);
+    assert_int_equal(cs_writer_open(&w, path, &o, &err), CS_EMISMATCH);
+    assert_non_null(strstr(err.msg, "seed"));
+
+    o.seed = opts(NREP).seed;
+    assert_int_equal(cs_writer_open(&w, path, &o, &err), CS_OK);
+    cs_out_scenario os = scen(0);
+    os.text = "name: something else\n";
+    cs_error_clear(&err);
+    assert_int_equal(cs_writer_add_scenario(w, &os, &err), CS_EMISMATCH);
+    assert_non_null(strstr(err.msg, "text of scenario 'base'"));
+    cs_writer_abort(w);
+
+    assert_int_equal(cs_writer_open(&w, path, &o, &err), CS_OK);
+    os = scen(0);
+    cs_kv changed[2] = {{"inspectorate.fte", "121"}, {"horizon_years", "1"}};
+    os.resolved = changed;
+    assert_int_equal(cs_writer_add_scenario(w, &os, &err), CS_EMISMATCH);
+    assert_non_null(strstr(err.msg, "inspectorate.fte"));
+    cs_writer_abort(w);
+}
+
+/* Writes the rest of an interrupted run with --resume and closes it; found (if not NULL)
+ * gets the committed prefix of each scenario. */
+static void resume_and_finish(const char *path, uint64_t nrep, uint64_t *found)
+{
+    cs_writer_opts o = opts(nrep);
+    o.resume = true;
+    cs_error err;
+    cs_error_clear(&err);
+    int rc;
+    if (found) {
+        cs_writer *p = NULL;
+        if (cs_writer_open(&p, path, &o, &err)) fail_msg("reopen: %s", err.msg);
+        for (int s = 0; s < NSCEN; s++) {
+            cs_out_scenario os = scen(s);
+            if (cs_writer_add_scenario(p, &os, &err)) fail_msg("resume: %s", err.msg);
+            found[s] = cs_writer_done(p, (size_t)s);
+        }
+        cs_writer_abort(p); /* resume is repeatable: nothing committed changes */
+    }
+    cs_writer *w = open_and_write(path, o, nrep, 1, &err, &rc);
+    if (rc) fail_msg("resume: %s", err.msg);
+    rc = cs_writer_close(w, &err);
+    if (rc) fail_msg("resume close: %s", err.msg);
+}
+
+static bool have_h5diff(void)
+{
+    return run_cmd("h5diff --version >/dev/null 2>&1") == 0;
+}
+
+static void test_writer_resume_after_kill_equals_uninterrupted(void **state)
+{
+    (void)state;
+    const uint64_t nrep = 40;
+    char ref[128], path[128], cmd[600];
+    path_in(ref, sizeof ref, "ref.h5");
+    write_complete(ref, opts(nrep));
+    /* Deterministic crash: 7 replications written, committed every 3, then SIGKILL. */
+    path_in(path, sizeof path, "killed.h5");
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        cs_error err;
+        int rc;
+        cs_writer *w = open_and_write(path, opts(nrep), 7, 3, &err, &rc);
+        (void)w;
+        raise(SIGKILL);
+        _exit(3);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    assert_true(WIFSIGNALED(st));
+    uint64_t found[NSCEN];
+    resume_and_finish(path, nrep, found);
+    /* Commits are global: the commits after 3 and 6 replications of the second scenario
+     * also committed all 7 of the first; the second's 7th was lost. */
+    assert_int_equal(found[0], 7);
+    assert_int_equal(found[1], 6);
+    hid_t f = open_ro(path);
+    for (int s = 0; s < NSCEN; s++)
+        check_scenario(f, s, nrep);
+    H5Fclose(f);
+    if (have_h5diff()) {
+        snprintf(cmd, sizeof cmd, "h5diff --exclude-attribute / %s %s", ref, path);
+        assert_int_equal(run_cmd(cmd), 0);
+    }
+}
+
+/* Kills a writer at random instants; each resumed file must equal the reference. */
+static void test_writer_random_kills_resume_identically(void **state)
+{
+    (void)state;
+    const uint64_t nrep = 200;
+    const char *env = getenv("CSSIM_WRITER_KILL_TRIALS"); /* more for a soak run */
+    int trials = env ? atoi(env) : 8;
+    char ref[128], path[128], cmd[600];
+    path_in(ref, sizeof ref, "ref_kill.h5");
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    write_complete(ref, opts(nrep));
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double run_us = (double)(t1.tv_sec - t0.tv_sec) * 1e6 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e3;
+    unsigned seed = 12345;
+    int killed = 0;
+    for (int trial = 0; trial < trials; trial++) {
+        snprintf(path, sizeof path, "%s/kill%d.h5", tmpdir, trial);
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid == 0) {
+            cs_error err;
+            int rc;
+            cs_writer *w = open_and_write(path, opts(nrep), nrep, 1, &err, &rc);
+            if (!rc) rc = cs_writer_close(w, &err);
+            _exit(rc ? 1 : 0);
+        }
+        seed = seed * 1103515245u + 12345u;
+        double delay = (double)((seed >> 8) % 1000) / 1000.0 * run_us * 1e-6;
+        struct timespec ts = {(time_t)delay, (long)((delay - (double)(time_t)delay) * 1e9)};
+        nanosleep(&ts, NULL);
+        kill(pid, SIGKILL);
+        int st;
+        waitpid(pid, &st, 0);
+        if (WIFSIGNALED(st)) {
+            killed++;
+            char part[140];
+            snprintf(part, sizeof part, "%s.part", path);
+            uint64_t found[NSCEN] = {0, 0};
+            if (file_exists(part) && trial % 2) {
+                /* Kill the resuming writer too: resume must be as crash-safe as a run. */
+                fflush(NULL);
+                pid_t p2 = fork();
+                if (p2 == 0) {
+                    cs_writer_opts o = opts(nrep);
+                    o.resume = true;
+                    cs_error err;
+                    int rc;
+                    cs_writer *w = open_and_write(path, o, nrep, 1, &err, &rc);
+                    if (!rc) rc = cs_writer_close(w, &err);
+                    _exit(rc ? 1 : 0);
+                }
+                struct timespec half = {0, (long)(delay * 0.5e9) % 1000000000L};
+                nanosleep(&half, NULL);
+                kill(p2, SIGKILL);
+                waitpid(p2, &st, 0);
+            }
+            if (file_exists(part))
+                resume_and_finish(path, nrep, found);
+            else if (!file_exists(path))
+                write_complete(path, opts(nrep)); /* killed before the file was created */
+            print_message("kill %d after %.0f us: resumed from replications %llu, %llu\n", trial,
+                          delay * 1e6, (unsigned long long)found[0], (unsigned long long)found[1]);
+        } else {
+            assert_int_equal(WEXITSTATUS(st), 0);
+        }
+        hid_t f = open_ro(path);
+        for (int s = 0; s < NSCEN; s++)
+            check_scenario(f, s, nrep);
+        H5Fclose(f);
+        if (have_h5diff()) {
+            snprintf(cmd, sizeof cmd, "h5diff --exclude-attribute / %s %s", ref, path);
+            assert_int_equal(run_cmd(cmd), 0);
+        }
+        unlink(path);
+    }
+    assert_true(killed > 0);
+}
+
+static void test_writer_identical_runs_identical_bytes(void **state)
+{
+    (void)state;
+    char a[128], b[128], cmd[300];
+    path_in(a, sizeof a, "same_a.h5");
+    path_in(b, sizeof b, "same_b.h5");
+    write_complete(a, opts(NREP));
+    sleep(1); /* a different wall clock; SOURCE_DATE_EPOCH pins `created` */
+    write_complete(b, opts(NREP));
+    snprintf(cmd, sizeof cmd, "cmp -s %s %s", a, b);
+    assert_int_equal(run_cmd(cmd), 0);
+}
+
+static void test_writer_info_prints_intervals(void **state)
+{
+    (void)state;
+    char path[128];
+    path_in(path, sizeof path, "info.h5");
+    write_complete(path, opts(NREP));
+    char out[128];
+    path_in(out, sizeof out, "info.txt");
+    FILE *fp = fopen(out, "w+");
+    cs_error err;
+    cs_error_clear(&err);
+    assert_int_equal(cs_info_print(path, NULL, 0, fp, &err), CS_OK);
+    rewind(fp);
+    static char text[65536];
+    size_t n = fread(text, 1, sizeof text - 1, fp);
+    text[n] = '\0';
+    fclose(fp);
+    assert_non_null(strstr(text, "abc123"));
+    assert_non_null(strstr(text, "base"));
+    assert_non_null(strstr(text, "grade_counts[good]"));
+    assert_non_null(strstr(text, "2025-04-01"));
+
+    /* an interrupted run */
+    int rc;
+    char ipath[128];
+    path_in(ipath, sizeof ipath, "info_part.h5");
+    cs_writer *w = open_and_write(ipath, opts(NREP), 2, 1, &err, &rc);
+    assert_int_equal(rc, CS_OK);
+    assert_int_equal(cs_writer_close(w, &err), CS_EINTR);
+    fp = fopen(out, "w+");
+    const char *dates[] = {"2024-06-15"};
+    assert_int_equal(cs_info_print(ipath, dates, 1, fp, &err), CS_OK);
+    rewind(fp);
+    n = fread(text, 1, sizeof text - 1, fp);
+    text[n] = '\0';
+    fclose(fp);
+    if (!strstr(text, "incomplete: 2 of 6 replications")) fail_msg("%s", text);
+    assert_non_null(strstr(text, "2024-06-01"));
+}
+
+static const char py_check[] =
+    "import sys, h5py, numpy as np, xarray as xr\n"
+    "p = sys.argv[1]\n"
+    "with h5py.File(p, 'r') as f:\n"
+    "    g = f['scenarios/base']\n"
+    "    assert g['national/grade_counts'].shape == (6, 6, 4), g['national/grade_counts'].shape\n"
+    "    assert g['panel/grade'].shape == (6, 6, 5)\n"
+    "    m = h5py.check_enum_dtype(g['panel/grade'].dtype)\n"
+    "    assert m == {'outstanding': 0, 'good': 1, 'ri': 2, 'inadequate': 3}, m\n"
+    "    ev = g['events']\n"
+    "    m = h5py.check_enum_dtype(ev.dtype['type'])\n"
+    "    assert m == {'inspection': 0, 'judgement': 1, 'intervention': 2}, m\n"
+    "    assert g['drawn/effects.repeat.inadequate'].shape == (6,)\n"
+    "    assert g.attrs['scenario_text'].startswith('name: base')\n"
+    "    assert list(g['progress'][:]) == [6, ev.shape[0]]\n"
+    "ds = xr.open_dataset(p, engine='h5netcdf', group='scenarios/base/national')\n"
+    "gc = ds['grade_counts']\n"
+    "assert gc.dims == ('replication', 'time', 'grade'), gc.dims\n"
+    "assert list(gc['grade'].values) == ['outstanding', 'good', 'ri', 'inadequate'], "
+    "gc['grade'].values\n"
+    "assert list(ds['replication'].values) == list(range(6))\n"
+    "assert str(ds['time'].values[0])[:10] == '2024-04-01', ds['time'].values\n"
+    "assert 'date' in ds.coords, ds\n"
+    "assert float(gc.sel(grade='good').isel(replication=1, time=2)) == 1*100 + 2*7 + 1 + 13\n"
+    "ds = xr.open_dataset(p, engine='h5netcdf', group='scenarios/base/panel')\n"
+    "q = ds['quality']\n"
+    "assert q.dims == ('replication', 'time', 'authority'), q.dims\n"
+    "assert list(q['authority'].values)[0] == 'E06000001', q['authority'].values\n"
+    "ds = xr.open_dataset(p, engine='h5netcdf', group='scenarios/base/summary')\n"
+    "assert ds['inspections'].dims == ('replication',)\n"
+    "ds = xr.open_dataset(p, engine='h5netcdf', group='scenarios/base/authority_stats')\n"
+    "assert ds['inspections'].dims == ('replication', 'authority')\n"
+    "ds = xr.open_dataset(p, engine='h5netcdf', group='scenarios/base/drawn')\n"
+    "assert 'effects.repeat.inadequate' in ds\n"
+    "ds = xr.open_dataset(p, engine='h5netcdf', group='authorities')\n"
+    "assert ds['population'].dims == ('authority',)\n"
+    "import pandas as pd\n"
+    "with h5py.File(p, 'r') as f:\n"
+    "    df = pd.DataFrame(f['scenarios/base/events'][:])\n"
+    "    assert len(df) > 0 and list(df.columns)[:2] == ['replication', 'time']\n"
+    "print('python schema checks passed')\n";
+
+static void test_writer_schema_opens_in_h5py_and_xarray(void **state)
+{
+    (void)state;
+    if (run_cmd("/usr/bin/python3 -c 'import h5py, xarray, h5netcdf' >/dev/null 2>&1") != 0) {
+        skip();
+        return;
+    }
+    char path[128], script[128], cmd[400];
+    path_in(path, sizeof path, "py.h5");
+    write_complete(path, opts(NREP));
+    path_in(script, sizeof script, "check.py");
+    FILE *fp = fopen(script, "w");
+    fputs(py_check, fp);
+    fclose(fp);
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s %s", script, path);
+    assert_int_equal(run_cmd(cmd), 0);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/cssim_writer_XXXXXX");
+    if (!mkdtemp(tmpdir)) return -1;
+    setenv("SOURCE_DATE_EPOCH", "1711929600", 1); /* 2024-04-01T00:00:00Z */
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    if (!getenv("CSSIM_KEEP_TMP")) {
+        snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+        run_cmd(cmd);
+    }
+    H5close();
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_repbuf_grows_and_resets),
+        cmocka_unit_test(test_writer_round_trip),
+        cmocka_unit_test(test_writer_refuses_existing_output),
+        cmocka_unit_test(test_writer_refuses_part_without_resume),
+        cmocka_unit_test(test_writer_reports_bad_directory),
+        cmocka_unit_test(test_writer_full_disk_keeps_earlier_output),
+        cmocka_unit_test(test_writer_resume_rejects_other_run),
+        cmocka_unit_test(test_writer_resume_after_kill_equals_uninterrupted),
+        cmocka_unit_test(test_writer_random_kills_resume_identically),
+        cmocka_unit_test(test_writer_identical_runs_identical_bytes),
+        cmocka_unit_test(test_writer_info_prints_intervals),
+        cmocka_unit_test(test_writer_schema_opens_in_h5py_and_xarray),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
