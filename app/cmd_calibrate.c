@@ -16,16 +16,18 @@
 #include <getopt.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_multimin.h>
+#include <gsl/gsl_randist.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct cal_cfg {
     char *scenario, *targets, *parameters, *output, *report;
     cs_array lower, upper, start;
-    int64_t replications, seed, max_evals;
+    int64_t replications, seed, max_evals, mcmc_steps;
     double horizon_years, tolerance, sd_floor;
 } cal_cfg;
 
@@ -56,6 +58,9 @@ static const cs_key cal_keys[] = {
      0, "years simulated per replication (to the last target date)"},
     {"calibrate.sd_floor", CS_KEY_DOUBLE, COFF(sd_floor), 1e-9, 1e9, "0.5", NULL, 0, 0, 0,
      "floor on a target's simulated sd in the objective"},
+    {"calibrate.mcmc_steps", CS_KEY_INT, COFF(mcmc_steps), 0, 1e6, "600", NULL, 0, 0, 0,
+     "random-walk Metropolis steps from the fit on exp(-objective/2), for parameter uncertainty "
+     "(0: local sandwich only)"},
     {"calibrate.output", CS_KEY_PATH, COFF(output), 0, 0, "calibrated.yaml", NULL, 0, 0, 0,
      "the fitted YAML fragment (baseline.yaml extends it)"},
     {"calibrate.report", CS_KEY_PATH, COFF(report), 0, 0, "calibration", NULL, 0, 0, 0,
@@ -418,14 +423,17 @@ static void load_cache(cal *c, const char *path)
 }
 
 /* Writes the fitted fragment as nested YAML (keys sorted so shared prefixes nest). */
-static int write_fragment(const cal *c, const double *theta, const double *se, const int *ident)
+static int write_fragment(const cal *c, const double *theta, const double *se, const int *ident,
+                          const double *post, size_t npost)
 {
     FILE *f = fopen(c->cfg.output, "w");
     if (!f) return -1;
     fprintf(f, "# Fitted by `cssim calibrate` (cssim %s, commit %s) to %s.\n"
-               "# Identified parameters: normal(estimate, standard error); parameters the\n"
-               "# targets do not identify: uniform over their calibration bounds. Each replication\n"
-               "# draws its own values (docs/calibration.md). Regenerate, do not edit.\n",
+               "# Each parameter is its posterior sample (random-walk Metropolis on the simulated-\n"
+               "# moments objective, uniform prior on the bounds): `joint: 1` makes every replication\n"
+               "# draw one whole posterior sample, keeping the parameters' correlations. Without\n"
+               "# MCMC: normal(estimate, local standard error). docs/calibration.md. Regenerate,\n"
+               "# do not edit.\n",
             CSSIM_VERSION, CSSIM_GIT_COMMIT, c->cfg.targets);
     size_t order[MAXP];
     for (size_t j = 0; j < c->np; j++) order[j] = j;
@@ -456,11 +464,18 @@ static int write_fragment(const cal *c, const double *theta, const double *se, c
             rest = dot + 1;
             depth++;
         }
-        if (ident[j])
+        if (post) {
+            fprintf(f, "{dist: empirical, values: [");
+            for (size_t i = 0; i < npost; i++)
+                fprintf(f, "%s%.5g", i ? ", " : "", post[i * c->np + j]);
+            fprintf(f, "], joint: 1}   # posterior; best fit %.5g%s\n", theta[j],
+                    ident[j] ? "" : "; weakly identified");
+        } else if (ident[j]) {
             fprintf(f, "{dist: normal, mean: %.6g, sd: %.3g}   # fitted\n", theta[j], se[j]);
-        else
+        } else {
             fprintf(f, "{dist: uniform, lo: %.6g, hi: %.6g}   # not identified (fit %.4g)\n",
                     c->cfg.lower.v[j], c->cfg.upper.v[j], theta[j]);
+        }
         prev = key;
     }
     return fclose(f);
@@ -468,7 +483,8 @@ static int write_fragment(const cal *c, const double *theta, const double *se, c
 
 static int write_report(const cal *c, const double *theta, const double *se, const int *ident,
                         const double *mean, const double *q05, const double *q95, double obj,
-                        const double *sv, size_t nsv)
+                        const double *sv, size_t nsv, const double *post, size_t npost,
+                        double accept)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/report.md", c->cfg.report);
@@ -478,11 +494,28 @@ static int write_report(const cal *c, const double *theta, const double *se, con
                "evaluation, seed %lld, %zu evaluations; objective %.4f over %zu targets.\n\n",
             c->cfg.scenario, c->cfg.targets, (long long)c->cfg.replications,
             (long long)c->cfg.seed, c->evals, obj, c->nt);
-    fprintf(f, "## Parameters\n\n| parameter | estimate | standard error | bounds | identified |\n"
-               "|---|---|---|---|---|\n");
-    for (size_t j = 0; j < c->np; j++)
-        fprintf(f, "| %s | %.4g | %.3g | [%g, %g] | %s |\n", c->keys[j], theta[j], se[j],
-                c->cfg.lower.v[j], c->cfg.upper.v[j], ident[j] ? "yes" : "**no**");
+    fprintf(f, "## Parameters\n\nBest fit (Nelder-Mead), local sandwich standard error, and the "
+               "posterior of %zu thinned Metropolis samples (acceptance %.2f): median and 90%% "
+               "interval.\n\n| parameter | best fit | local se | posterior median | posterior 90%% "
+               "| bounds | identified |\n|---|---|---|---|---|---|---|\n",
+            npost, accept);
+    for (size_t j = 0; j < c->np; j++) {
+        double med = NAN, lo = NAN, hi = NAN;
+        if (post && npost) {
+            double *col = malloc(npost * sizeof *col);
+            for (size_t i = 0; col && i < npost; i++) col[i] = post[i * c->np + j];
+            if (col) {
+                qsort(col, npost, sizeof *col, cmp_double);
+                med = col[npost / 2];
+                lo = col[(size_t)floor(0.05 * (double)(npost - 1))];
+                hi = col[(size_t)ceil(0.95 * (double)(npost - 1))];
+                free(col);
+            }
+        }
+        fprintf(f, "| %s | %.4g | %.3g | %.4g | [%.4g, %.4g] | [%g, %g] | %s |\n", c->keys[j],
+                theta[j], se[j], med, lo, hi, c->cfg.lower.v[j], c->cfg.upper.v[j],
+                ident[j] ? "yes" : "**weakly**");
+    }
     fprintf(f, "\nSingular values of W^1/2 G (parameters scaled to their bounds):");
     for (size_t i = 0; i < nsv; i++) fprintf(f, " %.3g", sv[i]);
     fprintf(f, "\n\n## Targets\n\n| series | date | real | simulated mean | 90%% interval | "
@@ -581,6 +614,47 @@ static int uncertainty(cal *c, const double *theta, const double *sd, double *se
     return rc;
 }
 
+/* Random-walk Metropolis on the pseudo-likelihood exp(-J/2) (uniform prior on the bounds),
+ * started at the fit; proposals N(0, (0.025 * width)^2) per parameter, reflected into the bounds.
+ * Keeps every evaluation in the cache, so a re-run replays it. Returns thinned samples. */
+static int mcmc(cal *c, const double *theta0, double j0, double *samples, size_t *n_samples,
+                double *accept, cs_error *err)
+{
+    size_t steps = (size_t)c->cfg.mcmc_steps, burn = steps / 3, keep = 0, acc = 0;
+    size_t thin = (steps - burn) / 100 ? (steps - burn) / 100 : 1;
+    double cur[MAXP], prop[MAXP], jc = j0;
+    memcpy(cur, theta0, c->np * sizeof *cur);
+    gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
+    if (!r) return cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+    cs_rng_key(r, (uint64_t)c->cfg.seed, 0, 0, 1); /* its own stream: not the simulation's */
+    for (size_t it = 0; it < steps && !c->failed; it++) {
+        for (size_t j = 0; j < c->np; j++) {
+            double lo = c->cfg.lower.v[j], hi = c->cfg.upper.v[j], w = hi - lo;
+            double x = cur[j] + gsl_ran_gaussian(r, 0.025 * w);
+            while (x < lo || x > hi) x = x < lo ? 2 * lo - x : 2 * hi - x;
+            prop[j] = x;
+        }
+        double jp = eval_theta(c, prop, err);
+        if (!isnan(jp) && log(gsl_rng_uniform_pos(r)) < -(jp - jc) / 2) {
+            memcpy(cur, prop, c->np * sizeof *cur);
+            jc = jp;
+            acc++;
+        }
+        if (!c->quiet)
+            fprintf(stderr, "\rmcmc %zu/%zu  acceptance %.2f  objective %.3f   ", it + 1, steps,
+                    (double)acc / (double)(it + 1), jc);
+        if (it >= burn && (it - burn) % thin == 0 && keep < 100) {
+            memcpy(samples + keep * c->np, cur, c->np * sizeof *cur);
+            keep++;
+        }
+    }
+    if (!c->quiet) fputc('\n', stderr);
+    gsl_rng_free(r);
+    *n_samples = keep;
+    *accept = steps ? (double)acc / (double)steps : 0;
+    return c->failed ? CS_EMODEL : CS_OK;
+}
+
 int cs_cmd_calibrate(int argc, char **argv)
 {
     static const struct option opts[] = {{"threads", required_argument, NULL, 'j'},
@@ -615,6 +689,8 @@ int cs_cmd_calibrate(int argc, char **argv)
         return 2;
     }
     if (c.threads < 1) c.threads = omp_get_max_threads();
+    int show_summary = !c.quiet;
+    if (!isatty(2)) c.quiet = 1; /* progress only on a terminal */
     cs_error err;
     cs_error_clear(&err);
     cs_config *cfgfile = NULL;
@@ -712,6 +788,7 @@ int cs_cmd_calibrate(int argc, char **argv)
     if (!c.quiet) fputc('\n', stderr);
     to_theta(&c, gsl_multimin_fminimizer_x(nm), theta);
     double obj = gsl_multimin_fminimizer_minimum(nm);
+    size_t nm_evals = c.evals;
     gsl_multimin_fminimizer_free(nm);
     gsl_vector_free(u);
     gsl_vector_free(step);
@@ -730,25 +807,45 @@ int cs_cmd_calibrate(int argc, char **argv)
         moments(&c, vals, mean, sd, q05, q95);
         rc = uncertainty(&c, theta, sd, se, ident, sv, &err);
     }
-    if (!rc && write_fragment(&c, theta, se, ident))
+    double *post = calloc(100 * (c.np ? c.np : 1), sizeof *post), accept = 0;
+    double pmean[MAXP], psd[MAXP];
+    size_t npost = 0;
+    if (!rc && c.cfg.mcmc_steps > 0 && post) {
+        rc = mcmc(&c, theta, obj, post, &npost, &accept, &err);
+        for (size_t j = 0; !rc && j < c.np; j++) {
+            double sm = 0, s2 = 0;
+            for (size_t i = 0; i < npost; i++) sm += post[i * c.np + j];
+            pmean[j] = sm / (double)npost;
+            for (size_t i = 0; i < npost; i++)
+                s2 += (post[i * c.np + j] - pmean[j]) * (post[i * c.np + j] - pmean[j]);
+            psd[j] = npost > 1 ? sqrt(s2 / (double)(npost - 1)) : NAN;
+            /* identified: the posterior is much narrower than the bounds */
+            ident[j] = psd[j] <= 0.25 * (c.cfg.upper.v[j] - c.cfg.lower.v[j]) / sqrt(12.0) * 2;
+        }
+    }
+    if (!rc && write_fragment(&c, theta, se, ident, npost ? post : NULL, npost))
         rc = cs_error_set(&err, CS_EIO, c.cfg.output, 0, 0, "calibrate.output", "cannot write");
-    if (!rc && write_report(&c, theta, se, ident, mean, q05, q95, obj, sv, c.np))
+    if (!rc && write_report(&c, theta, se, ident, mean, q05, q95, obj, sv, c.np, npost ? post : NULL,
+                            npost, accept))
         rc = cs_error_set(&err, CS_EIO, c.cfg.report, 0, 0, "calibrate.report", "cannot write");
     if (rc) {
         cs_error_print(stderr, &err);
         status = cs_exit_status(rc);
     } else {
         status = 0;
-        if (!c.quiet) {
-            printf("%s after %zu evaluations: objective %.4f (%s)\n",
-                   iter_status == GSL_SUCCESS ? "converged" : "stopped", c.evals, obj,
+        if (show_summary) {
+            printf("%s after %zu evaluations (then %zu for the posterior): objective %.4f (%s)\n",
+                   iter_status == GSL_SUCCESS ? "converged" : "stopped", nm_evals,
+                   c.evals - nm_evals, obj,
                    iter_status == GSL_SUCCESS ? "simplex below tolerance" : "evaluation limit");
             for (size_t j = 0; j < c.np; j++)
-                printf("  %-36s %10.4g  se %8.3g  %s\n", c.keys[j], theta[j], se[j],
-                       ident[j] ? "" : "(not identified)");
+                printf("  %-36s %10.4g  local se %8.3g  posterior %8.4g +- %-8.3g %s\n",
+                       c.keys[j], theta[j], se[j], npost ? pmean[j] : NAN, npost ? psd[j] : NAN,
+                       ident[j] ? "" : "(weakly identified)");
             printf("fragment: %s\nreport:   %s/report.md\n", c.cfg.output, c.cfg.report);
         }
     }
+    free(post);
     free(vals), free(mean), free(sd), free(q05), free(q95);
 done:
     for (size_t j = 0; j < c.np; j++) free(c.keys[j]);

@@ -8,7 +8,9 @@
  * xorshift64* so that drawing the increment costs little next to the queue operations.
  *
  * Build in a Release tree: cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release. */
+#ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 199309L
+#endif
 
 #include "cssim/evlist.h"
 #include "cssim/status.h"

@@ -79,7 +79,7 @@ double cs_capacity_at(const cs_model *m, double t)
     double mult = 1.0, day = (double)p->start + t;
     for (size_t k = 0; k < p->capacity_path.n; k++)
         if (day >= p->capacity_path.from[k]) mult = p->capacity_path.value[k];
-    return p->fte * p->working_days / 365.25 * mult;
+    return p->fte * p->fte_scale * p->working_days / 365.25 * mult;
 }
 
 /* Integrates inspectors in use and available up to now. */
@@ -169,6 +169,7 @@ void cs_insp_try_start(cs_model *m)
         m->starts++;
         if (wait > m->p->overdue_after) m->overdue_days += wait - m->p->overdue_after;
         int reason = e->reason;
+        if (reason == CS_REASON_TRUST) m->trust_due[la] = 0;
         q_pop(m);
         gsl_rng *r = cs_rng(m, la, CS_PROC_INSPECT);
         double d = cs_dist_sample(&m->p->kind[kind].duration, r);
@@ -262,7 +263,9 @@ void cs_insp_schedule_next(cs_model *m, int la)
     double now = cs_engine_now(m->eng);
     gsl_rng *r = cs_rng(m, la, CS_PROC_INSPECT);
     int g = m->grade[la];
-    if (m->graded[la].state == SLOT_NONE) {
+    if (m->graded[la].state == SLOT_NONE && m->trust_due[la]) {
+        cs_insp_request(m, la, 0, CS_REASON_TRUST, m->live_t[la] + p->trust_inspect_after);
+    } else if (m->graded[la].state == SLOT_NONE) {
         int reason = g == CS_GRADE_INADEQUATE ? CS_REASON_REINSPECTION : CS_REASON_ROUTINE;
         double gap;
         if (m->fw == CS_FW_SIF && p->policy == CS_POL_CYCLE)
@@ -380,8 +383,9 @@ void cs_insp_init(cs_model *m)
         int reason = g == CS_GRADE_INADEQUATE ? CS_REASON_REINSPECTION : CS_REASON_ROUTINE;
         if (m->fw == CS_FW_SIF && p->policy == CS_POL_CYCLE) {
             if (!a->sif_done) {
-                double span = (double)(p->sif_first_deadline - p->start);
-                t = (span > 0 ? span : 0) * gsl_rng_uniform(r);
+                double from = (double)(p->sif_first_from - p->start);
+                double span = (double)(p->sif_first_deadline - p->sif_first_from);
+                t = from + (span > 0 ? span : 0) * gsl_rng_uniform(r);
                 reason = CS_REASON_ROUTINE;
             } else {
                 t = m->last_graded[i] +

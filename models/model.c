@@ -265,6 +265,7 @@ cs_model *cs_model_create(const cs_world *w, size_t max_pending)
     ALLOC(gov, n);
     ALLOC(latent, n);
     ALLOC(sif_j, n);
+    ALLOC(trust_due, n);
     ALLOC(sig_left, n);
     ALLOC(grade_t, n);
     ALLOC(last_graded, n);
@@ -309,7 +310,7 @@ fail:
 void cs_model_destroy(cs_model *m)
 {
     if (!m) return;
-    void *fields[] = {m->sif_j, m->sig_left, m->q,        m->q_t,       m->m,         m->grade,     m->gov,
+    void *fields[] = {m->trust_due, m->sif_j, m->sig_left, m->q,        m->q_t,       m->m,         m->grade,     m->gov,
                       m->latent,   m->grade_t,   m->last_graded, m->last_visit, m->mon_y,
                       m->mon_t,    m->notice_t,  m->cross_t,   m->live_t,    m->signals,
                       m->n_inad,   m->inad_t,    m->sponsor,   m->graded,    m->visit,
@@ -671,6 +672,7 @@ static void reset_state(cs_model *m)
     memset(m->sif_n, 0, sizeof m->sif_n);
     m->reinspected = m->improved = 0;
     memset(m->sif_j, 0, n);
+    memset(m->trust_due, 0, n);
     m->commissioners = m->trusts_created = m->sponsors_used = m->inspections = 0;
     m->monitoring = m->emergencies = m->n_signals = m->detections = m->latent_n = m->starts = 0;
     m->und_total = m->lat_total = m->wait_total = m->overdue_days = m->grad_placed = 0;

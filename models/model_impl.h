@@ -68,6 +68,7 @@ struct cs_model {
     double *q, *q_t, *m;    /* quality, its sample time, its current mean */
     uint8_t *grade, *gov, *latent;
     uint8_t *sif_j;         /* latest judgement made under the SIF */
+    uint8_t *trust_due;     /* a live trust awaits its 12-month inspection */
     double *grade_t;        /* publication time of the published grade */
     double *last_graded;    /* end of the last graded inspection */
     double *last_visit;     /* end of the last visit of any kind */

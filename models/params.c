@@ -117,6 +117,8 @@ const cs_key cs_params_keys[] = {
     {"inspectorate.fte", CS_KEY_DOUBLE, OFF(fte), 0, 1e6, "45", NULL, 0, 0, 0,
      "inspectors (FTE) for local-authority inspections; no public count: set to reproduce "
      "SIF-era volumes (docs/calibration.md)"},
+    {"inspectorate.capacity_scale", CS_KEY_DOUBLE, OFF(fte_scale), 0, 1000, "1", NULL, 0, 0, 0,
+     "multiplier of fte, for policy scenarios relative to the calibrated capacity"},
     {"inspectorate.working_days", CS_KEY_DOUBLE, OFF(working_days), 1, 366, "220", NULL, 0, 0, 0,
      "working days per inspector per year (effective capacity = fte * working_days / 365.25)"},
     {"inspectorate.unlimited", CS_KEY_BOOL, OFF(unlimited), 0, 0, "false", NULL, 0, 0, 0,
@@ -180,10 +182,13 @@ const cs_key cs_params_keys[] = {
      "{dist: uniform, lo: 730, hi: 1200}", NULL, 0, 0, 0,
      "days from an inadequate judgement to re-inspection: 24-40 months, as the seven SIF "
      "re-inspections to 2017 (consecutive_judgements_to_2017.csv)"},
+    {"inspectorate.sif.first_from", CS_KEY_DATE, OFF(sif_first_from), 0, 0, "2015-09-25", NULL,
+     0, 0, 0,
+     "LAs without a SIF judgement at the start get target dates spread uniformly from this date "
+     "(before the start: inspections already under way; 80 days = fieldwork + report)"},
     {"inspectorate.sif.first_deadline", CS_KEY_DATE, OFF(sif_first_deadline), 0, 0, "2017-06-30",
      NULL, 0, 0, 0,
-     "LAs without a SIF judgement at the start get target dates spread uniformly to this date "
-     "(cycle extended to Mar 2017; all done late 2017: NAO 2016)"},
+     "... to this date (cycle extended to Mar 2017; all done late 2017: NAO 2016)"},
     {"inspectorate.ilacs.interval.outstanding", CS_KEY_DIST,
      OFF(ilacs_interval[CS_GRADE_OUTSTANDING]), 1, 36500, "{dist: uniform, lo: 913, hi: 1278}",
      NULL, 0, 0, 0, "ILACS: days to the next short inspection (third anniversary +- 6 months)"},

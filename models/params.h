@@ -73,7 +73,7 @@ typedef struct cs_params {
     double monitor_tau;
     cs_array markov;       /* 16 (one matrix) or 16*CS_NGOV (per governance), rows by grade */
     /* inspectorate */
-    double fte, working_days;
+    double fte, fte_scale, working_days;
     bool unlimited;
     cs_steps capacity_path; /* multiplier of fte from each date */
     int policy;            /* cs_policy */
@@ -83,7 +83,7 @@ typedef struct cs_params {
     int64_t priority[CS_NREASONS];
     double overdue_after;  /* days past the target date before a visit counts as overdue */
     cs_dist sif_cycle, sif_reinspect;
-    int32_t sif_first_deadline;
+    int32_t sif_first_from, sif_first_deadline;
     cs_dist ilacs_interval[CS_NGRADES]; /* by grade; inadequate: re-inspection when ready */
     cs_dist ilacs_focused_after;
     double ilacs_transition_spread;

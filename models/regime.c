@@ -231,6 +231,8 @@ int cs_regime_handle(cs_model *m, const cs_event *ev)
         m->trusts_created++;
         m->live_t[la] = now;
         cs_set_gov(m, la, CS_GOV_TRUST);
+        /* booked now, or (if a team is at work) when that inspection is published */
+        m->trust_due[la] = 1;
         cs_insp_request(m, la, 0, CS_REASON_TRUST, now + p->trust_inspect_after);
         break;
     case EV_LIFT:

@@ -632,7 +632,7 @@ static const char *const dist_params[CS_DIST_NKINDS][3] = {
     [CS_DIST_UNIFORM] = {"lo", "hi"},
     [CS_DIST_TRIANGULAR] = {"lo", "mode", "hi"},
     [CS_DIST_BETA] = {"mean", "sd"},
-    [CS_DIST_EMPIRICAL] = {"values", "weights"},
+    [CS_DIST_EMPIRICAL] = {"values", "weights", "joint"},
 };
 
 static void param_list(int kind, char *buf, size_t size)
@@ -702,12 +702,19 @@ static int parse_dist(const cs_key *k, const node *v, cs_dist *d, cs_error *err)
         if (!rc && given[1] && wts.n != vals.n)
             rc = verr(err, given[1], k->path, "empirical: expected %zu weights, got %zu", vals.n,
                       wts.n);
+        double joint = 0;
+        if (!rc && given[2] &&
+            (!parse_number(given[2], &joint) || joint < 1 || joint != floor(joint) || given[1]))
+            rc = verr(err, given[2], k->path,
+                      "empirical: joint: expected a group number >= 1 (and no weights)");
         if (!rc) {
             rc = cs_dist_empirical(d, vals.v, given[1] ? wts.v : NULL, vals.n);
             if (rc == CS_ENOMEM)
                 oom(err);
             else if (rc)
                 verr(err, v, k->path, "empirical: invalid values or weights");
+            else
+                d->joint = (int)joint;
         }
         free(vals.v);
         free(wts.v);
@@ -993,7 +1000,7 @@ static int layer_leaf(cs_config *c, size_t ki, const node *k, const node *v, voi
     if (x->set[ki] && !x->allow_repeat)
         return verr(err, k, c->table[ki].path, "key given twice (first at line %d)",
                     x->set[ki]->line);
-    const cs_val *val;
+    const cs_val *val = NULL;
     int rc = convert(c, ki, v, x->dir, &val, err);
     if (rc) return rc;
     x->set[ki] = val;
@@ -1740,9 +1747,28 @@ size_t cs_config_uncertain(const cs_config *c, size_t point, const cs_uncertain 
 void cs_config_draw(const cs_key *table, const cs_uncertain *list, size_t n, void *params,
                     gsl_rng *r)
 {
+    /* empirical dists of one joint group draw one shared index: a joint posterior sample */
+    enum { MAXJ = 16 };
+    int jg[MAXJ];
+    double ju[MAXJ];
+    size_t nj = 0;
     for (size_t i = 0; i < n; i++) {
         const cs_key *k = &table[list[i].key];
-        double x = cs_dist_sample(&list[i].dist, r);
+        const cs_dist *d = &list[i].dist;
+        double x;
+        if (d->kind == CS_DIST_EMPIRICAL && d->joint > 0 && !d->alias) {
+            size_t g = 0;
+            while (g < nj && jg[g] != d->joint) g++;
+            if (g == nj && nj < MAXJ) {
+                jg[nj] = d->joint;
+                ju[nj++] = gsl_rng_uniform(r);
+            }
+            double u = g < nj ? ju[g] : gsl_rng_uniform(r);
+            size_t idx = (size_t)(u * (double)d->n);
+            x = d->values[idx < d->n ? idx : d->n - 1];
+        } else {
+            x = cs_dist_sample(d, r);
+        }
         /* Clamped into the key's range: a normal around a probability can stray past 1. */
         if (has_range(k)) x = x < k->min ? k->min : x > k->max ? k->max : x;
         *(double *)((char *)params + k->offset) = x;

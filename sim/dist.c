@@ -170,7 +170,9 @@ int cs_dist_copy(cs_dist *dst, const cs_dist *src)
         *dst = *src;
         return CS_OK;
     }
-    return cs_dist_empirical(dst, src->values, src->alias ? src->values + src->n : NULL, src->n);
+    int rc = cs_dist_empirical(dst, src->values, src->alias ? src->values + src->n : NULL, src->n);
+    if (rc == CS_OK) dst->joint = src->joint;
+    return rc;
 }
 
 void cs_dist_fini(cs_dist *d)
@@ -366,6 +368,11 @@ int cs_dist_format(const cs_dist *d, char *buf, size_t size)
     case CS_DIST_EMPIRICAL:
         put_list(buf, size, &len, "values", d->values, d->n);
         if (d->alias) put_list(buf, size, &len, "weights", d->values + d->n, d->n);
+        if (d->joint > 0) {
+            char j[32];
+            snprintf(j, sizeof j, ", joint: %d", d->joint);
+            put(buf, size, &len, j);
+        }
         break;
     default:
         break;

@@ -35,6 +35,9 @@ typedef struct cs_dist {
     size_t n;                    /* empirical: number of values */
     double *values;              /* empirical: owned; freed by cs_dist_fini */
     gsl_ran_discrete_t *alias;   /* empirical with weights: owned */
+    int joint;                   /* empirical without weights: > 0 names a group whose members
+                                    draw the same index (a joint posterior sample); see
+                                    cs_config_draw */
 } cs_dist;
 
 /* Builders return CS_OK or CS_EINVAL (with no allocation) for impossible parameters
