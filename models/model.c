@@ -290,6 +290,7 @@ cs_model *cs_model_create(const cs_world *w, size_t max_pending)
     ALLOC(perm, n);
     ALLOC(agency, n);
     ALLOC(h0, n);
+    ALLOC(h_ref, n);
     ALLOC(stab, n);
     ALLOC(und_years, n);
     ALLOC(lat_sum, n);
@@ -310,7 +311,7 @@ fail:
 void cs_model_destroy(cs_model *m)
 {
     if (!m) return;
-    void *fields[] = {m->trust_due, m->sif_j, m->sig_left, m->q,        m->q_t,       m->m,         m->grade,     m->gov,
+    void *fields[] = {m->h_ref, m->trust_due, m->sif_j, m->sig_left, m->q,        m->q_t,       m->m,         m->grade,     m->gov,
                       m->latent,   m->grade_t,   m->last_graded, m->last_visit, m->mon_y,
                       m->mon_t,    m->notice_t,  m->cross_t,   m->live_t,    m->signals,
                       m->n_inad,   m->inad_t,    m->sponsor,   m->graded,    m->visit,
@@ -391,7 +392,7 @@ void cs_q_sample(cs_model *m, int i, double t)
     } else {
         double th = m->p->theta;
         e = exp(-th * cs_days_to_years(dt));
-        sd = m->p->sigma * sqrt((1.0 - e * e) / (2.0 * th));
+        sd = m->p->qsd * sqrt(1.0 - e * e);
     }
     double z = gsl_ran_gaussian_ziggurat(cs_rng(m, i, CS_PROC_QUALITY), 1.0);
     m->q[i] = m->m[i] + (m->q[i] - m->m[i]) * e + sd * z;
@@ -419,7 +420,7 @@ static void init_quality(cs_model *m, int i)
     const cs_params *p = m->p;
     const cs_authority *a = &m->w->table.rows[i];
     gsl_rng *r = cs_rng(m, i, CS_PROC_INIT);
-    double s2 = p->sigma * p->sigma / (2.0 * p->theta);
+    double s2 = p->qsd * p->qsd;
     double mu = m->m[i];
     double tau = p->judge[CS_FW_SIF].tau;
     double c[4];
@@ -472,6 +473,9 @@ static void init_workforce(cs_model *m, int i)
     m->perm[i] = a->permanent_fte;
     m->agency[i] = a->agency_fte;
     m->h0[i] = a->turnover_rate;
+    double vac0 = a->posts_fte > 0 ? (a->posts_fte - a->permanent_fte) / a->posts_fte : 0;
+    m->h_ref[i] = (1 + m->p->wf_turnover_inadequate * (a->grade == CS_GRADE_INADEQUATE)) *
+                  (1 + m->p->wf_turnover_vacancy * vac0);
     m->stab[i] = a->posts_fte > 0 ? a->permanent_fte / a->posts_fte : 1.0;
 }
 
@@ -504,8 +508,11 @@ static void workforce_tick(cs_model *m, double t, double dt)
     double leavers_total = 0, demand = 0;
     for (size_t i = 0; i < m->n; i++) {
         double vac = m->posts[i] > 0 ? (m->posts[i] - m->perm[i]) / m->posts[i] : 0;
-        double h = m->h0[i] * (1 + p->wf_turnover_inadequate * (m->grade[i] == CS_GRADE_INADEQUATE)) *
-                   (1 + p->wf_turnover_vacancy * vac);
+        /* the census turnover h0 was measured in the authority's start state: the response
+         * scales it by the change of grade and vacancies since then */
+        double h = m->h0[i] *
+                   (1 + p->wf_turnover_inadequate * (m->grade[i] == CS_GRADE_INADEQUATE)) *
+                   (1 + p->wf_turnover_vacancy * vac) / m->h_ref[i];
         m->perm_int += m->perm[i] * dy;
         double mean = m->perm[i] * h * dy;
         double lv = mean > 0 ? poisson_small(cs_rng(m, (int)i, CS_PROC_WORKFORCE), mean) : 0;
@@ -712,7 +719,7 @@ static int model_init(void *vm, cs_engine *eng)
     reset_state(m);
     double th = p->theta;
     m->tick_e = exp(-th * cs_days_to_years(p->sample_days));
-    m->tick_sd = p->sigma * sqrt((1.0 - m->tick_e * m->tick_e) / (2.0 * th));
+    m->tick_sd = p->qsd * sqrt(1.0 - m->tick_e * m->tick_e);
     m->fw = p->first_framework;
     if (p->first_framework == CS_FW_SIF && p->ilacs_from <= p->start) m->fw = CS_FW_ILACS;
     for (size_t i = 0; i < m->n; i++) {

@@ -84,7 +84,7 @@ struct cs_model {
     cs_slot *graded, *visit;
     cs_evhandle *h_review, *h_appoint, *h_lift, *h_report, *h_live;
     /* workforce */
-    double *posts, *perm, *agency, *h0, *stab;
+    double *posts, *perm, *agency, *h0, *h_ref, *stab; /* h_ref: response at the start */
     double pool;
     /* per-authority statistics of the replication */
     double *und_years, *lat_sum, *inad_years;

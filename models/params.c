@@ -43,8 +43,9 @@ const cs_key cs_params_keys[] = {
     /* quality */
     {"quality.theta", CS_KEY_DOUBLE, OFF(theta), 1e-6, 50, "0.35", NULL, 0, 0, 0,
      "OU mean reversion per year (calibrated; docs/calibration.md)"},
-    {"quality.sigma", CS_KEY_DOUBLE, OFF(sigma), 0, 50, "0.8367", NULL, 0, 0, 0,
-     "OU volatility per sqrt(year); sigma^2/(2 theta) = 1 fixes the latent scale"},
+    {"quality.sd", CS_KEY_DOUBLE, OFF(qsd), 0, 50, "1", NULL, 0, 0, 0,
+     "stationary sd of quality: the OU volatility is sd * sqrt(2 theta); 1 fixes the latent "
+     "scale, so theta sets persistence alone"},
     {"quality.base", CS_KEY_DOUBLE, OFF(base), -10, 10, "0", NULL, 0, 0, 0,
      "long-run mean of quality under a council (the scale's origin)"},
     {"quality.drift", CS_KEY_DOUBLE, OFF(drift), -5, 5, "0", NULL, 0, 0, 0,

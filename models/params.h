@@ -62,7 +62,7 @@ typedef struct cs_params {
     int64_t limit;         /* use the first n rows (0 = all) */
     char *only;            /* comma-separated ONS codes to keep ("" = all) */
     /* quality (latent practice quality, an Ornstein-Uhlenbeck process) */
-    double theta, sigma, base, drift, beta_workforce, stability_ref, sample_days;
+    double theta, qsd, base, drift, beta_workforce, stability_ref, sample_days;
     double gov_effect[CS_NGOV];
     double lead_rate;
     cs_dist lead_jump;

@@ -4,7 +4,8 @@
 #include "model_impl.h" /* private: drives cs_q_sample on a set-up context */
 
 #define THETA 0.9
-#define SIGMA 1.3
+#define SD    1.3
+#define SIGMA (SD * sqrt(2 * THETA)) /* OU volatility from the stationary sd */
 #define MEAN  0.4
 #define Q0    (-1.7)
 #define NDRAW 20000
@@ -14,12 +15,12 @@ static void test_ou_transition_moments(void **state)
     (void)state;
     /* one short run of the one-authority fixture sets the context up (streams, params, tick
      * factors); its own dynamics do not matter here */
-    const char *sets[] = {"quality.theta=0.9", "quality.sigma=1.3", "time.horizon_years=1"};
+    const char *sets[] = {"quality.theta=0.9", "quality.sd=1.3", "time.horizon_years=1"};
     cs_vrun r;
     cs_vrun_open(&r, "tests/data/regime/base.yaml", sets, 3, false);
     assert_int_equal(r.w->n_la, 1);
     CS_ASSERT_CLOSE(r.p.theta, THETA, 0, 1e-12);
-    CS_ASSERT_CLOSE(r.p.sigma, SIGMA, 0, 1e-12);
+    CS_ASSERT_CLOSE(r.p.qsd, SD, 0, 1e-12);
     cs_vrun_rep(&r, 20240603, 0);
     cs_model *m = r.m;
     double sd_days = r.p.sample_days;

@@ -10,7 +10,7 @@ static void test_probit_grade_shares(void **state)
     cs_vrun_open(&r, "scenarios/verify/probit.yaml", NULL, 0, true);
     const cs_params *p = &r.p;
     /* quality cannot move: no volatility and no shift of the mean */
-    assert_true(p->sigma == 0 && p->drift == 0 && p->beta_workforce == 0 && p->lead_rate == 0);
+    assert_true(p->qsd == 0 && p->drift == 0 && p->beta_workforce == 0 && p->lead_rate == 0);
     for (int g = 0; g < CS_NGOV; g++)
         assert_true(p->gov_effect[g] == 0);
     double q = p->base, tau = p->judge[CS_FW_ILACS].tau;
