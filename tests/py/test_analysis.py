@@ -317,6 +317,16 @@ class Analysis(unittest.TestCase):
         self.assertIn(f"mean {x.mean():.2f}", r.stdout)
         self.assertIn("xarray: inadequate share at the end", r.stdout)
 
+    def test_docs_quote_the_tested_examples(self):
+        doc = os.path.join(ROOT, "docs", "output.md")
+        with open(doc) as fh:
+            text = fh.read()
+        if "## Worked examples: Python and R" not in text:
+            self.skipTest("docs/output.md has no worked-examples section")
+        for fn in ("load_python.py", "load_r.R"):
+            with open(os.path.join(ROOT, "analysis", "examples", fn)) as fh:
+                self.assertIn(fh.read().rstrip(), text, f"docs/output.md quotes an old {fn}")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

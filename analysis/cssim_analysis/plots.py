@@ -1,0 +1,189 @@
+"""Figures (matplotlib, Agg backend: no display needed). Each function writes one PNG and
+returns its path."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from . import outcomes as oc  # noqa: E402
+
+GRADE_COLOURS = {"outstanding": "#1a9850", "good": "#91cf60", "ri": "#fc8d59",
+                 "inadequate": "#d73027"}
+GOV_COLOURS = {"council": "#bdbdbd", "notice": "#fdae61", "commissioner": "#d7191c",
+               "partner": "#2c7bb6", "trust_setup": "#abd9e9", "trust": "#5e3c99"}
+ROUTE_COLOURS = {"all": "black", "notice": "#fdae61", "commissioner": "#d7191c",
+                 "partner": "#2c7bb6", "trust": "#5e3c99"}
+DPI = 100
+
+
+def _save(fig, path):
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def _dates(ax):
+    loc = mdates.AutoDateLocator(minticks=3, maxticks=6)
+    ax.xaxis.set_major_locator(loc)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
+
+
+def fan_axes(ax, f, colour="C0", label=None, scale=1.0):
+    """Draws median with 50% and 90% bands from a `fan()` frame (one group) on ax."""
+    x = pd.to_datetime(f["date"])
+    _dates(ax)
+    ax.fill_between(x, f["q05"] * scale, f["q95"] * scale, color=colour, alpha=0.18, lw=0)
+    ax.fill_between(x, f["q25"] * scale, f["q75"] * scale, color=colour, alpha=0.35, lw=0)
+    ax.plot(x, f["median"] * scale, color=colour, lw=1.6, label=label)
+
+
+def grade_fan(run, scenario, path):
+    f = oc.grade_share_fan(run, scenario)
+    fig, axes = plt.subplots(1, 4, figsize=(13, 3.2), sharex=True)
+    for ax, g in zip(axes, oc.GRADES):
+        d = f[f["grade"] == g]
+        fan_axes(ax, d, GRADE_COLOURS[g], scale=100)
+        ax.set_title(g)
+        ax.set_ylabel("% of authorities")
+        ax.grid(alpha=0.3)
+    fig.suptitle(f"{scenario}: published grades (median, 50% and 90% bands over "
+                 f"{run.replications(scenario)} replications)", fontsize=10)
+    return _save(fig, path)
+
+
+def governance_stack(run, scenario, path):
+    g = oc.governance_counts(run, scenario)
+    m = g.groupby(["date", "governance"], observed=True)["count"].mean().unstack()
+    cols = [c for c in oc.GOVERNANCE if c in m.columns and c != "council"]
+    rc = oc.regime_counts(run, scenario)
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 3.6))
+    x = pd.to_datetime(m.index)
+    a1.stackplot(x, *[m[c].values for c in cols], labels=cols,
+                 colors=[GOV_COLOURS[c] for c in cols], alpha=0.9)
+    a1.set_ylabel("authorities (mean over replications)")
+    a1.set_title("under intervention, by governance")
+    a1.legend(loc="upper left", fontsize=8)
+    a1.grid(alpha=0.3)
+    for name, col in (("commissioners_appointed", "#d7191c"), ("trusts_created", "#5e3c99")):
+        fan_axes(a2, oc.fan(rc, name), col, label=name.replace("_", " "))
+    a2.set_title("cumulative commissioners and trusts")
+    a2.set_ylabel("count")
+    a2.legend(loc="upper left", fontsize=8)
+    a2.grid(alpha=0.3)
+    _dates(a1)
+    fig.suptitle(f"{scenario}: the intervention regime", fontsize=10)
+    return _save(fig, path)
+
+
+def _series_grid(df, title, path, units=None):
+    names = [n for n in df["series"].unique()]
+    if not names:
+        return None
+    nc = 2
+    nr = (len(names) + 1) // 2
+    fig, axes = plt.subplots(nr, nc, figsize=(11, 3.0 * nr), squeeze=False)
+    for ax, n in zip(axes.ravel(), names):
+        d = df[df["series"] == n]
+        fan_axes(ax, oc.fan(d, "value"), "C0")
+        ax.set_title(n.replace("_", " ") + (f" ({units[n]})" if units and n in units else ""),
+                     fontsize=9)
+        ax.grid(alpha=0.3)
+    for ax in axes.ravel()[len(names):]:
+        ax.set_visible(False)
+    fig.suptitle(title, fontsize=10)
+    return _save(fig, path)
+
+
+def backlog(run, scenario, path):
+    return _series_grid(oc.backlog(run, scenario), f"{scenario}: inspectorate", path,
+                        {"queue_length": "visits", "overdue_inspections": "visits",
+                         "inspector_utilisation": "fraction", "mean_grade_age": "days"})
+
+
+def workforce(run, scenario, path):
+    return _series_grid(oc.workforce(run, scenario), f"{scenario}: workforce", path)
+
+
+def km(curves, scenario, path, unit="years"):
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for route, c in curves.items():
+        col = ROUTE_COLOURS.get(route, "grey")
+        ax.step(c["time"], c["survival"], where="post", color=col, lw=2 if route == "all" else 1.4,
+                label=f"{route} (n={int(c['n_at_risk'].iloc[0])})")
+        ax.fill_between(c["time"], c["lower"], c["upper"], step="post", color=col, alpha=0.12,
+                        lw=0)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlim(left=0)
+    ax.set_xlabel(f"{unit} since the inadequate judgement")
+    ax.set_ylabel("share still inadequate")
+    ax.set_title(f"{scenario}: time to RI or better, by governance route reached", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def forest(cmp, path, title="paired differences against the reference (95% CI)"):
+    """cmp: compare() frame. One panel per metric; thick bar = paired CI, thin = unpaired."""
+    metrics = list(dict.fromkeys(cmp["metric"]))
+    nc = 3
+    nr = (len(metrics) + nc - 1) // nc
+    scen = list(dict.fromkeys(cmp["scenario"]))
+    h = max(2.2, 0.35 * len(scen) + 1.2)
+    fig, axes = plt.subplots(nr, nc, figsize=(13, h * nr), squeeze=False)
+    for ax, m in zip(axes.ravel(), metrics):
+        d = cmp[cmp["metric"] == m].set_index("scenario").reindex(scen)
+        y = np.arange(len(scen))[::-1]
+        ax.hlines(y, d["unpaired_lo"], d["unpaired_hi"], color="grey", lw=1, label="unpaired")
+        ax.hlines(y, d["paired_lo"], d["paired_hi"], color="C3", lw=4, label="paired")
+        ax.plot(d["diff"], y, "o", color="black", ms=4)
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_yticks(y)
+        ax.set_yticklabels(scen, fontsize=8)
+        unit = d["unit"].dropna().iloc[0] if d["unit"].notna().any() else ""
+        ax.set_title(f"{m}" + (f" ({unit})" if unit else ""), fontsize=9)
+        ax.grid(alpha=0.3, axis="x")
+    for ax in axes.ravel()[len(metrics):]:
+        ax.set_visible(False)
+    axes.ravel()[0].legend(fontsize=7, loc="best")
+    ref = cmp["reference"].iloc[0] if len(cmp) else ""
+    fig.suptitle(f"{title}; reference: {ref}", fontsize=10)
+    return _save(fig, path)
+
+
+def compare_medians(run, scenarios, path, grade="inadequate"):
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for i, s in enumerate(scenarios):
+        f = oc.grade_share_fan(run, s)
+        f = f[f["grade"] == grade]
+        ax.plot(pd.to_datetime(f["date"]), f["median"] * 100, color=f"C{i % 10}", label=s)
+    _dates(ax)
+    ax.set_ylabel(f"% {grade} (median)")
+    ax.set_title(f"share of authorities judged {grade}, by scenario", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, ncol=2)
+    return _save(fig, path)
+
+
+def frontier(table, path, x="fte", ys=("undetected_failure_years", "overdue_inspections",
+                                          "mean_grade_age", "detection_latency")):
+    """table: capacity.capacity_table(); one line per scheduling policy."""
+    ys = [y for y in ys if f"{y}_mean" in table.columns]
+    fig, axes = plt.subplots(1, len(ys), figsize=(4.2 * len(ys), 3.8), squeeze=False)
+    for ax, y in zip(axes.ravel(), ys):
+        for i, (pol, d) in enumerate(table.groupby("policy", sort=True)):
+            d = d.sort_values(x)
+            err = np.vstack([d[f"{y}_mean"] - d[f"{y}_lo"], d[f"{y}_hi"] - d[f"{y}_mean"]])
+            ax.errorbar(d[x], d[f"{y}_mean"], yerr=np.nan_to_num(err), marker="o", capsize=3,
+                        color=f"C{i}", label=str(pol))
+        ax.set_xlabel("inspector capacity (FTE, or x calibrated)" if x == "fte" else x)
+        ax.set_title(y.replace("_", " "), fontsize=9)
+        ax.grid(alpha=0.3)
+    axes.ravel()[0].legend(title="policy", fontsize=8)
+    fig.suptitle("capacity frontier (mean and 95% CI over replications)", fontsize=10)
+    return _save(fig, path)
