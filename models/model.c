@@ -562,7 +562,9 @@ static void draw_signals(cs_model *m, int i, double t, double dt)
     double rate = genuine + p->sig_false_rate;
     if (rate <= 0) return;
     double h = rate * cs_days_to_years(dt), used = 0;
-    while (m->sig_left[i] <= h - used) {
+    if (!isfinite(h)) return; /* a non-finite quality reading is caught by its own check */
+    unsigned guard = 0;
+    while (m->sig_left[i] <= h - used && guard++ < 10000) {
         gsl_rng *r = cs_rng(m, i, CS_PROC_SIGNALS);
         used += m->sig_left[i];
         double at = t + dt * used / h;
