@@ -74,8 +74,8 @@ enum { MAXP = 32 };
 typedef struct target {
     char series[96], date[11];
     double value;
-    int s, col;   /* series index in the schema and column */
-    size_t snap;  /* snapshot index */
+    int s, col;  /* series index in the schema and column */
+    size_t snap; /* snapshot index */
 } target;
 
 typedef struct cal {
@@ -92,7 +92,7 @@ typedef struct cal {
     FILE *cache;
     /* cache in memory */
     size_t n_cached, cap_cached;
-    double *cached;   /* [n_cached][np + 1]: theta..., objective */
+    double *cached; /* [n_cached][np + 1]: theta..., objective */
     int failed;
 } cal;
 
@@ -194,15 +194,15 @@ static int resolve_targets(cal *c, const cs_world *w, cs_error *err)
                                     "no such label");
         } else if (d->width != 1) {
             return cs_error_set(err, CS_EINVAL, c->cfg.targets, (int)k + 2, 1, t->series,
-                                "this series has %u columns: name one as series[label]",
-                                d->width);
+                                "this series has %u columns: name one as series[label]", d->width);
         }
         size_t i = 0;
-        while (i < w->n_time && strcmp(w->time_iso[i], t->date)) i++;
+        while (i < w->n_time && strcmp(w->time_iso[i], t->date))
+            i++;
         if (i == w->n_time)
             return cs_error_set(err, CS_EINVAL, c->cfg.targets, (int)k + 2, 1, t->series,
-                                "%s is not a snapshot date of the run (start %s, monthly)",
-                                t->date, w->time_iso[0]);
+                                "%s is not a snapshot date of the run (start %s, monthly)", t->date,
+                                w->time_iso[0]);
         t->snap = i;
     }
     return CS_OK;
@@ -215,7 +215,8 @@ static int simulate(cal *c, const double *theta, double *vals, cs_error *err)
     char **sets = calloc(nsets, sizeof *sets);
     if (!sets) return cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
     size_t k = 0;
-    for (size_t i = 0; i < c->n_extra; i++) sets[k++] = strdup(c->extra_sets[i]);
+    for (size_t i = 0; i < c->n_extra; i++)
+        sets[k++] = strdup(c->extra_sets[i]);
     char buf[256];
     for (size_t j = 0; j < c->np; j++) {
         snprintf(buf, sizeof buf, "%s=%.17g", c->keys[j], theta[j]);
@@ -230,13 +231,16 @@ static int simulate(cal *c, const double *theta, double *vals, cs_error *err)
     sets[k++] = strdup(buf);
     cs_scenario sc;
     int status = cs_scenario_load(&sc, c->cfg.scenario, (const char *const *)sets, k, 1);
-    for (size_t i = 0; i < k; i++) free(sets[i]);
+    for (size_t i = 0; i < k; i++)
+        free(sets[i]);
     free(sets);
-    if (status) return cs_error_set(err, CS_EINVAL, c->cfg.scenario, 0, 0, NULL,
-                                    "the scenario does not load with these parameters");
+    if (status)
+        return cs_error_set(err, CS_EINVAL, c->cfg.scenario, 0, 0, NULL,
+                            "the scenario does not load with these parameters");
     int rc = CS_OK;
-    if (sc.n != 1) rc = cs_error_set(err, CS_EINVAL, c->cfg.scenario, 0, 0, "sweep",
-                                     "calibrate needs a scenario without a sweep");
+    if (sc.n != 1)
+        rc = cs_error_set(err, CS_EINVAL, c->cfg.scenario, 0, 0, "sweep",
+                          "calibrate needs a scenario without a sweep");
     if (!rc) rc = resolve_targets(c, sc.worlds[0], err);
     if (rc) {
         cs_scenario_free(&sc);
@@ -278,8 +282,9 @@ static int simulate(cal *c, const double *theta, double *vals, cs_error *err)
         cs_model_destroy(m);
     }
     cs_scenario_free(&sc);
-    if (failed) return cs_error_set(err, CS_EMODEL, c->cfg.scenario, 0, 0, NULL,
-                                    "a replication failed during calibration");
+    if (failed)
+        return cs_error_set(err, CS_EMODEL, c->cfg.scenario, 0, 0, NULL,
+                            "a replication failed during calibration");
     return CS_OK;
 }
 
@@ -303,7 +308,8 @@ static void moments(const cal *c, const double *vals, double *mean, double *sd, 
             col[r] = v;
         }
         mean[k] = s / (double)R;
-        for (size_t r = 0; r < R; r++) s2 += (col[r] - mean[k]) * (col[r] - mean[k]);
+        for (size_t r = 0; r < R; r++)
+            s2 += (col[r] - mean[k]) * (col[r] - mean[k]);
         sd[k] = sqrt(s2 / (double)(R - 1));
         if (q05 && col) {
             qsort(col, R, sizeof *col, cmp_double);
@@ -368,7 +374,8 @@ static double eval_theta(cal *c, const double *theta, cs_error *err)
         row[c->np] = obj;
         c->n_cached++;
         if (c->cache) {
-            for (size_t j = 0; j < c->np; j++) fprintf(c->cache, "%a,", theta[j]);
+            for (size_t j = 0; j < c->np; j++)
+                fprintf(c->cache, "%a,", theta[j]);
             fprintf(c->cache, "%a\n", obj);
             fflush(c->cache);
         }
@@ -389,7 +396,8 @@ static double nm_f(const gsl_vector *u, void *params)
     if (obj < c->best) c->best = obj;
     if (!c->quiet) {
         fprintf(stderr, "\reval %3zu  objective %10.4f  best %10.4f  ", c->evals, obj, c->best);
-        for (size_t j = 0; j < c->np && j < 4; j++) fprintf(stderr, " %s=%.4g", c->keys[j], theta[j]);
+        for (size_t j = 0; j < c->np && j < 4; j++)
+            fprintf(stderr, " %s=%.4g", c->keys[j], theta[j]);
         fprintf(stderr, "   ");
         fflush(stderr);
     }
@@ -428,15 +436,18 @@ static int write_fragment(const cal *c, const double *theta, const double *se, c
 {
     FILE *f = fopen(c->cfg.output, "w");
     if (!f) return -1;
-    fprintf(f, "# Fitted by `cssim calibrate` (cssim %s, commit %s) to %s.\n"
-               "# Each parameter is its posterior sample (random-walk Metropolis on the simulated-\n"
-               "# moments objective, uniform prior on the bounds): `joint: 1` makes every replication\n"
-               "# draw one whole posterior sample, keeping the parameters' correlations. Without\n"
-               "# MCMC: normal(estimate, local standard error). docs/calibration.md. Regenerate,\n"
-               "# do not edit.\n",
-            CSSIM_VERSION, CSSIM_GIT_COMMIT, c->cfg.targets);
+    fprintf(
+        f,
+        "# Fitted by `cssim calibrate` (cssim %s, commit %s) to %s.\n"
+        "# Each parameter is its posterior sample (random-walk Metropolis on the simulated-\n"
+        "# moments objective, uniform prior on the bounds): `joint: 1` makes every replication\n"
+        "# draw one whole posterior sample, keeping the parameters' correlations. Without\n"
+        "# MCMC: normal(estimate, local standard error). docs/calibration.md. Regenerate,\n"
+        "# do not edit.\n",
+        CSSIM_VERSION, CSSIM_GIT_COMMIT, c->cfg.targets);
     size_t order[MAXP];
-    for (size_t j = 0; j < c->np; j++) order[j] = j;
+    for (size_t j = 0; j < c->np; j++)
+        order[j] = j;
     for (size_t a = 0; a < c->np; a++)
         for (size_t b = a + 1; b < c->np; b++)
             if (strcmp(c->keys[order[b]], c->keys[order[a]]) < 0) {
@@ -455,7 +466,8 @@ static int write_fragment(const cal *c, const double *theta, const double *se, c
         const char *rest = key + common;
         for (;;) {
             const char *dot = strchr(rest, '.');
-            for (size_t d = 0; d < depth; d++) fputs("  ", f);
+            for (size_t d = 0; d < depth; d++)
+                fputs("  ", f);
             if (!dot) {
                 fprintf(f, "%s: ", rest);
                 break;
@@ -490,20 +502,23 @@ static int write_report(const cal *c, const double *theta, const double *se, con
     snprintf(path, sizeof path, "%s/report.md", c->cfg.report);
     FILE *f = fopen(path, "w");
     if (!f) return -1;
-    fprintf(f, "# Calibration report\n\nScenario `%s`, targets `%s`, %lld replications per "
-               "evaluation, seed %lld, %zu evaluations; objective %.4f over %zu targets.\n\n",
-            c->cfg.scenario, c->cfg.targets, (long long)c->cfg.replications,
-            (long long)c->cfg.seed, c->evals, obj, c->nt);
-    fprintf(f, "## Parameters\n\nBest fit (Nelder-Mead), local sandwich standard error, and the "
-               "posterior of %zu thinned Metropolis samples (acceptance %.2f): median and 90%% "
-               "interval.\n\n| parameter | best fit | local se | posterior median | posterior 90%% "
-               "| bounds | identified |\n|---|---|---|---|---|---|---|\n",
+    fprintf(f,
+            "# Calibration report\n\nScenario `%s`, targets `%s`, %lld replications per "
+            "evaluation, seed %lld, %zu evaluations; objective %.4f over %zu targets.\n\n",
+            c->cfg.scenario, c->cfg.targets, (long long)c->cfg.replications, (long long)c->cfg.seed,
+            c->evals, obj, c->nt);
+    fprintf(f,
+            "## Parameters\n\nBest fit (Nelder-Mead), local sandwich standard error, and the "
+            "posterior of %zu thinned Metropolis samples (acceptance %.2f): median and 90%% "
+            "interval.\n\n| parameter | best fit | local se | posterior median | posterior 90%% "
+            "| bounds | identified |\n|---|---|---|---|---|---|---|\n",
             npost, accept);
     for (size_t j = 0; j < c->np; j++) {
         double med = NAN, lo = NAN, hi = NAN;
         if (post && npost) {
             double *col = malloc(npost * sizeof *col);
-            for (size_t i = 0; col && i < npost; i++) col[i] = post[i * c->np + j];
+            for (size_t i = 0; col && i < npost; i++)
+                col[i] = post[i * c->np + j];
             if (col) {
                 qsort(col, npost, sizeof *col, cmp_double);
                 med = col[npost / 2];
@@ -517,7 +532,8 @@ static int write_report(const cal *c, const double *theta, const double *se, con
                 ident[j] ? "yes" : "**weakly**");
     }
     fprintf(f, "\nSingular values of W^1/2 G (parameters scaled to their bounds):");
-    for (size_t i = 0; i < nsv; i++) fprintf(f, " %.3g", sv[i]);
+    for (size_t i = 0; i < nsv; i++)
+        fprintf(f, " %.3g", sv[i]);
     fprintf(f, "\n\n## Targets\n\n| series | date | real | simulated mean | 90%% interval | "
                "inside |\n|---|---|---|---|---|---|\n");
     for (size_t k = 0; k < c->nt; k++) {
@@ -540,12 +556,14 @@ static int write_report(const cal *c, const double *theta, const double *se, con
     f = fopen(path, "w");
     if (!f) return -1;
     fprintf(f, "eval,objective");
-    for (size_t j = 0; j < c->np; j++) fprintf(f, ",%s", c->keys[j]);
+    for (size_t j = 0; j < c->np; j++)
+        fprintf(f, ",%s", c->keys[j]);
     fprintf(f, "\n");
     for (size_t i = 0; i < c->n_cached; i++) {
         const double *row = c->cached + i * (c->np + 1);
         fprintf(f, "%zu,%.10g", i + 1, row[c->np]);
-        for (size_t j = 0; j < c->np; j++) fprintf(f, ",%.10g", row[j]);
+        for (size_t j = 0; j < c->np; j++)
+            fprintf(f, ",%.10g", row[j]);
         fprintf(f, "\n");
     }
     fclose(f);
@@ -588,7 +606,8 @@ static int uncertainty(cal *c, const double *theta, const double *sd, double *se
         gsl_matrix_memcpy(U, A);
         if (nt >= np && !gsl_linalg_SV_decomp(U, V, S, work)) {
             double smax = gsl_vector_get(S, 0);
-            for (size_t i = 0; i < np; i++) sv[i] = gsl_vector_get(S, i);
+            for (size_t i = 0; i < np; i++)
+                sv[i] = gsl_vector_get(S, i);
             for (size_t j = 0; j < np; j++) {
                 double var = 0;
                 int weak = 0;
@@ -605,7 +624,8 @@ static int uncertainty(cal *c, const double *theta, const double *sd, double *se
                 ident[j] = !weak && se[j] <= 0.25 * w;
             }
         } else {
-            for (size_t j = 0; j < np; j++) se[j] = NAN, ident[j] = 0;
+            for (size_t j = 0; j < np; j++)
+                se[j] = NAN, ident[j] = 0;
         }
         gsl_matrix_free(V), gsl_matrix_free(U), gsl_vector_free(S), gsl_vector_free(work);
     }
@@ -631,7 +651,8 @@ static int mcmc(cal *c, const double *theta0, double j0, double *samples, size_t
         for (size_t j = 0; j < c->np; j++) {
             double lo = c->cfg.lower.v[j], hi = c->cfg.upper.v[j], w = hi - lo;
             double x = cur[j] + gsl_ran_gaussian(r, 0.025 * w);
-            while (x < lo || x > hi) x = x < lo ? 2 * lo - x : 2 * hi - x;
+            while (x < lo || x > hi)
+                x = x < lo ? 2 * lo - x : 2 * hi - x;
             prop[j] = x;
         }
         double jp = eval_theta(c, prop, err);
@@ -674,12 +695,26 @@ int cs_cmd_calibrate(int argc, char **argv)
     optind = 1;
     while ((ch = getopt_long(argc, argv, "j:qh", opts, NULL)) != -1) {
         switch (ch) {
-        case 'j': c.threads = atoi(optarg); break;
-        case 'S': sets[n_sets++] = optarg; break;
-        case 'W': write_targets = optarg; break;
-        case 'q': c.quiet = 1; break;
-        case 'h': help(stdout); free(sets); return 0;
-        default: help(stderr); free(sets); return 2;
+        case 'j':
+            c.threads = atoi(optarg);
+            break;
+        case 'S':
+            sets[n_sets++] = optarg;
+            break;
+        case 'W':
+            write_targets = optarg;
+            break;
+        case 'q':
+            c.quiet = 1;
+            break;
+        case 'h':
+            help(stdout);
+            free(sets);
+            return 0;
+        default:
+            help(stderr);
+            free(sets);
+            return 2;
         }
     }
     if (optind + 1 != argc) {
@@ -777,8 +812,8 @@ int cs_cmd_calibrate(int argc, char **argv)
         gsl_vector_set(u, j, log(x / (1 - x)));
         gsl_vector_set(step, j, 1.0);
     }
-    gsl_multimin_fminimizer *nm = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2,
-                                                                 c.np);
+    gsl_multimin_fminimizer *nm =
+        gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, c.np);
     gsl_multimin_fminimizer_set(nm, &fn, u, step);
     int iter_status = GSL_CONTINUE;
     while (iter_status == GSL_CONTINUE && c.evals < (size_t)c.cfg.max_evals && !c.failed) {
@@ -814,7 +849,8 @@ int cs_cmd_calibrate(int argc, char **argv)
         rc = mcmc(&c, theta, obj, post, &npost, &accept, &err);
         for (size_t j = 0; !rc && j < c.np; j++) {
             double sm = 0, s2 = 0;
-            for (size_t i = 0; i < npost; i++) sm += post[i * c.np + j];
+            for (size_t i = 0; i < npost; i++)
+                sm += post[i * c.np + j];
             pmean[j] = sm / (double)npost;
             for (size_t i = 0; i < npost; i++)
                 s2 += (post[i * c.np + j] - pmean[j]) * (post[i * c.np + j] - pmean[j]);
@@ -825,8 +861,8 @@ int cs_cmd_calibrate(int argc, char **argv)
     }
     if (!rc && write_fragment(&c, theta, se, ident, npost ? post : NULL, npost))
         rc = cs_error_set(&err, CS_EIO, c.cfg.output, 0, 0, "calibrate.output", "cannot write");
-    if (!rc && write_report(&c, theta, se, ident, mean, q05, q95, obj, sv, c.np, npost ? post : NULL,
-                            npost, accept))
+    if (!rc && write_report(&c, theta, se, ident, mean, q05, q95, obj, sv, c.np,
+                            npost ? post : NULL, npost, accept))
         rc = cs_error_set(&err, CS_EIO, c.cfg.report, 0, 0, "calibrate.report", "cannot write");
     if (rc) {
         cs_error_print(stderr, &err);
@@ -839,8 +875,8 @@ int cs_cmd_calibrate(int argc, char **argv)
                    c.evals - nm_evals, obj,
                    iter_status == GSL_SUCCESS ? "simplex below tolerance" : "evaluation limit");
             for (size_t j = 0; j < c.np; j++)
-                printf("  %-36s %10.4g  local se %8.3g  posterior %8.4g +- %-8.3g %s\n",
-                       c.keys[j], theta[j], se[j], npost ? pmean[j] : NAN, npost ? psd[j] : NAN,
+                printf("  %-36s %10.4g  local se %8.3g  posterior %8.4g +- %-8.3g %s\n", c.keys[j],
+                       theta[j], se[j], npost ? pmean[j] : NAN, npost ? psd[j] : NAN,
                        ident[j] ? "" : "(weakly identified)");
             printf("fragment: %s\nreport:   %s/report.md\n", c.cfg.output, c.cfg.report);
         }
@@ -848,7 +884,8 @@ int cs_cmd_calibrate(int argc, char **argv)
     free(post);
     free(vals), free(mean), free(sd), free(q05), free(q95);
 done:
-    for (size_t j = 0; j < c.np; j++) free(c.keys[j]);
+    for (size_t j = 0; j < c.np; j++)
+        free(c.keys[j]);
     free(plist);
     free(c.t);
     free(c.cached);

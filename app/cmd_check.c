@@ -40,11 +40,23 @@ int cs_cmd_check(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
         switch (c) {
-        case 'S': sets[n_sets++] = optarg; break;
-        case 'q': quiet = 1; break;
-        case 'k': free(sets); return list_keys();
-        case 'h': help(stdout); free(sets); return 0;
-        default: help(stderr); free(sets); return 2;
+        case 'S':
+            sets[n_sets++] = optarg;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'k':
+            free(sets);
+            return list_keys();
+        case 'h':
+            help(stdout);
+            free(sets);
+            return 0;
+        default:
+            help(stderr);
+            free(sets);
+            return 2;
         }
     }
     if (optind + 1 != argc) {
@@ -59,8 +71,8 @@ int cs_cmd_check(int argc, char **argv)
         for (size_t i = 0; i < sc.n; i++) {
             const char *desc = cs_config_point_desc(sc.cfg, i);
             printf("# --- scenario %s%s%s (%zu authorities, %zu snapshots)\n",
-                   cs_config_point_name(sc.cfg, i), desc[0] ? ": " : "", desc,
-                   sc.worlds[i]->n_la, sc.worlds[i]->n_time);
+                   cs_config_point_name(sc.cfg, i), desc[0] ? ": " : "", desc, sc.worlds[i]->n_la,
+                   sc.worlds[i]->n_time);
             cs_config_dump(sc.cfg, i, &sc.params[i], stdout, 1);
         }
     }

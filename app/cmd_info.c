@@ -17,8 +17,9 @@ static void help(FILE *f)
 
 int cs_cmd_info(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"date", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"date", required_argument, NULL, 'd'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     const char **dates = calloc((size_t)argc + 1, sizeof *dates);
     size_t nd = 0;
     int c;
@@ -36,8 +37,14 @@ int cs_cmd_info(int argc, char **argv)
             dates[nd++] = optarg;
             break;
         }
-        case 'h': help(stdout); free(dates); return 0;
-        default: help(stderr); free(dates); return 2;
+        case 'h':
+            help(stdout);
+            free(dates);
+            return 0;
+        default:
+            help(stderr);
+            free(dates);
+            return 2;
         }
     }
     if (optind + 1 != argc) {

@@ -8,13 +8,16 @@
 int cs_exit_status(int status)
 {
     switch (status) {
-    case CS_OK: return 0;
+    case CS_OK:
+        return 0;
     case CS_EPARSE:
     case CS_EINVAL:
     case CS_EEXIST:
     case CS_EMISMATCH:
-    case CS_ENOTFOUND: return 2;
-    default: return 1;
+    case CS_ENOTFOUND:
+        return 2;
+    default:
+        return 1;
     }
 }
 
@@ -71,7 +74,8 @@ static int plain(const char *a)
 char *cs_join_argv(int argc, char **argv)
 {
     size_t len = 1;
-    for (int i = 0; i < argc; i++) len += 4 * strlen(argv[i]) + 3;
+    for (int i = 0; i < argc; i++)
+        len += 4 * strlen(argv[i]) + 3;
     char *out = malloc(len), *o = out;
     if (!out) return NULL;
     for (int i = 0; i < argc; i++) {
@@ -82,7 +86,8 @@ char *cs_join_argv(int argc, char **argv)
         }
         *o++ = '\'';
         for (const char *c = argv[i]; *c; c++) {
-            if (*c == '\'') o += sprintf(o, "'\\''");
+            if (*c == '\'')
+                o += sprintf(o, "'\\''");
             else
                 *o++ = *c;
         }
@@ -100,13 +105,15 @@ char **cs_split_argv(const char *line, int *argc)
     if (!v || !buf) goto fail;
     const char *c = line;
     for (;;) {
-        while (*c == ' ') c++;
+        while (*c == ' ')
+            c++;
         if (!*c) break;
         char *b = buf;
         while (*c && *c != ' ') {
             if (*c == '\'') {
                 c++;
-                while (*c && *c != '\'') *b++ = *c++;
+                while (*c && *c != '\'')
+                    *b++ = *c++;
                 if (*c != '\'') goto fail;
                 c++;
             } else if (*c == '\\' && c[1]) {
@@ -126,7 +133,8 @@ char **cs_split_argv(const char *line, int *argc)
     return v;
 fail:
     if (v)
-        for (size_t i = 0; i < n; i++) free(v[i]);
+        for (size_t i = 0; i < n; i++)
+            free(v[i]);
     free(v);
     free(buf);
     return NULL;

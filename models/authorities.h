@@ -39,12 +39,12 @@ typedef struct cs_authority {
     char code[16];
     char *name, *region, *type, *framework, *workforce_source; /* owned by the table */
     double population;
-    int grade;            /* cs_grade */
-    int32_t grade_date;   /* days since 1970-01-01 */
+    int grade;          /* cs_grade */
+    int32_t grade_date; /* days since 1970-01-01 */
     int sif_done;
-    int n_inadequate;     /* dates in inadequate_dates */
+    int n_inadequate; /* dates in inadequate_dates */
     int32_t inadequate_dates[CS_MAX_PRIOR_INADEQUATE];
-    int governance;       /* cs_gov */
+    int governance; /* cs_gov */
     int pip;
     double posts_fte, permanent_fte, agency_fte, turnover_rate;
 } cs_authority;

@@ -138,7 +138,7 @@ int cs_insp_on_request(cs_model *m, const cs_event *ev)
     s->state = SLOT_QUEUED;
     s->ev = 0;
     m->q_live++;
-    cs_qentry e = {s->target, m->q_seq++, (uint32_t)m->p->priority[s->reason], s->token, la,
+    cs_qentry e = {s->target,     m->q_seq++, (uint32_t)m->p->priority[s->reason], s->token, la,
                    (uint8_t)slot, s->reason};
     q_push(m, e);
     cs_log(m, la, CS_EV_INSPECTION_REQUESTED, s->reason, -1, s->target);
@@ -219,9 +219,9 @@ int cs_insp_on_end(cs_model *m, const cs_event *ev)
             m->mon_t[la] = now;
             cs_log(m, la, CS_EV_MONITORING_VISIT, -1, -1, y);
             if (m->grade[la] == CS_GRADE_INADEQUATE)
-                cs_insp_request(m, la, 1, CS_REASON_MONITORING,
-                                now + cs_dist_sample(&p->monitoring_interval,
-                                                     cs_rng(m, la, CS_PROC_INSPECT)));
+                cs_insp_request(
+                    m, la, 1, CS_REASON_MONITORING,
+                    now + cs_dist_sample(&p->monitoring_interval, cs_rng(m, la, CS_PROC_INSPECT)));
         } else {
             cs_log(m, la, CS_EV_FOCUSED_VISIT, -1, -1, y);
             if (!isnan(y) && y <= cs_cut(m, 1) + p->focused_escalation &&
@@ -406,7 +406,8 @@ void cs_insp_init(cs_model *m)
             cs_engine_schedule(m->eng, t, PRIO_STATE, EV_CAPACITY, -1, (int64_t)k, 0);
     }
     double t_mon = (double)(p->monitoring_from - p->start);
-    if (t_mon <= 0) cs_insp_monitor_start(m);
+    if (t_mon <= 0)
+        cs_insp_monitor_start(m);
     else if (t_mon <= w->t_end)
         cs_engine_schedule(m->eng, t_mon, PRIO_STATE, EV_MONITOR_START, -1, 0, 0);
     if (p->policy == CS_POL_RISK && p->risk_interval <= w->t_end)

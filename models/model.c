@@ -12,16 +12,28 @@
 /* ---- enums and schema ---- */
 
 static const char *const grade_labels[] = {"outstanding", "good", "ri", "inadequate"};
-static const char *const gov_labels[] = {"council",     "notice",      "commissioner",
-                                         "partner",     "trust_setup", "trust"};
-static const char *const event_labels[] = {
-    "inspection_requested", "inspection_started",   "inspection_completed",
-    "judgement_published",  "monitoring_visit",     "focused_visit",
-    "signal",               "emergency_booked",     "governance_change",
-    "commissioner_appointed", "review",             "commissioner_report",
-    "sponsor_taken",        "sponsor_released",     "leadership_change",
-    "framework_switch",     "capacity_change",      "latent_inadequate",
-    "latent_recovered",     "failure_detected"};
+static const char *const gov_labels[] = {"council", "notice",      "commissioner",
+                                         "partner", "trust_setup", "trust"};
+static const char *const event_labels[] = {"inspection_requested",
+                                           "inspection_started",
+                                           "inspection_completed",
+                                           "judgement_published",
+                                           "monitoring_visit",
+                                           "focused_visit",
+                                           "signal",
+                                           "emergency_booked",
+                                           "governance_change",
+                                           "commissioner_appointed",
+                                           "review",
+                                           "commissioner_report",
+                                           "sponsor_taken",
+                                           "sponsor_released",
+                                           "leadership_change",
+                                           "framework_switch",
+                                           "capacity_change",
+                                           "latent_inadequate",
+                                           "latent_recovered",
+                                           "failure_detected"};
 
 const cs_enum_def cs_enum_grade = {"grade", CS_NGRADES, grade_labels};
 const cs_enum_def cs_enum_gov = {"governance", CS_NGOV, gov_labels};
@@ -80,7 +92,8 @@ static const cs_series_def series_defs[S_N] = {
     {"mean_grade_age", CS_VT_F64, 1, NULL, "days", "mean age of published grades"},
     {"misgraded_share", CS_VT_F64, 1, NULL, "fraction",
      "share of authorities whose latent band differs from their published grade"},
-    {"latent_inadequate", CS_VT_I32, 1, NULL, "authorities", "latent quality in the inadequate band"},
+    {"latent_inadequate", CS_VT_I32, 1, NULL, "authorities",
+     "latent quality in the inadequate band"},
     {"undetected_inadequate", CS_VT_I32, 1, NULL, "authorities",
      "latent inadequate, published grade better"},
     {"undetected_failure_years", CS_VT_F64, 1, NULL, "authority-years",
@@ -88,7 +101,8 @@ static const cs_series_def series_defs[S_N] = {
     {"detections", CS_VT_I32, 1, NULL, "count", "cumulative detected failure episodes"},
     {"detection_latency_mean", CS_VT_F64, 1, NULL, "days",
      "mean detection latency of the episodes detected so far"},
-    {"vacancy_rate", CS_VT_F64, 1, NULL, "fraction", "vacant posts / posts (agency-covered or not)"},
+    {"vacancy_rate", CS_VT_F64, 1, NULL, "fraction",
+     "vacant posts / posts (agency-covered or not)"},
     {"agency_rate", CS_VT_F64, 1, NULL, "fraction", "agency / (agency + permanent)"},
     {"turnover_rate", CS_VT_F64, 1, NULL, "per year",
      "permanent leavers per permanent FTE-year since the previous snapshot"},
@@ -148,8 +162,8 @@ static const cs_scalar_def lastat_defs[L_N] = {
     {"inspections", "count", "graded inspections completed"},
 };
 
-static const cs_schema schema = {
-    S_N, series_defs, P_N, panel_defs, M_N, summary_defs, L_N, lastat_defs, &cs_enum_event, NULL};
+static const cs_schema schema = {S_N,          series_defs, P_N,         panel_defs,     M_N,
+                                 summary_defs, L_N,         lastat_defs, &cs_enum_event, NULL};
 
 const cs_schema *cs_model_schema(void)
 {
@@ -224,8 +238,10 @@ int cs_world_create(cs_world **out, const cs_params *p, cs_error *err)
         w->n_time = s + 1;
     }
     int64_t pip = 0;
-    for (size_t i = 0; i < w->n_la; i++) pip += w->table.rows[i].pip;
-    w->sponsor_slots = p->sponsors_unlimited ? INT64_MAX : (pip + p->sponsors_extra) * p->sponsors_k;
+    for (size_t i = 0; i < w->n_la; i++)
+        pip += w->table.rows[i].pip;
+    w->sponsor_slots =
+        p->sponsors_unlimited ? INT64_MAX : (pip + p->sponsors_extra) * p->sponsors_k;
     *out = w;
     return CS_OK;
 }
@@ -235,7 +251,8 @@ void cs_world_destroy(cs_world *w)
     if (!w) return;
     cs_authorities_free(&w->table);
     if (w->time_iso)
-        for (size_t s = 0; s < w->n_time; s++) free(w->time_iso[s]);
+        for (size_t s = 0; s < w->n_time; s++)
+            free(w->time_iso[s]);
     free(w->time_iso);
     free(w->time_days);
     free(w);
@@ -311,15 +328,16 @@ fail:
 void cs_model_destroy(cs_model *m)
 {
     if (!m) return;
-    void *fields[] = {m->h_ref, m->trust_due, m->sif_j, m->sig_left, m->q,        m->q_t,       m->m,         m->grade,     m->gov,
-                      m->latent,   m->grade_t,   m->last_graded, m->last_visit, m->mon_y,
-                      m->mon_t,    m->notice_t,  m->cross_t,   m->live_t,    m->signals,
-                      m->n_inad,   m->inad_t,    m->sponsor,   m->graded,    m->visit,
-                      m->h_review, m->h_appoint, m->h_lift,    m->h_report,  m->h_live,
-                      m->posts,    m->perm,      m->agency,    m->h0,        m->stab,
-                      m->und_years, m->lat_sum,  m->inad_years, m->lat_n,    m->n_insp,
-                      m->queue};
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) free(fields[i]);
+    void *fields[] = {m->h_ref,     m->trust_due,   m->sif_j,      m->sig_left, m->q,
+                      m->q_t,       m->m,           m->grade,      m->gov,      m->latent,
+                      m->grade_t,   m->last_graded, m->last_visit, m->mon_y,    m->mon_t,
+                      m->notice_t,  m->cross_t,     m->live_t,     m->signals,  m->n_inad,
+                      m->inad_t,    m->sponsor,     m->graded,     m->visit,    m->h_review,
+                      m->h_appoint, m->h_lift,      m->h_report,   m->h_live,   m->posts,
+                      m->perm,      m->agency,      m->h0,         m->stab,     m->und_years,
+                      m->lat_sum,   m->inad_years,  m->lat_n,      m->n_insp,   m->queue};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        free(fields[i]);
     cs_streams_destroy(m->st);
     cs_engine_destroy(m->eng);
     free(m);
@@ -365,8 +383,7 @@ void cs_set_mean(cs_model *m, int i)
     const cs_params *p = m->p;
     double t = cs_engine_now(m->eng);
     m->m[i] = p->base + p->gov_effect[m->gov[i]] +
-              p->beta_workforce * (m->stab[i] - p->stability_ref) +
-              p->drift * cs_days_to_years(t);
+              p->beta_workforce * (m->stab[i] - p->stability_ref) + p->drift * cs_days_to_years(t);
 }
 
 /* Advances quality exactly to t (the OU transition is Gaussian) and keeps the truth-based
@@ -424,13 +441,22 @@ static void init_quality(cs_model *m, int i)
     double mu = m->m[i];
     double tau = p->judge[CS_FW_SIF].tau;
     double c[4];
-    for (int k = 0; k < 4; k++) c[k] = p->judge[CS_FW_SIF].c[k] + p->judge[CS_FW_SIF].shift;
+    for (int k = 0; k < 4; k++)
+        c[k] = p->judge[CS_FW_SIF].c[k] + p->judge[CS_FW_SIF].shift;
     double lo = -INFINITY, hi = INFINITY;
     switch (a->grade) {
-    case CS_GRADE_INADEQUATE: hi = c[1]; break;
-    case CS_GRADE_RI: lo = c[1], hi = c[2]; break;
-    case CS_GRADE_GOOD: lo = c[2], hi = c[3]; break;
-    default: lo = c[3]; break;
+    case CS_GRADE_INADEQUATE:
+        hi = c[1];
+        break;
+    case CS_GRADE_RI:
+        lo = c[1], hi = c[2];
+        break;
+    case CS_GRADE_GOOD:
+        lo = c[2], hi = c[3];
+        break;
+    default:
+        lo = c[3];
+        break;
     }
     double sy = sqrt(s2 + tau * tau);
     if (!(sy > 0)) { /* no spread at all: quality sits at its mean */
@@ -558,7 +584,8 @@ static void workforce_tick(cs_model *m, double t, double dt)
 static void draw_signals(cs_model *m, int i, double t, double dt)
 {
     const cs_params *p = m->p;
-    double genuine = p->grade_model == CS_GM_PROBIT ? p->sig_rate * exp(-p->sig_slope * m->q[i]) : 0;
+    double genuine =
+        p->grade_model == CS_GM_PROBIT ? p->sig_rate * exp(-p->sig_slope * m->q[i]) : 0;
     double rate = genuine + p->sig_false_rate;
     if (rate <= 0) return;
     double h = rate * cs_days_to_years(dt), used = 0;
@@ -612,8 +639,10 @@ static void on_snapshot(cs_model *m)
     size_t k = m->snap, n = m->n;
     cs_repbuf *b = m->buf;
     cs_insp_account(m);
-    for (int g = 0; g < CS_NGRADES; g++) b->series[S_GRADE][k * 4 + (size_t)g] = m->grade_n[g];
-    for (int g = 0; g < CS_NGOV; g++) b->series[S_GOV][k * 6 + (size_t)g] = m->gov_n[g];
+    for (int g = 0; g < CS_NGRADES; g++)
+        b->series[S_GRADE][k * 4 + (size_t)g] = m->grade_n[g];
+    for (int g = 0; g < CS_NGOV; g++)
+        b->series[S_GOV][k * 6 + (size_t)g] = m->gov_n[g];
     put(m, S_COMMISSIONERS, (double)m->commissioners);
     put(m, S_TRUSTS_CREATED, (double)m->trusts_created);
     put(m, S_SPONSORS, (double)m->sponsors_used);
@@ -663,7 +692,8 @@ static void on_snapshot(cs_model *m)
     put(m, S_STABILITY, stab / (double)n);
     put(m, S_GRADUATES, m->grad_placed);
     put(m, S_POOL, m->pool);
-    for (int g = 0; g < CS_NGRADES; g++) b->series[S_SIF_GRADES][k * 4 + (size_t)g] = m->sif_n[g];
+    for (int g = 0; g < CS_NGRADES; g++)
+        b->series[S_SIF_GRADES][k * 4 + (size_t)g] = m->sif_n[g];
     put(m, S_REINSPECTED, (double)m->reinspected);
     put(m, S_IMPROVED, (double)m->improved);
     m->snap++;
@@ -740,13 +770,15 @@ static int model_init(void *vm, cs_engine *eng)
         m->n_inad[i] = a->n_inadequate;
         init_workforce(m, (int)i);
         cs_set_mean(m, (int)i);
-        if (p->grade_model == CS_GM_PROBIT) init_quality(m, (int)i);
+        if (p->grade_model == CS_GM_PROBIT)
+            init_quality(m, (int)i);
         else
             m->q[i] = NAN, m->q_t[i] = 0;
         if (p->lead_rate > 0)
-            cs_engine_schedule(eng, gsl_ran_exponential(cs_rng(m, (int)i, CS_PROC_LEADERSHIP),
-                                                        365.25 / p->lead_rate),
-                               PRIO_STATE, EV_LEADERSHIP, (int)i, 0, 0);
+            cs_engine_schedule(
+                eng,
+                gsl_ran_exponential(cs_rng(m, (int)i, CS_PROC_LEADERSHIP), 365.25 / p->lead_rate),
+                PRIO_STATE, EV_LEADERSHIP, (int)i, 0, 0);
         if (m->gov[i] == CS_GOV_NOTICE) m->notice_t[i] = 0;
     }
     for (size_t i = 0; i < m->n; i++) {
@@ -766,9 +798,15 @@ static int model_handle(void *vm, cs_engine *eng, const cs_event *ev)
     cs_model *m = vm;
     (void)eng;
     switch (ev->type) {
-    case EV_TICK: on_tick(m); return CS_OK;
-    case EV_SNAPSHOT: on_snapshot(m); return CS_OK;
-    case EV_SIGNAL: on_signal(m, ev); return CS_OK;
+    case EV_TICK:
+        on_tick(m);
+        return CS_OK;
+    case EV_SNAPSHOT:
+        on_snapshot(m);
+        return CS_OK;
+    case EV_SIGNAL:
+        on_signal(m, ev);
+        return CS_OK;
     case EV_LEADERSHIP: {
         int i = ev->la;
         cs_q_sample(m, i, ev->time);
@@ -780,13 +818,24 @@ static int model_handle(void *vm, cs_engine *eng, const cs_event *ev)
                            PRIO_STATE, EV_LEADERSHIP, i, 0, 0);
         return CS_OK;
     }
-    case EV_REQUEST: return cs_insp_on_request(m, ev);
-    case EV_VISIT_END: return cs_insp_on_end(m, ev);
-    case EV_SWITCH: cs_insp_switch(m); return CS_OK;
-    case EV_CAPACITY: cs_insp_capacity(m, cs_capacity_at(m, ev->time)); return CS_OK;
-    case EV_MONITOR_START: cs_insp_monitor_start(m); return CS_OK;
-    case EV_RISK: cs_insp_risk(m); return CS_OK;
-    default: return cs_regime_handle(m, ev);
+    case EV_REQUEST:
+        return cs_insp_on_request(m, ev);
+    case EV_VISIT_END:
+        return cs_insp_on_end(m, ev);
+    case EV_SWITCH:
+        cs_insp_switch(m);
+        return CS_OK;
+    case EV_CAPACITY:
+        cs_insp_capacity(m, cs_capacity_at(m, ev->time));
+        return CS_OK;
+    case EV_MONITOR_START:
+        cs_insp_monitor_start(m);
+        return CS_OK;
+    case EV_RISK:
+        cs_insp_risk(m);
+        return CS_OK;
+    default:
+        return cs_regime_handle(m, ev);
     }
 }
 

@@ -19,15 +19,15 @@
 /* Random-stream processes (the last component of a stream's key). Never renumber: common
  * random numbers across versions depend on them. */
 enum cs_proc {
-    CS_PROC_INIT = 0,    /* initial quality */
-    CS_PROC_QUALITY,     /* OU increments */
-    CS_PROC_JUDGE,       /* judgement noise, markov grades */
-    CS_PROC_LEADERSHIP,  /* leadership changes */
-    CS_PROC_SIGNALS,     /* concern signals */
-    CS_PROC_INSPECT,     /* targets and durations of this LA's visits, report delays */
-    CS_PROC_REGIME,      /* delays and decisions of the regime */
-    CS_PROC_WORKFORCE,   /* leavers */
-    CS_PROC_PARAMS,      /* national unit: per-replication draws of uncertain parameters */
+    CS_PROC_INIT = 0,   /* initial quality */
+    CS_PROC_QUALITY,    /* OU increments */
+    CS_PROC_JUDGE,      /* judgement noise, markov grades */
+    CS_PROC_LEADERSHIP, /* leadership changes */
+    CS_PROC_SIGNALS,    /* concern signals */
+    CS_PROC_INSPECT,    /* targets and durations of this LA's visits, report delays */
+    CS_PROC_REGIME,     /* delays and decisions of the regime */
+    CS_PROC_WORKFORCE,  /* leavers */
+    CS_PROC_PARAMS,     /* national unit: per-replication draws of uncertain parameters */
     CS_NPROCS
 };
 

@@ -12,28 +12,28 @@
 
 /* Internal event types (dispatch only; what is recorded is cs_evtype). */
 enum cs_ev {
-    EV_TICK = 0,     /* national: sample quality, move the workforce, draw signals */
-    EV_SNAPSHOT,     /* national: record the panel and national series */
-    EV_REQUEST,      /* la: a visit joins the queue; aux = slot token, value unused */
-    EV_VISIT_END,    /* la: a team finishes; aux = kind | reason << 8 */
-    EV_PUBLISH,      /* la: a judgement is published; aux = grade | wholesale << 8 */
-    EV_SIGNAL,       /* la: a concern signal; value = severity, aux = genuine */
-    EV_LEADERSHIP,   /* la: leadership change */
-    EV_REVIEW,       /* la: six-month review */
-    EV_APPOINT,      /* la: commissioner takes post */
-    EV_REPORT,       /* la: commissioner's report */
-    EV_TRUST_LIVE,   /* la: trust goes live */
-    EV_LIFT,         /* la: intervention lifted (back to council) */
-    EV_SWITCH,       /* national: framework switch */
-    EV_CAPACITY,     /* national: capacity path step; aux = step index */
-    EV_MONITOR_START,/* national: monitoring visits begin */
-    EV_RISK,         /* national: risk assessment */
+    EV_TICK = 0,      /* national: sample quality, move the workforce, draw signals */
+    EV_SNAPSHOT,      /* national: record the panel and national series */
+    EV_REQUEST,       /* la: a visit joins the queue; aux = slot token, value unused */
+    EV_VISIT_END,     /* la: a team finishes; aux = kind | reason << 8 */
+    EV_PUBLISH,       /* la: a judgement is published; aux = grade | wholesale << 8 */
+    EV_SIGNAL,        /* la: a concern signal; value = severity, aux = genuine */
+    EV_LEADERSHIP,    /* la: leadership change */
+    EV_REVIEW,        /* la: six-month review */
+    EV_APPOINT,       /* la: commissioner takes post */
+    EV_REPORT,        /* la: commissioner's report */
+    EV_TRUST_LIVE,    /* la: trust goes live */
+    EV_LIFT,          /* la: intervention lifted (back to council) */
+    EV_SWITCH,        /* national: framework switch */
+    EV_CAPACITY,      /* national: capacity path step; aux = step index */
+    EV_MONITOR_START, /* national: monitoring visits begin */
+    EV_RISK,          /* national: risk assessment */
 };
 
 /* Priority classes of internal events at equal times (engine order: lower first). */
 enum {
-    PRIO_STATE = 10,   /* publications, governance changes */
-    PRIO_VISIT = 20,   /* visit ends and requests */
+    PRIO_STATE = 10, /* publications, governance changes */
+    PRIO_VISIT = 20, /* visit ends and requests */
     PRIO_TICK = 200,
     PRIO_SNAPSHOT = 250,
 };
@@ -43,8 +43,8 @@ enum {
 enum { SLOT_NONE = 0, SLOT_SCHEDULED, SLOT_QUEUED, SLOT_RUNNING };
 typedef struct cs_slot {
     uint8_t state, reason;
-    uint32_t token;     /* bumps on supersede: stale queue entries are skipped */
-    cs_evhandle ev;     /* the pending EV_REQUEST while SCHEDULED */
+    uint32_t token; /* bumps on supersede: stale queue entries are skipped */
+    cs_evhandle ev; /* the pending EV_REQUEST while SCHEDULED */
     double target;
 } cs_slot;
 
@@ -63,24 +63,24 @@ struct cs_model {
     cs_streams *st;
     cs_repbuf *buf;
     size_t n;
-    int fw;                 /* current framework */
+    int fw; /* current framework */
     /* per-authority state */
-    double *q, *q_t, *m;    /* quality, its sample time, its current mean */
+    double *q, *q_t, *m; /* quality, its sample time, its current mean */
     uint8_t *grade, *gov, *latent;
-    uint8_t *sif_j;         /* latest judgement made under the SIF */
-    uint8_t *trust_due;     /* a live trust awaits its 12-month inspection */
-    double *grade_t;        /* publication time of the published grade */
-    double *last_graded;    /* end of the last graded inspection */
-    double *last_visit;     /* end of the last visit of any kind */
-    double *mon_y, *mon_t;  /* latest monitoring reading and its time */
-    double *notice_t;       /* time the current notice began */
-    double *cross_t;        /* start of an undetected latent-inadequate episode (NAN if none) */
-    double *live_t;         /* trust live time */
-    int32_t *signals;       /* signals since the last graded inspection */
-    double *sig_left;       /* Exp(1) hazard budget left until the next concern signal */
+    uint8_t *sif_j;        /* latest judgement made under the SIF */
+    uint8_t *trust_due;    /* a live trust awaits its 12-month inspection */
+    double *grade_t;       /* publication time of the published grade */
+    double *last_graded;   /* end of the last graded inspection */
+    double *last_visit;    /* end of the last visit of any kind */
+    double *mon_y, *mon_t; /* latest monitoring reading and its time */
+    double *notice_t;      /* time the current notice began */
+    double *cross_t;       /* start of an undetected latent-inadequate episode (NAN if none) */
+    double *live_t;        /* trust live time */
+    int32_t *signals;      /* signals since the last graded inspection */
+    double *sig_left;      /* Exp(1) hazard budget left until the next concern signal */
     int32_t *n_inad;
-    double *inad_t;         /* [n][CS_MAX_PRIOR_INADEQUATE]: recent inadequate publications */
-    uint8_t *sponsor;       /* holds a sponsor slot */
+    double *inad_t;   /* [n][CS_MAX_PRIOR_INADEQUATE]: recent inadequate publications */
+    uint8_t *sponsor; /* holds a sponsor slot */
     cs_slot *graded, *visit;
     cs_evhandle *h_review, *h_appoint, *h_lift, *h_report, *h_live;
     /* workforce */
@@ -93,7 +93,7 @@ struct cs_model {
     cs_qentry *queue;
     size_t q_len, q_cap, q_live;
     uint64_t q_seq;
-    double cap, used;       /* effective inspectors available and in use */
+    double cap, used; /* effective inspectors available and in use */
     double busy_int, cap_int, acct_t;
     /* counters */
     int32_t grade_n[CS_NGRADES], gov_n[CS_NGOV], sif_n[CS_NGRADES];

@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 #define OFF(f) offsetof(cs_params, f)
-#define INF INFINITY
+#define INF    INFINITY
 
 static const char *const grade_models[] = {"probit", "markov", NULL};
 static const char *const policies[] = {"cycle", "cadence", "risk", NULL};
@@ -348,18 +348,21 @@ int cs_params_check(const cs_params *p, const char *file, cs_error *err)
     }
     size_t n = p->markov.n;
     if (n != 16 && n != 16 * CS_NGOV)
-        return cs_error_set(err, CS_EINVAL, file, 0, 0, "judgement.markov.matrix",
-                            "expected 16 values (4x4) or %d (one 4x4 per governance state), got %zu",
-                            16 * CS_NGOV, n);
+        return cs_error_set(
+            err, CS_EINVAL, file, 0, 0, "judgement.markov.matrix",
+            "expected 16 values (4x4) or %d (one 4x4 per governance state), got %zu", 16 * CS_NGOV,
+            n);
     for (size_t r = 0; r < n / 4; r++) {
         double s = 0;
-        for (int j = 0; j < 4; j++) s += p->markov.v[4 * r + j];
+        for (int j = 0; j < 4; j++)
+            s += p->markov.v[4 * r + j];
         if (fabs(s - 1.0) > 1e-9)
             return cs_error_set(err, CS_EINVAL, file, 0, 0, "judgement.markov.matrix",
                                 "row %zu sums to %g, not 1", r + 1, s);
     }
     double w = 0;
-    for (int j = 0; j < 3; j++) w += p->decision.v[j];
+    for (int j = 0; j < 3; j++)
+        w += p->decision.v[j];
     if (!(w > 0))
         return cs_error_set(err, CS_EINVAL, file, 0, 0, "regime.decision",
                             "the weights of stay, partner and trust must not all be 0");

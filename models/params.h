@@ -19,11 +19,11 @@ typedef enum cs_framework { CS_FW_SIF = 0, CS_FW_ILACS = 1, CS_NFW } cs_framewor
 
 /* Inspection kinds: what a visit is (team, duration, whether it grades). */
 typedef enum cs_kind {
-    CS_KIND_SIF = 0,       /* SIF full inspection (graded) */
+    CS_KIND_SIF = 0,        /* SIF full inspection (graded) */
     CS_KIND_ILACS_STANDARD, /* ILACS standard inspection (graded) */
-    CS_KIND_ILACS_SHORT,   /* ILACS short inspection (graded) */
-    CS_KIND_FOCUSED,       /* ILACS focused visit (observes, no grade) */
-    CS_KIND_MONITORING,    /* monitoring visit of an inadequate LA (observes, no grade) */
+    CS_KIND_ILACS_SHORT,    /* ILACS short inspection (graded) */
+    CS_KIND_FOCUSED,        /* ILACS focused visit (observes, no grade) */
+    CS_KIND_MONITORING,     /* monitoring visit of an inadequate LA (observes, no grade) */
     CS_NKINDS
 } cs_kind;
 
@@ -39,49 +39,49 @@ typedef enum cs_reason {
 } cs_reason;
 
 typedef struct cs_kind_params {
-    double team;       /* inspectors seized */
-    cs_dist duration;  /* calendar days the team is held (on-site + off-site) */
+    double team;      /* inspectors seized */
+    cs_dist duration; /* calendar days the team is held (on-site + off-site) */
 } cs_kind_params;
 
 typedef struct cs_judgement_params {
-    double c[4];       /* c0 (wholesale failure) < c1 (inadequate) < c2 (RI) < c3 (good) */
-    double shift;      /* added to every threshold: the framework's severity */
-    double tau;        /* sd of the inspectors' reading of quality */
+    double c[4];  /* c0 (wholesale failure) < c1 (inadequate) < c2 (RI) < c3 (good) */
+    double shift; /* added to every threshold: the framework's severity */
+    double tau;   /* sd of the inspectors' reading of quality */
 } cs_judgement_params;
 
 typedef struct cs_params {
     /* meta */
     char *name, *description;
     /* time */
-    int32_t start;         /* days since 1970-01-01 */
+    int32_t start; /* days since 1970-01-01 */
     double horizon_years;
     /* run */
     int64_t replications, seed, max_pending;
     /* authorities */
     char *table;
-    int64_t limit;         /* use the first n rows (0 = all) */
-    char *only;            /* comma-separated ONS codes to keep ("" = all) */
+    int64_t limit; /* use the first n rows (0 = all) */
+    char *only;    /* comma-separated ONS codes to keep ("" = all) */
     /* quality (latent practice quality, an Ornstein-Uhlenbeck process) */
     double theta, qsd, base, drift, beta_workforce, stability_ref, sample_days;
     double gov_effect[CS_NGOV];
     double lead_rate;
     cs_dist lead_jump;
     /* judgement */
-    int grade_model;       /* cs_grade_model */
+    int grade_model; /* cs_grade_model */
     cs_judgement_params judge[CS_NFW];
     cs_dist report_delay;
     double monitor_tau;
-    cs_array markov;       /* 16 (one matrix) or 16*CS_NGOV (per governance), rows by grade */
+    cs_array markov; /* 16 (one matrix) or 16*CS_NGOV (per governance), rows by grade */
     /* inspectorate */
     double fte, fte_scale, working_days;
     bool unlimited;
     cs_steps capacity_path; /* multiplier of fte from each date */
-    int policy;            /* cs_policy */
-    int32_t ilacs_from;    /* switch date (days since epoch) */
-    int first_framework;   /* cs_framework */
+    int policy;             /* cs_policy */
+    int32_t ilacs_from;     /* switch date (days since epoch) */
+    int first_framework;    /* cs_framework */
     cs_kind_params kind[CS_NKINDS];
     int64_t priority[CS_NREASONS];
-    double overdue_after;  /* days past the target date before a visit counts as overdue */
+    double overdue_after; /* days past the target date before a visit counts as overdue */
     cs_dist sif_cycle, sif_reinspect;
     int32_t sif_first_from, sif_first_deadline;
     cs_dist ilacs_interval[CS_NGRADES]; /* by grade; inadequate: re-inspection when ready */
@@ -102,7 +102,7 @@ typedef struct cs_params {
     int64_t persistence_count;
     double persistence_years, discretion_prob;
     cs_dist report_time;
-    cs_array decision;     /* weights of stay, partner, trust */
+    cs_array decision; /* weights of stay, partner, trust */
     cs_dist lift_lag;
     bool trusts_on;
     cs_dist trust_setup;
@@ -112,10 +112,10 @@ typedef struct cs_params {
     bool sponsors_unlimited;
     /* workforce */
     bool workforce_on;
-    double wf_turnover_inadequate, wf_turnover_vacancy, wf_nq, wf_frontline, wf_stepup,
-        wf_movers, wf_grad_extra, wf_pool_decay, wf_agency_cover, wf_agency_adjust;
+    double wf_turnover_inadequate, wf_turnover_vacancy, wf_nq, wf_frontline, wf_stepup, wf_movers,
+        wf_grad_extra, wf_pool_decay, wf_agency_cover, wf_agency_adjust;
     int32_t wf_grad_from, wf_grad_to;
-    cs_array wf_attract;   /* [CS_NGRADES] */
+    cs_array wf_attract; /* [CS_NGRADES] */
     /* output */
     bool out_national, out_panel, out_events;
     int64_t out_snapshot_months, out_compression;

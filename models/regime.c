@@ -56,7 +56,8 @@ static int take_sponsor(cs_model *m, int la)
 static void appoint(cs_model *m, int la, double delay)
 {
     if (m->h_appoint[la] && cs_evlist_pending(cs_engine_list(m->eng), m->h_appoint[la])) return;
-    m->h_appoint[la] = cs_engine_schedule(m->eng, now_of(m) + delay, PRIO_STATE, EV_APPOINT, la, 0, 0);
+    m->h_appoint[la] =
+        cs_engine_schedule(m->eng, now_of(m) + delay, PRIO_STATE, EV_APPOINT, la, 0, 0);
 }
 
 /* Inadequate judgements published in the `years` calendar years up to now, this one
@@ -79,7 +80,8 @@ static void remember_inadequate(cs_model *m, int la, double t)
     double *h = &m->inad_t[(size_t)la * CS_MAX_PRIOR_INADEQUATE];
     int n = m->n_inad[la];
     if (n == CS_MAX_PRIOR_INADEQUATE) { /* drop the oldest */
-        for (int j = 1; j < n; j++) h[j - 1] = h[j];
+        for (int j = 1; j < n; j++)
+            h[j - 1] = h[j];
         n--;
     }
     h[n] = t;
@@ -174,8 +176,7 @@ static void on_report(cs_model *m, int la)
     double u = gsl_rng_uniform(cs_rng(m, la, CS_PROC_REGIME)) * (wt[0] + wt[1] + wt[2]);
     int choice = u < wt[0] ? 0 : (u < wt[0] + wt[1] ? 1 : 2);
     if (choice == 1 && m->sponsors_used >= m->w->sponsor_slots) choice = p->trusts_on ? 2 : 0;
-    if (choice == 2 && !p->trusts_on)
-        choice = m->sponsors_used < m->w->sponsor_slots ? 1 : 0;
+    if (choice == 2 && !p->trusts_on) choice = m->sponsors_used < m->w->sponsor_slots ? 1 : 0;
     cs_log(m, la, CS_EV_COMMISSIONER_REPORT, -1, choice, 0);
     if (choice == 1 && take_sponsor(m, la)) {
         cs_set_gov(m, la, CS_GOV_PARTNER);
@@ -192,7 +193,9 @@ int cs_regime_handle(cs_model *m, const cs_event *ev)
     int la = ev->la;
     double now = now_of(m);
     switch (ev->type) {
-    case EV_PUBLISH: cs_regime_publish(m, la, (int)(ev->aux & 0xff), (int)(ev->aux >> 8)); break;
+    case EV_PUBLISH:
+        cs_regime_publish(m, la, (int)(ev->aux & 0xff), (int)(ev->aux >> 8));
+        break;
     case EV_REVIEW: {
         m->h_review[la] = 0;
         if (m->gov[la] != CS_GOV_NOTICE) break;
@@ -201,8 +204,8 @@ int cs_regime_handle(cs_model *m, const cs_event *ev)
         if (isnan(y) || isnan(m->mon_t[la]) || m->mon_t[la] < m->notice_t[la]) {
             cs_q_sample(m, la, now);
             y = p->grade_model == CS_GM_PROBIT
-                    ? m->q[la] + gsl_ran_gaussian_ziggurat(cs_rng(m, la, CS_PROC_REGIME),
-                                                           p->monitor_tau)
+                    ? m->q[la] +
+                          gsl_ran_gaussian_ziggurat(cs_rng(m, la, CS_PROC_REGIME), p->monitor_tau)
                     : (gsl_rng_uniform(cs_rng(m, la, CS_PROC_REGIME)) < 0.5 ? 1e9 : -1e9);
         }
         int ok = y > cs_cut(m, 1) + p->improvement_margin;
@@ -218,8 +221,8 @@ int cs_regime_handle(cs_model *m, const cs_event *ev)
         m->h_review[la] = 0;
         cs_set_gov(m, la, CS_GOV_COMMISSIONER);
         cs_log(m, la, CS_EV_COMMISSIONER_APPOINTED, -1, -1, (double)m->commissioners);
-        m->h_report[la] = cs_engine_schedule(m->eng, now + draw(m, la, &p->report_time),
-                                             PRIO_STATE, EV_REPORT, la, 0, 0);
+        m->h_report[la] = cs_engine_schedule(m->eng, now + draw(m, la, &p->report_time), PRIO_STATE,
+                                             EV_REPORT, la, 0, 0);
         break;
     case EV_REPORT:
         m->h_report[la] = 0;
@@ -243,7 +246,8 @@ int cs_regime_handle(cs_model *m, const cs_event *ev)
         m->h_report[la] = 0;
         cs_set_gov(m, la, CS_GOV_COUNCIL);
         break;
-    default: return CS_EMODEL;
+    default:
+        return CS_EMODEL;
     }
     return CS_OK;
 }
@@ -271,7 +275,8 @@ void cs_regime_init(cs_model *m)
                 m->sponsors_used++;
             }
             break;
-        default: break;
+        default:
+            break;
         }
     }
 }

@@ -1758,7 +1758,8 @@ void cs_config_draw(const cs_key *table, const cs_uncertain *list, size_t n, voi
         double x;
         if (d->kind == CS_DIST_EMPIRICAL && d->joint > 0 && !d->alias) {
             size_t g = 0;
-            while (g < nj && jg[g] != d->joint) g++;
+            while (g < nj && jg[g] != d->joint)
+                g++;
             if (g == nj && nj < MAXJ) {
                 jg[nj] = d->joint;
                 ju[nj++] = gsl_rng_uniform(r);

@@ -64,7 +64,8 @@ static double when(const run *r, int type, int before, int after, int k)
 static int count(const run *r, int type)
 {
     int k = 0;
-    for (size_t i = 0; i < r->b->n_events; i++) k += r->b->events[i].type == type;
+    for (size_t i = 0; i < r->b->n_events; i++)
+        k += r->b->events[i].type == type;
     return k;
 }
 
@@ -73,7 +74,8 @@ static void test_regime_six_month_review_commissioner_trust(void **state)
     (void)state;
     run r;
     run_scripted(&r, NULL, 0);
-    CS_ASSERT_CLOSE(when(&r, CS_EV_JUDGEMENT_PUBLISHED, -2, CS_GRADE_INADEQUATE, 0), T_PUB, 0, 1e-9);
+    CS_ASSERT_CLOSE(when(&r, CS_EV_JUDGEMENT_PUBLISHED, -2, CS_GRADE_INADEQUATE, 0), T_PUB, 0,
+                    1e-9);
     CS_ASSERT_CLOSE(when(&r, CS_EV_GOVERNANCE_CHANGE, CS_GOV_COUNCIL, CS_GOV_NOTICE, 0), T_PUB, 0,
                     1e-9);
     CS_ASSERT_CLOSE(when(&r, CS_EV_REVIEW, -2, 0, 0), T_PUB + 183, 0, 1e-9);
@@ -161,7 +163,9 @@ static void test_regime_ri_lifts_notice(void **state)
     (void)state;
     /* under notice the mean rises to 0 (RI band) and theta is fast: the review finds
      * improvement, the re-inspection grades RI and the notice is lifted 60 days later */
-    const char *sets[] = {"quality.effect={notice: 3, commissioner: 3, partner: 3, trust_setup: 3, trust: 3}", "quality.theta=40"};
+    const char *sets[] = {
+        "quality.effect={notice: 3, commissioner: 3, partner: 3, trust_setup: 3, trust: 3}",
+        "quality.theta=40"};
     run r;
     run_scripted(&r, sets, 2);
     CS_ASSERT_CLOSE(when(&r, CS_EV_REVIEW, -2, 1, 0), T_PUB + 183, 0, 1e-9);

@@ -50,20 +50,20 @@
 #include <stdio.h>
 
 typedef enum cs_key_type {
-    CS_KEY_DOUBLE,  /* double; a number, or a distribution mapping (uncertain)            */
-    CS_KEY_INT,     /* int64_t                                                              */
-    CS_KEY_BOOL,    /* bool; true/false/yes/no/on/off                                       */
-    CS_KEY_STRING,  /* char * (owned)                                                       */
-    CS_KEY_PATH,    /* char * (owned): a file path, resolved against the directory of the
-                       file that set it (defaults: against the current directory)           */
-    CS_KEY_DATE,    /* int32_t days since 1970-01-01; YAML "2015-12-14"                     */
-    CS_KEY_ENUM,    /* int: index into choices                                              */
-    CS_KEY_DIST,    /* cs_dist: a number (fixed) or {dist: NAME, mean:, sd:, lo:, hi:,
-                       mode:, value:, values: [..], weights: [..]}                          */
-    CS_KEY_ARRAY,   /* cs_array: a flow or block sequence of numbers (nested sequences are
-                       flattened row by row, so a 4x4 matrix is [[..],[..],[..],[..]])      */
-    CS_KEY_STEPS,   /* cs_steps: a sequence of {from: DATE, value: NUMBER}, dates strictly
-                       increasing                                                           */
+    CS_KEY_DOUBLE, /* double; a number, or a distribution mapping (uncertain)            */
+    CS_KEY_INT,    /* int64_t                                                              */
+    CS_KEY_BOOL,   /* bool; true/false/yes/no/on/off                                       */
+    CS_KEY_STRING, /* char * (owned)                                                       */
+    CS_KEY_PATH,   /* char * (owned): a file path, resolved against the directory of the
+                      file that set it (defaults: against the current directory)           */
+    CS_KEY_DATE,   /* int32_t days since 1970-01-01; YAML "2015-12-14"                     */
+    CS_KEY_ENUM,   /* int: index into choices                                              */
+    CS_KEY_DIST,   /* cs_dist: a number (fixed) or {dist: NAME, mean:, sd:, lo:, hi:,
+                      mode:, value:, values: [..], weights: [..]}                          */
+    CS_KEY_ARRAY,  /* cs_array: a flow or block sequence of numbers (nested sequences are
+                      flattened row by row, so a 4x4 matrix is [[..],[..],[..],[..]])      */
+    CS_KEY_STEPS,  /* cs_steps: a sequence of {from: DATE, value: NUMBER}, dates strictly
+                      increasing                                                           */
 } cs_key_type;
 
 typedef struct cs_array {
@@ -78,27 +78,27 @@ typedef struct cs_steps {
 } cs_steps;
 
 enum {
-    CS_KEY_REQUIRED = 1u << 0, /* must be set by a file or --set (its default is ignored)   */
+    CS_KEY_REQUIRED = 1u << 0,     /* must be set by a file or --set (its default is ignored)   */
     CS_KEY_NO_UNCERTAIN = 1u << 1, /* a DOUBLE that may not be given as a distribution  */
 };
 
 typedef struct cs_key {
-    const char *path;   /* "inspectorate.fte" (dotted; the YAML nesting)                   */
+    const char *path; /* "inspectorate.fte" (dotted; the YAML nesting)                   */
     cs_key_type type;
-    size_t offset;      /* offsetof(struct, field)                                          */
-    double min, max;    /* inclusive range for DOUBLE, INT, ARRAY elements, STEPS values and
-                           DIST means/values; use -INFINITY/INFINITY for none               */
-    const char *def;    /* default, as YAML text (NULL: zero / empty / NULL)                */
+    size_t offset;   /* offsetof(struct, field)                                          */
+    double min, max; /* inclusive range for DOUBLE, INT, ARRAY elements, STEPS values and
+                        DIST means/values; use -INFINITY/INFINITY for none               */
+    const char *def; /* default, as YAML text (NULL: zero / empty / NULL)                */
     const char *const *choices; /* ENUM: names, NULL-terminated                             */
     size_t len_min, len_max;    /* ARRAY: allowed length (0, 0 = any); STEPS: same          */
     unsigned flags;
-    const char *help;   /* one line, printed by `cssim check --keys`; say the source or
-                           "GUESS" for assumptions not backed by data                        */
+    const char *help; /* one line, printed by `cssim check --keys`; say the source or
+                         "GUESS" for assumptions not backed by data                        */
 } cs_key;
 
 typedef struct cs_uncertain {
-    size_t key;    /* index into the table */
-    cs_dist dist;  /* what each replication draws from */
+    size_t key;   /* index into the table */
+    cs_dist dist; /* what each replication draws from */
 } cs_uncertain;
 
 typedef struct cs_config cs_config;
@@ -141,8 +141,8 @@ int cs_config_resolved(const cs_config *c, size_t point, const void *params, cha
                        char ***values, size_t *n);
 
 /* Dates. */
-int cs_date_parse(const char *s, int32_t *days);  /* "YYYY-MM-DD" -> days since 1970-01-01 */
-void cs_date_format(int32_t days, char buf[11]);  /* -> "YYYY-MM-DD" */
+int cs_date_parse(const char *s, int32_t *days); /* "YYYY-MM-DD" -> days since 1970-01-01 */
+void cs_date_format(int32_t days, char buf[11]); /* -> "YYYY-MM-DD" */
 /* Adds months to a date, clamping the day to the month's length (2016-01-31 + 1 = 02-29). */
 int32_t cs_date_add_months(int32_t days, int months);
 

@@ -29,15 +29,15 @@ typedef enum cs_dist_kind {
 
 typedef struct cs_dist {
     cs_dist_kind kind;
-    double p1, p2, p3;           /* the kind's natural parameters (shape, scale, mu, sigma...) */
-    double mean, sd;             /* as given by the user, for printing and checks */
-    double lo, hi;               /* uniform/triangular bounds */
-    size_t n;                    /* empirical: number of values */
-    double *values;              /* empirical: owned; freed by cs_dist_fini */
-    gsl_ran_discrete_t *alias;   /* empirical with weights: owned */
-    int joint;                   /* empirical without weights: > 0 names a group whose members
-                                    draw the same index (a joint posterior sample); see
-                                    cs_config_draw */
+    double p1, p2, p3;         /* the kind's natural parameters (shape, scale, mu, sigma...) */
+    double mean, sd;           /* as given by the user, for printing and checks */
+    double lo, hi;             /* uniform/triangular bounds */
+    size_t n;                  /* empirical: number of values */
+    double *values;            /* empirical: owned; freed by cs_dist_fini */
+    gsl_ran_discrete_t *alias; /* empirical with weights: owned */
+    int joint;                 /* empirical without weights: > 0 names a group whose members
+                                  draw the same index (a joint posterior sample); see
+                                  cs_config_draw */
 } cs_dist;
 
 /* Builders return CS_OK or CS_EINVAL (with no allocation) for impossible parameters
