@@ -672,11 +672,14 @@ static void on_snapshot(cs_model *m)
         perm += m->perm[i];
         agency += m->agency[i];
         stab += m->stab[i];
-        pg[i] = m->grade[i];
-        pv[i] = m->gov[i];
-        pq[i] = probit ? (float)m->q[i] : NAN;
-        ps[i] = (float)m->stab[i];
     }
+    if (m->p->out_panel) /* the panel is only filled when it is recorded */
+        for (size_t i = 0; i < n; i++) {
+            pg[i] = m->grade[i];
+            pv[i] = m->gov[i];
+            pq[i] = probit ? (float)m->q[i] : NAN;
+            ps[i] = (float)m->stab[i];
+        }
     put(m, S_GRADE_AGE, age / (double)n);
     put(m, S_MISGRADED, probit ? mis / (double)n : NAN);
     put(m, S_LATENT, probit ? (double)m->latent_n : NAN);
@@ -788,7 +791,10 @@ static int model_init(void *vm, cs_engine *eng)
     cs_insp_init(m);
     cs_regime_init(m);
     cs_engine_schedule(eng, 0, PRIO_SNAPSHOT, EV_SNAPSHOT, -1, 0, 0);
-    if (p->sample_days <= w->t_end)
+    /* The tick samples quality, moves the workforce and draws signals; with markov grades,
+     * no workforce and no signals it has nothing to do, and is not scheduled. */
+    int tick = p->grade_model == CS_GM_PROBIT || p->workforce_on || p->sig_false_rate > 0;
+    if (tick && p->sample_days <= w->t_end)
         cs_engine_schedule(eng, p->sample_days, PRIO_TICK, EV_TICK, -1, 0, 0);
     return CS_OK;
 }
