@@ -360,7 +360,8 @@ gsl_rng *cs_rng(cs_model *m, int la, int proc)
 
 void cs_log(cs_model *m, int la, int type, int before, int after, double value)
 {
-    cs_repbuf_event(m->buf, la, cs_engine_now(m->eng), type, before, after, value);
+    if (m->buf->keep_events)
+        cs_repbuf_event(m->buf, la, cs_engine_now(m->eng), type, before, after, value);
 }
 
 double cs_cut(const cs_model *m, int k)
