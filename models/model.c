@@ -800,10 +800,51 @@ static int model_init(void *vm, cs_engine *eng)
     return CS_OK;
 }
 
+/* The model's invariants, checked after every event when cs_model_set_checks is on (tests):
+ * workforce accounting (posts = permanent + agency + uncovered vacancies, none negative), a
+ * national supply pool never negative, counts that add up to the authorities, capacity in use
+ * within bounds. */
+static int check_invariants(const cs_model *m, const cs_event *ev)
+{
+    const double eps = 1e-9;
+    int32_t ng = 0, nv = 0;
+    for (int g = 0; g < CS_NGRADES; g++) ng += m->grade_n[g];
+    for (int g = 0; g < CS_NGOV; g++) nv += m->gov_n[g];
+    if (ng != (int32_t)m->n || nv != (int32_t)m->n) return CS_EMODEL;
+    if (m->pool < -eps || m->used < -eps) return CS_EMODEL;
+    for (size_t i = 0; i < m->n; i++) {
+        double v = m->posts[i] - m->perm[i] - m->agency[i];
+        if (m->perm[i] < -eps || m->agency[i] < -eps || v < -eps * (1 + m->posts[i]))
+            return CS_EMODEL;
+    }
+    (void)ev;
+    return CS_OK;
+}
+
+void cs_model_set_checks(cs_model *m, int on)
+{
+    m->checks = on;
+}
+
+static int dispatch(cs_model *m, const cs_event *ev);
+
 static int model_handle(void *vm, cs_engine *eng, const cs_event *ev)
 {
     cs_model *m = vm;
     (void)eng;
+    int rc = dispatch(m, ev);
+    if (rc == CS_OK && m->checks) {
+        rc = check_invariants(m, ev);
+        if (rc)
+            cs_error_set(cs_engine_error(m->eng), rc, NULL, 0, 0, NULL,
+                         "model invariant broken after event type %d at t=%g", (int)ev->type,
+                         ev->time);
+    }
+    return rc;
+}
+
+static int dispatch(cs_model *m, const cs_event *ev)
+{
     switch (ev->type) {
     case EV_TICK:
         on_tick(m);

@@ -83,6 +83,9 @@ void cs_model_destroy(cs_model *m);
 int cs_model_run(cs_model *m, const cs_params *p, uint64_t seed, uint64_t rep, cs_repbuf *buf,
                  cs_error *err);
 uint64_t cs_model_events(const cs_model *m); /* events dispatched by the last run */
+/* Checks the model's invariants after every event (workforce accounting, supply never
+ * negative, counts); a violation fails the run with CS_EMODEL. Off by default (tests). */
+void cs_model_set_checks(cs_model *m, int on);
 /* Keyed streams of the last run (for drawing uncertain parameters before cs_model_run). */
 struct cs_streams *cs_model_streams(cs_model *m);
 

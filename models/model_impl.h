@@ -106,6 +106,7 @@ struct cs_model {
     size_t snap;            /* next snapshot index */
     double tick_e, tick_sd; /* OU factors for one tick (dt = sample_days) */
     uint64_t events;
+    int checks; /* check invariants after every event (tests) */
 };
 
 /* model.c */
