@@ -1,9 +1,15 @@
 /* cssim run: every sweep point of a scenario, replications in parallel (OpenMP, dynamic
  * schedule), written in replication order by one thread so the file is identical whatever
  * the number of threads. Interruptible: SIGINT/SIGTERM stop new replications, the finished
- * ones are kept, and --resume completes the rest. */
+ * ones are kept, and --resume completes the rest.
+ *
+ * Under MPI (`mpirun -np R cssim run ...`, CSSIM_MPI build) the replications are split in
+ * rounds over the ranks, each rank running its block on its OpenMP threads, and all ranks
+ * write each round collectively to the one file (run_point_dist); the data are those of one
+ * process, whatever R and the thread counts. */
 #include "cli.h"
 #include "cssim/output.h"
+#include "cssim/par.h"
 #include "cssim/streams.h"
 
 #include <errno.h>
@@ -75,6 +81,22 @@ static void progress_show(progress *pg, int final)
 /* Reads the command line stored in OUT.h5.part (cssim run --resume OUT.h5). */
 int cs_stored_command(const char *path, char **line, char **cwd);
 
+/* Runs replication `rep` of point p into b: draws its uncertain parameters (keyed by the
+ * replication, so any thread or rank draws the same), then the model. */
+static int run_rep(cs_model *m, gsl_rng *r, const cs_params *p, const cs_world *world,
+                   const cs_uncertain *unc, size_t n_unc, uint64_t rep, cs_repbuf *b,
+                   cs_error *rerr)
+{
+    uint64_t seed = (uint64_t)p->seed;
+    if (!n_unc) return cs_model_run(m, p, seed, rep, b, rerr);
+    cs_params mine = *p; /* shallow: only DOUBLE keys are ever redrawn */
+    cs_rng_key(r, seed, rep, (uint32_t)world->n_la, CS_PROC_PARAMS);
+    cs_config_draw(cs_params_keys, unc, n_unc, &mine, r);
+    for (size_t k = 0; k < n_unc; k++)
+        b->drawn[k] = *(const double *)((const char *)&mine + cs_params_keys[unc[k].key].offset);
+    return cs_model_run(m, &mine, seed, rep, b, rerr);
+}
+
 static int run_point(cs_writer *w, size_t pt, const cs_scenario *sc, int threads,
                      progress *pg, cs_error *err)
 {
@@ -84,7 +106,6 @@ static int run_point(cs_writer *w, size_t pt, const cs_scenario *sc, int threads
     const cs_uncertain *unc = NULL;
     size_t n_unc = cs_config_uncertain(sc->cfg, pt, &unc);
     uint64_t start = cs_writer_done(w, pt), n = (uint64_t)p->replications;
-    uint64_t seed = (uint64_t)p->seed;
     int failed = 0;
     cs_error ferr;
     cs_error_clear(&ferr);
@@ -93,7 +114,6 @@ static int run_point(cs_writer *w, size_t pt, const cs_scenario *sc, int threads
         cs_model *m = cs_model_create(world, (size_t)p->max_pending);
         cs_repbuf *b = cs_repbuf_create(schema, world->n_time, world->n_la, n_unc, p->out_events);
         gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
-        cs_params mine = *p; /* shallow: only DOUBLE keys are ever redrawn */
         int ok = m && b && r;
         if (!ok) {
 #pragma omp critical(cs_fail)
@@ -108,17 +128,7 @@ static int run_point(cs_writer *w, size_t pt, const cs_scenario *sc, int threads
             cs_error rerr;
             cs_error_clear(&rerr);
             int skip = !ok || stop_requested || failed;
-            if (!skip) {
-                if (n_unc) {
-                    mine = *p;
-                    cs_rng_key(r, seed, rep, (uint32_t)world->n_la, CS_PROC_PARAMS);
-                    cs_config_draw(cs_params_keys, unc, n_unc, &mine, r);
-                    for (size_t k = 0; k < n_unc; k++)
-                        b->drawn[k] = *(const double *)((const char *)&mine +
-                                                        cs_params_keys[unc[k].key].offset);
-                }
-                rc = cs_model_run(m, n_unc ? &mine : p, seed, rep, b, &rerr);
-            }
+            if (!skip) rc = run_rep(m, r, p, world, unc, n_unc, rep, b, &rerr);
 #pragma omp ordered
             {
                 if (!skip && !failed && !stop_requested) {
@@ -149,8 +159,155 @@ static int run_point(cs_writer *w, size_t pt, const cs_scenario *sc, int threads
     return stop_requested ? CS_EINTR : CS_OK;
 }
 
+/* Where the time of a distributed run goes, per rank (CSSIM_MPI_STATS=1 prints it). */
+typedef struct dist_stats {
+    uint64_t rounds;
+    double compute; /* running this rank's blocks */
+    double wait;    /* waiting at the round's agreement for the slowest rank (load imbalance) */
+    double write;   /* collective extension, hyperslab writes and commit */
+} dist_stats;
+
+/* Replications per rank and round: enough per thread that one slow replication matters
+ * little (load balance) and the collective write is amortised, few enough that SIGTERM is
+ * answered within a few replication times. CSSIM_MPI_BLOCK overrides it. */
+static uint64_t dist_block(int threads)
+{
+    const char *e = getenv("CSSIM_MPI_BLOCK");
+    long long v = e && *e ? strtoll(e, NULL, 10) : 0;
+    if (v > 0) return (uint64_t)v;
+    return threads * 4 > 8 ? (uint64_t)threads * 4 : 8;
+}
+
+/* Several processes. The replications still to do go in rounds: the next M = min(R*B, left)
+ * are split into R contiguous blocks, rank r taking [base + r*M/R, base + (r+1)*M/R), run on
+ * its OpenMP threads; then every rank writes its block collectively (cs_writer_write_block).
+ * File order is replication order, so the data are those of one process. Ranks stop together:
+ * failures and the stop flag (SIGINT/SIGTERM on any rank) are agreed at every round. */
+static int run_point_dist(cs_writer *w, const cs_par *par, size_t pt, const cs_scenario *sc,
+                          int threads, progress *pg, dist_stats *st, cs_error *err)
+{
+    const cs_params *p = &sc->params[pt];
+    const cs_world *world = sc->worlds[pt];
+    const cs_schema *schema = cs_model_schema();
+    const cs_uncertain *unc = NULL;
+    size_t n_unc = cs_config_uncertain(sc->cfg, pt, &unc);
+    uint64_t n = (uint64_t)p->replications, R = (uint64_t)cs_par_size(par),
+             me = (uint64_t)cs_par_rank(par), B = dist_block(threads);
+    if (B > n) B = n ? n : 1;
+    /* each rank's block is at most ceil(M/R) <= B */
+    cs_repbuf **bufs = calloc(B, sizeof *bufs);
+    cs_model **models = calloc((size_t)threads, sizeof *models);
+    gsl_rng **rngs = calloc((size_t)threads, sizeof *rngs);
+    int rc = bufs && models && rngs ? CS_OK : CS_ENOMEM;
+    for (uint64_t i = 0; !rc && i < B; i++)
+        if (!(bufs[i] = cs_repbuf_create(schema, world->n_time, world->n_la, n_unc, p->out_events)))
+            rc = CS_ENOMEM;
+    for (int t = 0; !rc && t < threads; t++) {
+        models[t] = cs_model_create(world, (size_t)p->max_pending);
+        rngs[t] = gsl_rng_alloc(cs_rng_philox);
+        if (!models[t] || !rngs[t]) rc = CS_ENOMEM;
+    }
+    if (rc) cs_error_set(err, rc, NULL, 0, 0, NULL, "out of memory (replication contexts)");
+    rc = cs_par_agree(par, rc, err);
+    while (rc == CS_OK) {
+        uint64_t base = cs_writer_done(w, pt);
+        if (base >= n) break;
+        if (cs_par_max_u64(par, stop_requested ? 1 : 0)) {
+            rc = CS_EINTR;
+            break;
+        }
+        uint64_t M = n - base < R * B ? n - base : R * B;
+        uint64_t lo = base + M * me / R, hi = base + M * (me + 1) / R, k = hi - lo;
+        double t0 = now_s();
+        int failed = 0;
+        uint64_t events = 0;
+        cs_error ferr;
+        cs_error_clear(&ferr);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) reduction(+ : events)
+        for (uint64_t i = 0; i < k; i++) {
+            int t = omp_get_thread_num();
+            cs_error rerr;
+            cs_error_clear(&rerr);
+            int r1 = run_rep(models[t], rngs[t], p, world, unc, n_unc, lo + i, bufs[i], &rerr);
+            if (r1 != CS_OK) {
+#pragma omp critical(cs_fail)
+                if (!failed) {
+                    failed = 1;
+                    ferr = rerr;
+                    if (!ferr.msg[0])
+                        cs_error_set(&ferr, r1, NULL, 0, 0, NULL, "replication %llu failed: %s",
+                                     (unsigned long long)(lo + i), cs_strerror(r1));
+                    if (!ferr.status) ferr.status = r1;
+                }
+            } else {
+                events += cs_model_events(models[t]);
+            }
+        }
+        double t1 = now_s();
+        rc = cs_par_agree(par, failed ? ferr.status : CS_OK, &ferr);
+        double t2 = now_s();
+        if (rc) {
+            *err = ferr;
+            break;
+        }
+        rc = cs_writer_write_block(w, pt, (const cs_repbuf *const *)bufs, (size_t)k, err);
+        double t3 = now_s();
+        st->rounds++;
+        st->compute += t1 - t0;
+        st->wait += t2 - t1;
+        st->write += t3 - t2;
+        if (rc) break;
+        pg->done += M;
+        pg->events += cs_par_sum_u64(par, events);
+        progress_show(pg, 0);
+    }
+    for (uint64_t i = 0; bufs && i < B; i++)
+        cs_repbuf_destroy(bufs[i], schema);
+    for (int t = 0; models && rngs && t < threads; t++) {
+        cs_model_destroy(models[t]);
+        if (rngs[t]) gsl_rng_free(rngs[t]);
+    }
+    free(bufs);
+    free(models);
+    free(rngs);
+    return rc;
+}
+
+/* CSSIM_MPI_STATS=1: rank 0 prints where the time went (bench/mpi_scaling.sh reads it). */
+static void dist_report(const cs_par *par, const dist_stats *st, int threads)
+{
+    const char *e = getenv("CSSIM_MPI_STATS");
+    if (!e || !*e || !strcmp(e, "0")) return;
+    int R = cs_par_size(par);
+    double cmax = cs_par_max_f64(par, st->compute), cmin = cs_par_min_f64(par, st->compute),
+           csum = cs_par_sum_f64(par, st->compute), wsum = cs_par_sum_f64(par, st->wait),
+           wrmax = cs_par_max_f64(par, st->write), wrsum = cs_par_sum_f64(par, st->write);
+    if (cs_par_rank(par) != 0) return;
+    fprintf(stderr,
+            "mpi-stats: ranks=%d threads=%d rounds=%llu compute_mean=%.3f compute_min=%.3f "
+            "compute_max=%.3f imbalance_wait_mean=%.3f write_mean=%.3f write_max=%.3f\n",
+            R, threads, (unsigned long long)st->rounds, csum / R, cmin, cmax, wsum / R, wrsum / R,
+            wrmax);
+}
+
+static int run_cmd(cs_par *par, int argc, char **argv);
+
 int cs_cmd_run(int argc, char **argv)
 {
+    /* MPI starts here, not in main: the other commands stay single-process programs. */
+    cs_par *par = NULL;
+    if (cs_par_create(&par, NULL, NULL) != CS_OK) {
+        fprintf(stderr, "cssim: error: cannot start MPI\n");
+        return 1;
+    }
+    int status = run_cmd(par, argc, argv);
+    cs_par_destroy(par);
+    return status;
+}
+
+static int run_cmd(cs_par *par, int argc, char **argv)
+{
+    int root = cs_par_rank(par) == 0;
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'}, {"replications", required_argument, NULL, 'n'},
         {"seed", required_argument, NULL, 's'},   {"threads", required_argument, NULL, 'j'},
@@ -226,7 +383,7 @@ int cs_cmd_run(int argc, char **argv)
         for (int i = 0; i < sargc; i++) nargv[k++] = sargv[i];
         nargv[k++] = "--resume";
         k--; /* without the program name */
-        status = cs_cmd_run(k, nargv + 1);
+        status = run_cmd(par, k, nargv + 1);
         free(nargv);
         goto done;
     }
@@ -293,7 +450,10 @@ int cs_cmd_run(int argc, char **argv)
                          .replications = (uint64_t)p0->replications,
                          .n_la = nla,
                          .n_cols = sizeof cols / sizeof cols[0],
-                         .cols = cols};
+                         .cols = cols,
+                         .par = par};
+    if (threads < 1) threads = omp_get_max_threads();
+    if (cs_par_size(par) > 1) wo.round_rows = (uint64_t)cs_par_size(par) * dist_block(threads);
     cs_writer *w = NULL;
     int rc = codes && pop && posts && pip ? cs_writer_open(&w, out, &wo, &err) : CS_ENOMEM;
     /* commit (flush the progress marker) every 16 replications: a kill loses at most 15, and
@@ -344,11 +504,14 @@ int cs_cmd_run(int argc, char **argv)
         sa.sa_handler = on_signal;
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
-        progress pg = {.on = !quiet && isatty(2), .t0 = now_s(), .total = total};
+        progress pg = {.on = root && !quiet && isatty(2), .t0 = now_s(), .total = total};
         if (threads < 1) threads = omp_get_max_threads();
+        dist_stats dst = {0};
         for (size_t pt = 0; rc == CS_OK && pt < sc.n; pt++)
-            rc = run_point(w, pt, &sc, threads, &pg, &err);
+            rc = cs_par_size(par) > 1 ? run_point_dist(w, par, pt, &sc, threads, &pg, &dst, &err)
+                                      : run_point(w, pt, &sc, threads, &pg, &err);
         progress_show(&pg, 1);
+        if (cs_par_size(par) > 1) dist_report(par, &dst, threads);
         if (rc == CS_OK) rc = cs_writer_close(w, &err);
         else {
             cs_error e2;
@@ -358,7 +521,9 @@ int cs_cmd_run(int argc, char **argv)
         w = NULL;
     }
     cs_writer_abort(w);
-    if (rc == CS_EINTR) {
+    if (!root) { /* every rank has the same status and message: rank 0 speaks */
+        status = rc == CS_OK ? 0 : rc == CS_EINTR ? 1 : cs_exit_status(rc);
+    } else if (rc == CS_EINTR) {
         fprintf(stderr,
                 "cssim: interrupted: finished replications are kept in %s.part; "
                 "continue with: cssim run --resume %s\n",

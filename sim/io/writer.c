@@ -12,10 +12,23 @@
  *
  * Invariants, per scenario: committed <= written <= replications; every replication-indexed
  * dataset has extent `written` along dimension 0 (events: ev_written rows) except during one
- * cs_writer_write; progress on disk equals [committed, ev_committed]. */
+ * cs_writer_write; progress on disk equals [committed, ev_committed].
+ *
+ * Several processes (opts.par with more than one rank: `mpirun -np R cssim run`). The same
+ * code runs on every rank with the MPI-IO driver (parallel HDF5): every HDF5 call that creates
+ * or changes metadata (objects, attributes, extents, flushes) is made by every rank with the
+ * same arguments, so their metadata caches stay identical; what differs is only which rows of
+ * raw data each rank writes (cs_writer_write_block: collective hyperslab writes, event rows
+ * placed by an exclusive prefix sum). File-system decisions (does PATH exist? unlink, rename,
+ * fsync) are taken by rank 0 and broadcast. Every public function ends with an error agreement
+ * (cs_par_agree), and inside a collective section a rank that fails keeps making the same
+ * collective calls, so one rank's failure is every rank's error and nobody hangs. SWMR is a
+ * single-process mode (not available with MPI-IO): commits are collective flushes, and what a
+ * SIGKILL leaves is described in docs/cluster.md. */
 #define _POSIX_C_SOURCE 200809L
 
 #include "cssim/output.h"
+#include "h5par.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -61,6 +74,7 @@ typedef struct cs_wscen {
     hid_t *types; /* enum types owned by this scenario */
     size_t n_types;
     uint64_t written, committed, ev_written, ev_committed;
+    char **drawn_names; /* [n_uncertain]: to reopen drawn/ on every rank (mpi) */
 } cs_wscen;
 
 struct cs_writer {
@@ -74,7 +88,21 @@ struct cs_writer {
     cs_wscen *scen;
     size_t n_file_scen; /* resume: scenarios recorded in PATH.part */
     char **file_scen;
+    /* several processes (see the top of this file) */
+    const cs_par *par;
+    bool mpi;            /* par has more than one rank: MPI-IO, collective writes, no SWMR */
+    uint64_t round_rows; /* replications per collective write (opts.round_rows) */
+    bool root;           /* rank 0: takes the file-system decisions */
+    hid_t dxpl;          /* collective transfers (mpi only) */
+    void *stage;         /* contiguous rows of this rank's block (mpi only) */
+    size_t stage_cap;
 };
+
+/* Error agreement at the end of a collective step (identity with one process). */
+static int agree(const cs_writer *w, int rc, cs_error *err)
+{
+    return w && w->mpi ? cs_par_agree(w->par, rc, err) : rc;
+}
 
 /* ---- errors ---- */
 
@@ -347,11 +375,14 @@ static void free_strs(char **v, size_t n)
 
 /* ---- datasets ---- */
 
+/* early: allocate chunks when the dataset is extended (several ranks: parallel HDF5 writes
+ * only to allocated chunks, and creates its own datasets so). */
 static hid_t dset_create(hid_t loc, const char *name, hid_t ftype, int rank, const hsize_t *dims,
-                         const hsize_t *chunk, int compression)
+                         const hsize_t *chunk, int compression, bool early)
 {
     hid_t dcpl = plist_untimed(H5P_DATASET_CREATE);
     if (dcpl < 0) return dcpl;
+    if (early && H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) < 0) goto fail;
     hsize_t maxd[3];
     for (int i = 0; i < rank; i++)
         maxd[i] = dims[i];
@@ -361,11 +392,13 @@ static hid_t dset_create(hid_t loc, const char *name, hid_t ftype, int rank, con
         /* Partial edge chunks (the replications since the last full chunk) stay unfiltered:
          * a commit then rewrites them in place, and each chunk is compressed once, when it
          * is complete. Filtering them would recompress and reallocate the growing chunk at
-         * every commit (measured: 5x the time and 7x the file size). */
+         * every commit (measured: 5x the time and 7x the file size).
+         * (Not with several ranks: HDF5 1.10.8's parallel filtered writes ignore the option
+         * and the partial chunk then reads back as garbage; there it is compressed each round.) */
         if (compression > 0 &&
             (H5Pset_shuffle(dcpl) < 0 ||
              H5Pset_deflate(dcpl, (unsigned)(compression > 9 ? 9 : compression)) < 0 ||
-             H5Pset_chunk_opts(dcpl, H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS) < 0))
+             (!early && H5Pset_chunk_opts(dcpl, H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS) < 0)))
             goto fail;
     }
     hid_t sp = H5Screate_simple(rank, dims, maxd);
@@ -383,7 +416,7 @@ fail:
 static hid_t dset_fixed(hid_t loc, const char *name, hid_t ftype, hid_t mtype, hsize_t n,
                         const void *buf)
 {
-    hid_t d = dset_create(loc, name, ftype, 1, &n, NULL, 0);
+    hid_t d = dset_create(loc, name, ftype, 1, &n, NULL, 0, false);
     if (d < 0) return d;
     if (n > 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
         H5Dclose(d);
@@ -407,16 +440,31 @@ static hsize_t rows_per_chunk(size_t row_bytes, uint64_t replications, hsize_t c
     return k ? k : 1;
 }
 
+/* Several ranks write a round of round_rows replications at a time, and parallel HDF5
+ * recompresses a partly written chunk at every write: chunks of a divisor of round_rows rows
+ * are each written, and compressed, once. */
+static hsize_t rows_chunk(const cs_writer *w, size_t row_bytes, hsize_t cap)
+{
+    hsize_t k = rows_per_chunk(row_bytes, w->replications, cap);
+    uint64_t m = w->round_rows;
+    if (!w->mpi || m == 0 || m >= w->replications) return k;
+    if (k >= m) return (hsize_t)m;
+    while (m % k)
+        k--;
+    return k;
+}
+
 /* Creates an appendable dataset [0, dims[1], dims[2]] and prepares its memory slab. */
 static int wdset_create(cs_wdset *d, hid_t loc, const char *name, hid_t ftype, hid_t mtype,
-                        int rank, const hsize_t *row, const hsize_t *chunk, int compression)
+                        int rank, const hsize_t *row, const hsize_t *chunk, int compression,
+                        bool early)
 {
     d->rank = rank;
     d->dims[0] = 0;
     for (int i = 1; i < rank; i++)
         d->dims[i] = row[i];
     d->mtype = mtype;
-    d->id = dset_create(loc, name, ftype, rank, d->dims, chunk, compression);
+    d->id = dset_create(loc, name, ftype, rank, d->dims, chunk, compression, early);
     return d->id < 0 ? -1 : 0;
 }
 
@@ -555,10 +603,12 @@ static int check_dir(const char *path, cs_error *err)
     return rc;
 }
 
-static hid_t make_fapl(bool clear_flags)
+/* mpio: the communicator of an MPI-IO open (NULL: this process alone, sec2 driver). */
+static hid_t make_fapl(bool clear_flags, const cs_par *mpio)
 {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (fapl < 0) return fapl;
+    if (mpio && cs_h5par_fapl(fapl, mpio) < 0) goto fail;
     /* SWMR needs the 1.10 format (checksummed metadata, superblock v3). */
     if (H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST) < 0) goto fail;
     /* Lock where the file system can; don't fail where it cannot (some network file systems). */
@@ -669,7 +719,7 @@ done:
 static int create_file(cs_writer *w, const cs_writer_opts *o, cs_error *err)
 {
     hid_t fcpl = plist_untimed(H5P_FILE_CREATE); /* also untimes the root group */
-    hid_t fapl = make_fapl(false);
+    hid_t fapl = make_fapl(false, NULL);
     w->file = H5Fcreate(w->part, H5F_ACC_EXCL, fcpl, fapl);
     H5Pclose(fcpl);
     H5Pclose(fapl);
@@ -734,8 +784,8 @@ static bool never_began(const char *path)
 static int reopen_file(cs_writer *w, const cs_writer_opts *o, cs_error *err)
 {
     /* Straight into SWMR mode: truncating to the committed prefix and everything after it
-     * must be as crash-safe as the first run. */
-    hid_t fapl = make_fapl(true);
+     * must be as crash-safe as the first run. (Not with MPI-IO: no SWMR there.) */
+    hid_t fapl = make_fapl(true, NULL);
     w->file =
         fapl < 0 ? H5I_INVALID_HID : H5Fopen(w->part, H5F_ACC_RDWR | H5F_ACC_SWMR_WRITE, fapl);
     h5_detail d;
@@ -774,13 +824,11 @@ static int reopen_file(cs_writer *w, const cs_writer_opts *o, cs_error *err)
     return CS_OK;
 }
 
-int cs_writer_open(cs_writer **out, const char *path, const cs_writer_opts *opts, cs_error *err)
+/* Everything of cs_writer_open that touches the file system and the file: with several
+ * ranks, rank 0 alone does it (serial HDF5 calls, exactly as a single process), and the others
+ * learn the outcome. On failure nothing stays open. */
+static int open_local(cs_writer *w, const char *path, const cs_writer_opts *opts, cs_error *err)
 {
-    if (!out || !path || !path[0] || !opts)
-        return cs_error_set(err, CS_EINVAL, NULL, 0, 0, NULL, "cs_writer_open: missing argument");
-    *out = NULL;
-    /* We report our own messages; HDF5's automatic stack dumps would only add noise. */
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     int rc = check_dir(path, err);
     if (rc) return rc;
     struct stat st;
@@ -791,51 +839,25 @@ int cs_writer_open(cs_writer **out, const char *path, const cs_writer_opts *opts
             return cs_error_set(err, CS_EEXIST, path, 0, 0, NULL,
                                 "output file already exists; use --force to overwrite it");
     }
-    cs_writer *w = calloc(1, sizeof *w);
-    if (!w) return cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
-    w->file = H5I_INVALID_HID;
-    w->path = dup_str(path);
-    w->part = malloc(strlen(path) + 6);
-    w->t_str = H5Tcopy(H5T_C_S1);
-    if (!w->path || !w->part || w->t_str < 0) {
-        cs_writer_abort(w);
-        return cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
-    }
-    H5Tset_size(w->t_str, H5T_VARIABLE);
-    H5Tset_cset(w->t_str, H5T_CSET_UTF8);
-    strcpy(w->part, path);
-    strcat(w->part, ".part");
-    w->seed = opts->seed;
-    w->replications = opts->replications;
-    w->n_la = opts->n_la;
-    w->commit_every = 1;
-
     bool fresh = true;
     if (exists(w->part)) {
         if (opts->resume) {
             rc = reopen_file(w, opts, err);
-            if (rc < 0) {
-                cs_writer_abort(w);
-                return rc;
-            }
+            if (rc < 0) return rc;
             fresh = rc == 1;
             if (fresh && w->file >= 0) { /* nothing was committed: start afresh */
                 H5Fclose(w->file);
                 w->file = H5I_INVALID_HID;
             }
         } else if (!opts->force) {
-            cs_writer_abort(w);
             return cs_error_set(err, CS_EEXIST, path, 0, 0, NULL,
                                 "an interrupted run left '%s.part'; use --resume to continue it "
                                 "or --force to start again",
                                 path);
         }
-        if (fresh && unlink(w->part) != 0) {
-            rc = cs_error_set(err, CS_EIO, w->part, 0, 0, NULL, "cannot remove: %s",
-                              strerror(errno));
-            cs_writer_abort(w);
-            return rc;
-        }
+        if (fresh && unlink(w->part) != 0)
+            return cs_error_set(err, CS_EIO, w->part, 0, 0, NULL, "cannot remove: %s",
+                                strerror(errno));
     }
     if (fresh) {
         rc = create_file(w, opts, err);
@@ -846,10 +868,59 @@ int cs_writer_open(cs_writer **out, const char *path, const cs_writer_opts *opts
                 w->file = H5I_INVALID_HID;
                 unlink(w->part);
             }
-            cs_writer_abort(w);
             return rc;
         }
     }
+    return CS_OK;
+}
+
+int cs_writer_open(cs_writer **out, const char *path, const cs_writer_opts *opts, cs_error *err)
+{
+    if (!out || !path || !path[0] || !opts)
+        return cs_error_set(err, CS_EINVAL, NULL, 0, 0, NULL, "cs_writer_open: missing argument");
+    *out = NULL;
+    /* We report our own messages; HDF5's automatic stack dumps would only add noise. */
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    const cs_par *par = opts->par;
+    bool mpi = cs_par_size(par) > 1;
+    cs_writer *w = calloc(1, sizeof *w);
+    if (w) {
+        w->file = H5I_INVALID_HID;
+        w->dxpl = H5I_INVALID_HID;
+        w->par = par;
+        w->mpi = mpi;
+        w->root = cs_par_rank(par) == 0;
+        w->path = dup_str(path);
+        w->part = malloc(strlen(path) + 6);
+        w->t_str = H5Tcopy(H5T_C_S1);
+        if (mpi) w->dxpl = cs_h5par_dxpl();
+    }
+    int rc = !w || !w->path || !w->part || w->t_str < 0 || (mpi && w->dxpl < 0) ? CS_ENOMEM : CS_OK;
+    if (rc) cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+    if (mpi) rc = cs_par_agree(par, rc, err);
+    if (rc) {
+        if (w) w->file = H5I_INVALID_HID;
+        cs_writer_abort(w);
+        return rc;
+    }
+    H5Tset_size(w->t_str, H5T_VARIABLE);
+    H5Tset_cset(w->t_str, H5T_CSET_UTF8);
+    strcpy(w->part, path);
+    strcat(w->part, ".part");
+    w->seed = opts->seed;
+    w->replications = opts->replications;
+    w->n_la = opts->n_la;
+    w->commit_every = 1;
+    w->round_rows = opts->round_rows;
+
+    rc = agree(w, w->root ? open_local(w, path, opts, err) : CS_OK, err);
+    if (rc) {
+        cs_writer_abort(w); /* closes what rank 0 opened (a resume that did not match) */
+        return rc;
+    }
+    int resumed = w->resumed;
+    cs_par_bcast(par, &resumed, sizeof resumed, 0);
+    w->resumed = resumed;
     *out = w;
     return CS_OK;
 }
@@ -976,9 +1047,9 @@ static int scen_alloc(cs_wscen *sc, const cs_out_scenario *s)
     return CS_OK;
 }
 
-static void scen_close(cs_wscen *sc)
+/* Closes the dataset handles (not the types). */
+static void scen_close_dsets(cs_wscen *sc)
 {
-    if (!sc->open) return;
     const cs_schema *sch = sc->schema;
     wdset_close(&sc->rep);
     for (size_t i = 0; i < sch->n_series; i++)
@@ -993,6 +1064,13 @@ static void scen_close(cs_wscen *sc)
         wdset_close(&sc->drawn[i]);
     if (sc->d_events > 0) H5Dclose(sc->d_events);
     if (sc->d_progress > 0) H5Dclose(sc->d_progress);
+    sc->d_events = sc->d_progress = H5I_INVALID_HID;
+}
+
+static void scen_close(cs_wscen *sc)
+{
+    if (!sc->open) return;
+    scen_close_dsets(sc);
     if (sc->t_ev_mem > 0) H5Tclose(sc->t_ev_mem);
     for (size_t i = 0; i < sc->n_types; i++)
         H5Tclose(sc->types[i]);
@@ -1011,6 +1089,7 @@ static void scen_free(cs_wscen *sc)
     free(sc->lastat);
     free(sc->drawn);
     free(sc->types);
+    free_strs(sc->drawn_names, sc->n_uncertain);
 }
 
 /* The memory/file type of panel variable i (an owned enum type, or a predefined one). */
@@ -1107,9 +1186,9 @@ static int create_scenario(cs_writer *w, cs_wscen *sc, const cs_out_scenario *s,
     H5Dclose(d);
 
     hsize_t row[3] = {0, 0, 0}, chunk[3];
-    chunk[0] = rows_per_chunk(8, w->replications, CS_CHUNK_1D);
+    chunk[0] = rows_chunk(w, 8, CS_CHUNK_1D);
     if (wdset_create(&sc->rep, sg, "replication", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, row, chunk,
-                     0) < 0 ||
+                     0, w->mpi) < 0 ||
         H5DSset_scale(sc->rep.id, "replication") < 0 ||
         attr_str(w, sc->rep.id, "long_name", "replication index") < 0)
         goto h5err;
@@ -1181,13 +1260,13 @@ static int create_scenario(cs_writer *w, cs_wscen *sc, const cs_out_scenario *s,
             chunk[1] = s->n_time;
             chunk[2] = wd;
             size_t rowb = s->n_time * wd * es;
-            chunk[0] = rows_per_chunk(rowb, w->replications, CS_CHUNK_1D);
+            chunk[0] = rows_chunk(w, rowb, CS_CHUNK_1D);
             if (rowb > CS_CHUNK_MAX) /* very long series: split time too */
                 chunk[1] = CS_CHUNK_MAX / (wd * es) ? CS_CHUNK_MAX / (wd * es) : 1;
             if (chunk[1] == 0) chunk[1] = 1;
             const char *dims[3] = {"replication", "time", dim};
             if (wdset_create(&sc->series[i], g, sd->name, file_type(sd->type), H5T_NATIVE_DOUBLE,
-                             rank, row, chunk, c) < 0 ||
+                             rank, row, chunk, c, w->mpi) < 0 ||
                 annotate(w, g, sc->series[i].id, dims, rank, sd->units, sd->doc, true) < 0) {
                 free(dim);
                 goto h5err;
@@ -1214,7 +1293,7 @@ static int create_scenario(cs_writer *w, cs_wscen *sc, const cs_out_scenario *s,
                 chunk[1] = CS_CHUNK_MAX / slice ? CS_CHUNK_MAX / slice : 1;
             chunk[2] = n_la ? n_la : 1;
             const char *dims[3] = {"replication", "time", "authority"};
-            if (wdset_create(&sc->panels[i], g, pd->name, ft, mt, 3, row, chunk, c) < 0 ||
+            if (wdset_create(&sc->panels[i], g, pd->name, ft, mt, 3, row, chunk, c, w->mpi) < 0 ||
                 annotate(w, g, sc->panels[i].id, dims, 3, pd->units, pd->doc, true) < 0 ||
                 (pd->enumdef && pd->type == CS_VT_U8 &&
                  enum_flags(sc->panels[i].id, pd->enumdef) < 0))
@@ -1226,13 +1305,13 @@ static int create_scenario(cs_writer *w, cs_wscen *sc, const cs_out_scenario *s,
     if (sch->n_summary > 0) {
         g = group_new(sg, "summary");
         if (g < 0 || link_axes(sg, g, false, false, w->file) < 0) goto h5err;
-        chunk[0] = rows_per_chunk(8, w->replications, CS_CHUNK_1D);
+        chunk[0] = rows_chunk(w, 8, CS_CHUNK_1D);
         const char *dims[1] = {"replication"};
         for (size_t i = 0; i < sch->n_summary; i++) {
             const cs_scalar_def *sd = &sch->summary[i];
             if (check_name("summary", sd->name, err)) goto fail;
             if (wdset_create(&sc->summary[i], g, sd->name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1,
-                             row, chunk, c) < 0 ||
+                             row, chunk, c, w->mpi) < 0 ||
                 annotate(w, g, sc->summary[i].id, dims, 1, sd->units, sd->doc, false) < 0)
                 goto h5err;
         }
@@ -1243,14 +1322,14 @@ static int create_scenario(cs_writer *w, cs_wscen *sc, const cs_out_scenario *s,
         g = group_new(sg, "authority_stats");
         if (g < 0 || link_axes(sg, g, false, true, w->file) < 0) goto h5err;
         row[1] = n_la;
-        chunk[0] = rows_per_chunk((n_la ? n_la : 1) * 8, w->replications, CS_CHUNK_1D);
+        chunk[0] = rows_chunk(w, (n_la ? n_la : 1) * 8, CS_CHUNK_1D);
         chunk[1] = n_la ? n_la : 1;
         const char *dims[2] = {"replication", "authority"};
         for (size_t i = 0; i < sch->n_lastat; i++) {
             const cs_scalar_def *sd = &sch->lastat[i];
             if (check_name("authority statistic", sd->name, err)) goto fail;
             if (wdset_create(&sc->lastat[i], g, sd->name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, row,
-                             chunk, c) < 0 ||
+                             chunk, c, w->mpi) < 0 ||
                 annotate(w, g, sc->lastat[i].id, dims, 2, sd->units, sd->doc, false) < 0)
                 goto h5err;
         }
@@ -1260,12 +1339,12 @@ static int create_scenario(cs_writer *w, cs_wscen *sc, const cs_out_scenario *s,
     if (s->n_uncertain > 0) {
         g = group_new(sg, "drawn");
         if (g < 0 || link_axes(sg, g, false, false, w->file) < 0) goto h5err;
-        chunk[0] = rows_per_chunk(8, w->replications, CS_CHUNK_1D);
+        chunk[0] = rows_chunk(w, 8, CS_CHUNK_1D);
         const char *dims[1] = {"replication"};
         for (size_t i = 0; i < s->n_uncertain; i++) {
             if (check_name("uncertain parameter", s->uncertain_names[i], err)) goto fail;
             if (wdset_create(&sc->drawn[i], g, s->uncertain_names[i], H5T_IEEE_F64LE,
-                             H5T_NATIVE_DOUBLE, 1, row, chunk, c) < 0 ||
+                             H5T_NATIVE_DOUBLE, 1, row, chunk, c, w->mpi) < 0 ||
                 annotate(w, g, sc->drawn[i].id, dims, 1, NULL, "value drawn for this replication",
                          false) < 0)
                 goto h5err;
@@ -1277,7 +1356,7 @@ static int create_scenario(cs_writer *w, cs_wscen *sc, const cs_out_scenario *s,
         hid_t ft;
         if (event_types(sc, sch, &ft) < 0) goto h5err;
         hsize_t zero = 0, ch = CS_EVENT_CHUNK;
-        sc->d_events = dset_create(sg, "events", ft, 1, &zero, &ch, c);
+        sc->d_events = dset_create(sg, "events", ft, 1, &zero, &ch, c, w->mpi);
         H5Tclose(ft);
         if (sc->d_events < 0) goto h5err;
         if (sch->event_values && sch->event_values->n > 0 &&
@@ -1533,17 +1612,40 @@ int cs_writer_add_scenario(cs_writer *w, const cs_out_scenario *s, cs_error *err
         scen_free(sc);
         return cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
     }
-    rc = w->resumed ? reopen_scenario(w, sc, s, err) : create_scenario(w, sc, s, err);
-    if (!rc && prepare_slabs(sc) < 0) rc = h5_fail(w, err, "cannot allocate a dataspace");
+    sc->drawn_names = calloc(s->n_uncertain + 1, sizeof *sc->drawn_names);
+    for (size_t i = 0; sc->drawn_names && i < s->n_uncertain; i++)
+        if (!(sc->drawn_names[i] = dup_str(s->uncertain_names[i] ? s->uncertain_names[i] : "")))
+            rc = CS_ENOMEM;
+    if (rc || !sc->drawn_names)
+        rc = cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+    rc = agree(w, rc, err);
     if (rc) {
         scen_free(sc);
         return rc;
     }
+    /* With several ranks rank 0 creates (or checks) the scenario alone, as a single process
+     * would; the others open its datasets at cs_writer_begin. */
+    if (w->root) {
+        rc = w->resumed ? reopen_scenario(w, sc, s, err) : create_scenario(w, sc, s, err);
+        if (!rc && prepare_slabs(sc) < 0) rc = h5_fail(w, err, "cannot allocate a dataspace");
+    }
+    rc = agree(w, rc, err);
+    if (rc) {
+        w->failed = true;
+        scen_free(sc);
+        return rc;
+    }
+    uint64_t counts[4] = {sc->written, sc->committed, sc->ev_written, sc->ev_committed};
+    cs_par_bcast(w->par, counts, sizeof counts, 0); /* a resumed prefix, for every rank */
+    sc->written = counts[0], sc->committed = counts[1];
+    sc->ev_written = counts[2], sc->ev_committed = counts[3];
     w->n_scen++;
     /* A scenario already complete in PATH.part needs no handles. */
     if (sc->written == w->replications) scen_close(sc);
     return CS_OK;
 }
+
+static int begin_mpi(cs_writer *w, cs_error *err);
 
 int cs_writer_begin(cs_writer *w, cs_error *err)
 {
@@ -1551,6 +1653,7 @@ int cs_writer_begin(cs_writer *w, cs_error *err)
     if (w->begun) return CS_OK;
     if (w->failed)
         return cs_error_set(err, CS_EIO, w->part, 0, 0, NULL, "the writer failed earlier");
+    if (w->mpi) return begin_mpi(w, err);
     if (w->resumed) {
         if (w->n_scen != w->n_file_scen) return mismatch(w, err, "the list of scenarios");
     } else {
@@ -1570,11 +1673,128 @@ int cs_writer_begin(cs_writer *w, cs_error *err)
     return CS_OK;
 }
 
+/* Every rank opens the datasets of a scenario still to be written (after rank 0 made them). */
+static int scen_open_par(cs_writer *w, cs_wscen *sc)
+{
+    const cs_schema *sch = sc->schema;
+    hid_t root = H5Gopen2(w->file, "scenarios", H5P_DEFAULT);
+    hid_t sg = root < 0 ? root : H5Gopen2(root, sc->name, H5P_DEFAULT);
+    if (root >= 0) H5Gclose(root);
+    if (sg < 0) return -1;
+    hsize_t row[3] = {0, sc->n_time, 0};
+    int st = wdset_open(&sc->rep, sg, "replication", H5T_NATIVE_UINT64, 1, row);
+    char name[512];
+    for (size_t i = 0; !st && sc->national && i < sch->n_series; i++) {
+        uint32_t wd = sch->series[i].width ? sch->series[i].width : 1;
+        row[2] = wd;
+        snprintf(name, sizeof name, "national/%s", sch->series[i].name);
+        st = wdset_open(&sc->series[i], sg, name, H5T_NATIVE_DOUBLE, wd > 1 ? 3 : 2, row);
+    }
+    row[2] = w->n_la;
+    for (size_t i = 0; !st && sc->panel && i < sch->n_panel; i++) {
+        hid_t ft, mt;
+        snprintf(name, sizeof name, "panel/%s", sch->panel[i].name);
+        st = panel_types(sc, &sch->panel[i], &ft, &mt);
+        if (!st) st = wdset_open(&sc->panels[i], sg, name, mt, 3, row);
+    }
+    row[1] = w->n_la;
+    for (size_t i = 0; !st && i < sch->n_summary; i++) {
+        snprintf(name, sizeof name, "summary/%s", sch->summary[i].name);
+        st = wdset_open(&sc->summary[i], sg, name, H5T_NATIVE_DOUBLE, 1, row);
+    }
+    for (size_t i = 0; !st && i < sch->n_lastat; i++) {
+        snprintf(name, sizeof name, "authority_stats/%s", sch->lastat[i].name);
+        st = wdset_open(&sc->lastat[i], sg, name, H5T_NATIVE_DOUBLE, 2, row);
+    }
+    for (size_t i = 0; !st && i < sc->n_uncertain; i++) {
+        hid_t g = H5Gopen2(sg, "drawn", H5P_DEFAULT); /* keys may contain '.', never '/' */
+        st = g < 0 ? -1
+                   : wdset_open(&sc->drawn[i], g, sc->drawn_names[i], H5T_NATIVE_DOUBLE, 1, row);
+        if (g >= 0) H5Gclose(g);
+    }
+    if (!st && sc->events) {
+        hid_t ft = H5I_INVALID_HID;
+        if (sc->t_ev_mem < 0 && event_types(sc, sch, &ft) < 0) st = -1;
+        if (ft >= 0) H5Tclose(ft);
+        sc->d_events = st ? H5I_INVALID_HID : H5Dopen2(sg, "events", H5P_DEFAULT);
+        if (sc->d_events < 0) st = -1;
+    }
+    if (!st) sc->d_progress = H5Dopen2(sg, "progress", H5P_DEFAULT);
+    if (sc->d_progress < 0) st = -1;
+    H5Gclose(sg);
+    return st ? -1 : 0;
+}
+
+/* Several ranks: rank 0 finishes its single-process phase (the list of scenarios) and closes
+ * the file; then all ranks open it with MPI-IO and open every unfinished scenario. From here
+ * on, as in SWMR mode, only extents, raw data and progress change. */
+static int begin_mpi(cs_writer *w, cs_error *err)
+{
+    int rc = CS_OK;
+    if (w->root) {
+        if (w->resumed) {
+            if (w->n_scen != w->n_file_scen) rc = mismatch(w, err, "the list of scenarios");
+            /* A .part begun by a single process has incrementally allocated chunks, which
+             * parallel HDF5 cannot write (it would hang): resume it as it was begun. */
+            for (size_t i = 0; !rc && i < w->n_scen; i++) {
+                cs_wscen *sc = &w->scen[i];
+                if (sc->written == w->replications || sc->rep.id < 0) continue;
+                hid_t dcpl = H5Dget_create_plist(sc->rep.id);
+                H5D_alloc_time_t at = H5D_ALLOC_TIME_ERROR;
+                if (dcpl >= 0) H5Pget_alloc_time(dcpl, &at);
+                if (dcpl >= 0) H5Pclose(dcpl);
+                if (at != H5D_ALLOC_TIME_EARLY) {
+                    w->failed = true;
+                    rc = cs_error_set(err, CS_EMISMATCH, w->part, 0, 0, NULL,
+                                      "cannot resume with MPI a run begun by a single process: "
+                                      "resume it without mpirun (or start again with --force)");
+                }
+            }
+        } else {
+            const char **names = malloc((w->n_scen + 1) * sizeof *names);
+            for (size_t i = 0; names && i < w->n_scen; i++)
+                names[i] = w->scen[i].name;
+            if (!names)
+                rc = cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+            else if (attr_strs(w, w->file, "scenarios", w->n_scen, names) < 0)
+                rc = h5_fail(w, err, "cannot write the list of scenarios");
+            free(names);
+        }
+        for (size_t i = 0; i < w->n_scen; i++)
+            scen_close_dsets(&w->scen[i]);
+        if (H5Fclose(w->file) < 0 && !rc) rc = h5_fail(w, err, "cannot close");
+        w->file = H5I_INVALID_HID;
+    }
+    rc = agree(w, rc, err);
+    if (!rc) {
+        hid_t fapl = make_fapl(false, w->par);
+        w->file = fapl < 0 ? H5I_INVALID_HID : H5Fopen(w->part, H5F_ACC_RDWR, fapl);
+        if (fapl >= 0) H5Pclose(fapl);
+        rc = agree(w, w->file < 0 ? h5_fail(w, err, "cannot open with MPI-IO") : CS_OK, err);
+    }
+    for (size_t i = 0; !rc && i < w->n_scen; i++) {
+        cs_wscen *sc = &w->scen[i];
+        if (sc->written == w->replications) continue;
+        char what[300];
+        snprintf(what, sizeof what, "cannot open the datasets of scenario '%s'", sc->name);
+        rc = agree(w, scen_open_par(w, sc) < 0 ? h5_fail(w, err, what) : CS_OK, err);
+    }
+    if (rc) {
+        w->failed = true;
+        return rc;
+    }
+    w->begun = true;
+    return CS_OK;
+}
+
 /* ---- writing ---- */
+
+static int commit_mpi(cs_writer *w, cs_error *err);
 
 /* Makes every written replication durable against a killed process and publishes it. */
 static int commit(cs_writer *w, cs_error *err)
 {
+    if (w->mpi) return commit_mpi(w, err);
     bool any = false;
     for (size_t i = 0; i < w->n_scen; i++)
         any = any || w->scen[i].written > w->scen[i].committed;
@@ -1680,6 +1900,273 @@ int cs_writer_write(cs_writer *w, size_t scenario, const cs_repbuf *b, cs_error 
     return CS_OK;
 }
 
+/* ---- several processes: collective commits and block writes ---- */
+
+/* Collective commit: every rank flushes (HDF5 writes the dirty metadata collectively), rank 0
+ * writes progress, and a second flush publishes it. Without SWMR a kill can still catch the
+ * metadata half-written (docs/cluster.md); a clean stop (SIGTERM) always ends here. */
+static int commit_mpi(cs_writer *w, cs_error *err)
+{
+    bool any = false;
+    for (size_t i = 0; i < w->n_scen; i++)
+        any = any || w->scen[i].written > w->scen[i].committed;
+    if (!any) return CS_OK;
+    int rc = CS_OK;
+    if (H5Fflush(w->file, H5F_SCOPE_GLOBAL) < 0) rc = h5_fail(w, err, "cannot flush");
+    for (size_t i = 0; i < w->n_scen; i++) {
+        cs_wscen *sc = &w->scen[i];
+        if (sc->written == sc->committed) continue;
+        uint64_t p[2] = {sc->written, sc->ev_written};
+        hsize_t two = 2;
+        hid_t fs = H5Dget_space(sc->d_progress), ms = H5Screate_simple(1, &two, NULL);
+        if (!w->root) { /* one writer for 16 bytes; the others take part in the collective */
+            H5Sselect_none(fs);
+            H5Sselect_none(ms);
+        }
+        if ((fs < 0 || ms < 0 ||
+             H5Dwrite(sc->d_progress, H5T_NATIVE_UINT64, ms, fs, w->dxpl, p) < 0) &&
+            !rc)
+            rc = h5_fail(w, err, "cannot record progress");
+        if (fs >= 0) H5Sclose(fs);
+        if (ms >= 0) H5Sclose(ms);
+    }
+    if (H5Fflush(w->file, H5F_SCOPE_GLOBAL) < 0 && !rc) rc = h5_fail(w, err, "cannot flush");
+    rc = agree(w, rc, err);
+    if (rc) {
+        w->failed = true;
+        return rc;
+    }
+    for (size_t i = 0; i < w->n_scen; i++) {
+        w->scen[i].committed = w->scen[i].written;
+        w->scen[i].ev_committed = w->scen[i].ev_written;
+    }
+    return CS_OK;
+}
+
+/* Bytes of one replication's row of d in memory. */
+static size_t row_bytes(const cs_wdset *d)
+{
+    size_t n = H5Tget_size(d->mtype);
+    for (int i = 1; i < d->rank; i++)
+        n *= (size_t)d->dims[i];
+    return n;
+}
+
+/* Converts n elements of buf (memory type mtype) in place to the file type of dataset d and
+ * returns that type (caller closes it), or -1. A write that converts types is done
+ * independently by parallel HDF5, and filtered (compressed) datasets allow only collective
+ * writes; H5Tconvert is the conversion the write would have made, so the bytes are the same. */
+static hid_t to_file_type(hid_t d, hid_t mtype, size_t n, void *buf)
+{
+    hid_t ft = H5Dget_type(d);
+    if (ft < 0) return ft;
+    htri_t same = H5Tequal(ft, mtype);
+    herr_t r = same < 0 ? -1 : 0;
+    if (!same && n > 0) {
+        /* compound conversions need a background buffer of destination rows */
+        size_t big = H5Tget_size(ft) > H5Tget_size(mtype) ? H5Tget_size(ft) : H5Tget_size(mtype);
+        void *bkg = calloc(n, big);
+        r = bkg ? H5Tconvert(mtype, ft, n, buf, bkg, H5P_DEFAULT) : -1;
+        free(bkg);
+    }
+    if (r < 0) {
+        H5Tclose(ft);
+        return H5I_INVALID_HID;
+    }
+    return ft;
+}
+
+/* Collective: grows d to n rows and writes this rank's k rows (rows[j]) at row `first`.
+ * A rank that fails keeps taking part, so that the others do not wait for it forever. */
+static int wdset_put_block(cs_writer *w, cs_wdset *d, hsize_t n, hsize_t first, size_t k,
+                           const void *const *rows, int rc, cs_error *err, const char *what)
+{
+    herr_t st = wdset_resize(d, n);
+    size_t rb = row_bytes(d);
+    char *buf = w->stage;
+    for (size_t j = 0; j < k; j++)
+        memcpy(buf + j * rb, rows[j], rb);
+    hsize_t m[3] = {k ? k : 1, d->dims[1], d->dims[2]};
+    hsize_t start[3] = {first, 0, 0}, count[3] = {k, d->dims[1], d->dims[2]};
+    hid_t fs = H5Dget_space(d->id), ms = H5Screate_simple(d->rank, m, NULL);
+    if (k > 0) {
+        if (H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0) st = -1;
+    } else {
+        H5Sselect_none(fs);
+        H5Sselect_none(ms);
+    }
+    uint64_t dummy = 0;
+    hid_t ft = to_file_type(d->id, d->mtype, k * (rb / H5Tget_size(d->mtype)), buf);
+    if (ft < 0) st = -1;
+    if (H5Dwrite(d->id, ft < 0 ? d->mtype : ft, ms, fs, w->dxpl, buf ? (void *)buf : &dummy) < 0)
+        st = -1;
+    if (ft >= 0) H5Tclose(ft);
+    if (fs >= 0) H5Sclose(fs);
+    if (ms >= 0) H5Sclose(ms);
+    if (st < 0 && !rc) rc = h5_fail(w, err, what);
+    return rc;
+}
+
+int cs_writer_write_block(cs_writer *w, size_t scenario, const cs_repbuf *const *bufs, size_t k,
+                          cs_error *err)
+{
+    if (!w)
+        return cs_error_set(err, CS_EINVAL, NULL, 0, 0, NULL, "cs_writer_write_block: no writer");
+    if (!w->mpi) {
+        for (size_t i = 0; i < k; i++) {
+            int rc = cs_writer_write(w, scenario, bufs[i], err);
+            if (rc) return rc;
+        }
+        return CS_OK;
+    }
+    /* Rank r's rows follow those of ranks 0..r-1: file order is replication order. */
+    uint64_t off = cs_par_exscan_u64(w->par, k), total = cs_par_sum_u64(w->par, k);
+    int rc = CS_OK;
+    cs_wscen *sc = scenario < w->n_scen ? &w->scen[scenario] : NULL;
+    uint64_t n_ev = 0;
+    if (!sc || (k && !bufs))
+        rc = cs_error_set(err, CS_EINVAL, NULL, 0, 0, NULL, "cs_writer_write_block: bad argument");
+    else if (w->failed)
+        rc = cs_error_set(err, CS_EIO, w->part, 0, 0, NULL, "the writer failed earlier");
+    else if (sc->written + total > w->replications)
+        rc = cs_error_set(err, CS_EINVAL, NULL, 0, 0, sc->name,
+                          "%llu replications written beyond the %llu of the run",
+                          (unsigned long long)(sc->written + total - w->replications),
+                          (unsigned long long)w->replications);
+    for (size_t i = 0; !rc && i < k; i++) {
+        const cs_repbuf *b = bufs[i];
+        if (b->replication != sc->written + off + i)
+            rc = cs_error_set(err, CS_EINVAL, NULL, 0, 0, sc->name,
+                              "replication %llu written out of order (expected %llu)",
+                              (unsigned long long)b->replication,
+                              (unsigned long long)(sc->written + off + i));
+        else if (b->n_time != sc->n_time || b->n_la != w->n_la || b->n_uncertain != sc->n_uncertain)
+            rc = cs_error_set(err, CS_EINVAL, NULL, 0, 0, sc->name,
+                              "buffer shape does not match the scenario");
+        const cs_enum_def *et = sc->schema->event_types;
+        for (size_t e = 0; !rc && sc->events && et && et->n > 0 && e < b->n_events; e++)
+            if (b->events[e].type < 0 || (size_t)b->events[e].type >= et->n)
+                rc = cs_error_set(err, CS_EINVAL, NULL, 0, 0, sc->name,
+                                  "replication %llu: event type %d is not in enum '%s'",
+                                  (unsigned long long)b->replication, b->events[e].type, et->name);
+        n_ev += sc->events ? b->n_events : 0;
+    }
+    rc = agree(w, rc, err);
+    if (rc) return rc;
+    rc = cs_writer_begin(w, err); /* collective, agreed */
+    if (rc) return rc;
+    uint64_t ev_off = cs_par_exscan_u64(w->par, n_ev), ev_total = cs_par_sum_u64(w->par, n_ev);
+
+    /* One staging buffer (rows must be contiguous for one hyperslab write per dataset). */
+    const cs_schema *sch = sc->schema;
+    cs_wdset *lists[] = {sc->series, sc->panels, sc->summary, sc->lastat, sc->drawn};
+    size_t ln[] = {sc->national ? sch->n_series : 0, sc->panel ? sch->n_panel : 0, sch->n_summary,
+                   sch->n_lastat, sc->n_uncertain};
+    size_t need = k * 8, evb = (size_t)n_ev * sizeof(cs_evrec);
+    for (int g = 0; g < 5; g++)
+        for (size_t i = 0; i < ln[g]; i++)
+            if (k * row_bytes(&lists[g][i]) > need) need = k * row_bytes(&lists[g][i]);
+    if (evb > need) need = evb;
+    if (need > w->stage_cap) {
+        void *n = realloc(w->stage, need);
+        if (n) {
+            w->stage = n;
+            w->stage_cap = need;
+        }
+    }
+    const void **rows = malloc((k + 1) * sizeof *rows);
+    uint64_t *idx = malloc((k + 1) * sizeof *idx);
+    rc = (need > w->stage_cap || !rows || !idx)
+             ? cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory (write buffer)")
+             : CS_OK;
+    rc = agree(w, rc, err);
+    if (rc) {
+        free(rows);
+        free(idx);
+        return rc;
+    }
+
+    char what[200];
+    snprintf(what, sizeof what, "cannot write replications %llu-%llu of scenario '%s'",
+             (unsigned long long)(sc->written + off), (unsigned long long)(sc->written + off + k),
+             sc->name);
+    hsize_t n = sc->written + total, first = sc->written + off;
+    if (sc->events) {
+        /* Event rows: this rank's replications are consecutive, so are their rows. */
+        char *buf = w->stage;
+        for (size_t i = 0; i < k; i++) {
+            memcpy(buf, bufs[i]->events, bufs[i]->n_events * sizeof(cs_evrec));
+            buf += bufs[i]->n_events * sizeof(cs_evrec);
+        }
+        hsize_t en = sc->ev_written + ev_total, estart = sc->ev_written + ev_off, ecnt = n_ev;
+        hsize_t m = ecnt ? ecnt : 1;
+        herr_t st = H5Dset_extent(sc->d_events, &en);
+        hid_t fs = H5Dget_space(sc->d_events), ms = H5Screate_simple(1, &m, NULL);
+        if (ecnt > 0) {
+            if (H5Sselect_hyperslab(fs, H5S_SELECT_SET, &estart, NULL, &ecnt, NULL) < 0) st = -1;
+        } else {
+            H5Sselect_none(fs);
+            H5Sselect_none(ms);
+        }
+        uint64_t dummy = 0;
+        hid_t ft = to_file_type(sc->d_events, sc->t_ev_mem, (size_t)ecnt, w->stage);
+        if (ft < 0) st = -1;
+        if (H5Dwrite(sc->d_events, ft < 0 ? sc->t_ev_mem : ft, ms, fs, w->dxpl,
+                     w->stage ? w->stage : (void *)&dummy) < 0)
+            st = -1;
+        if (ft >= 0) H5Tclose(ft);
+        if (fs >= 0) H5Sclose(fs);
+        if (ms >= 0) H5Sclose(ms);
+        if (st < 0) rc = h5_fail(w, err, "cannot write events");
+    }
+    for (size_t j = 0; j < k; j++) {
+        idx[j] = first + j;
+        rows[j] = &idx[j];
+    }
+    rc = wdset_put_block(w, &sc->rep, n, first, k, rows, rc, err, what);
+    for (size_t i = 0; i < ln[0]; i++) {
+        for (size_t j = 0; j < k; j++)
+            rows[j] = bufs[j]->series[i];
+        rc = wdset_put_block(w, &sc->series[i], n, first, k, rows, rc, err, what);
+    }
+    for (size_t i = 0; i < ln[1]; i++) {
+        for (size_t j = 0; j < k; j++)
+            rows[j] = bufs[j]->panel[i];
+        rc = wdset_put_block(w, &sc->panels[i], n, first, k, rows, rc, err, what);
+    }
+    for (size_t i = 0; i < ln[2]; i++) {
+        for (size_t j = 0; j < k; j++)
+            rows[j] = &bufs[j]->summary[i];
+        rc = wdset_put_block(w, &sc->summary[i], n, first, k, rows, rc, err, what);
+    }
+    for (size_t i = 0; i < ln[3]; i++) {
+        for (size_t j = 0; j < k; j++)
+            rows[j] = bufs[j]->lastat[i];
+        rc = wdset_put_block(w, &sc->lastat[i], n, first, k, rows, rc, err, what);
+    }
+    for (size_t i = 0; i < ln[4]; i++) {
+        for (size_t j = 0; j < k; j++)
+            rows[j] = &bufs[j]->drawn[i];
+        rc = wdset_put_block(w, &sc->drawn[i], n, first, k, rows, rc, err, what);
+    }
+    free(rows);
+    free(idx);
+    rc = agree(w, rc, err);
+    if (rc) {
+        w->failed = true;
+        return rc;
+    }
+    sc->written = n;
+    sc->ev_written += ev_total;
+    bool complete = sc->written == w->replications;
+    if (complete || sc->written - sc->committed >= w->commit_every) {
+        rc = commit(w, err);
+        if (rc) return rc;
+    }
+    if (complete) scen_close(sc);
+    return CS_OK;
+}
+
 static int fsync_path(const char *p, bool dir)
 {
     int fd = open(p, dir ? O_RDONLY | O_DIRECTORY : O_RDONLY);
@@ -1696,9 +2183,9 @@ int cs_writer_flush(cs_writer *w, cs_error *err)
         return cs_error_set(err, CS_EIO, w->part, 0, 0, NULL, "the writer failed earlier");
     int rc = w->begun ? commit(w, err) : CS_OK;
     if (rc) return rc;
-    if (fsync_path(w->part, false) != 0)
-        return cs_error_set(err, CS_EIO, w->part, 0, 0, NULL, "cannot sync: %s", strerror(errno));
-    return CS_OK;
+    if (w->root && fsync_path(w->part, false) != 0)
+        rc = cs_error_set(err, CS_EIO, w->part, 0, 0, NULL, "cannot sync: %s", strerror(errno));
+    return agree(w, rc, err);
 }
 
 static void writer_free(cs_writer *w)
@@ -1708,6 +2195,8 @@ static void writer_free(cs_writer *w)
     free(w->scen);
     free_strs(w->file_scen, w->n_file_scen);
     if (w->t_str > 0) H5Tclose(w->t_str);
+    if (w->dxpl > 0) H5Pclose(w->dxpl);
+    free(w->stage);
     free(w->path);
     free(w->part);
     free(w);
@@ -1738,7 +2227,7 @@ int cs_writer_close(cs_writer *w, cs_error *err)
                           "incomplete: %llu of %llu replications written; run again with "
                           "--resume to finish",
                           (unsigned long long)done, (unsigned long long)want);
-    if (!rc) {
+    if (!rc && w->root) {
         /* Durable, then atomically in place of any earlier PATH. */
         if (fsync_path(w->part, false) != 0)
             rc = cs_error_set(err, CS_EIO, w->part, 0, 0, NULL, "cannot sync: %s", strerror(errno));
@@ -1758,6 +2247,7 @@ int cs_writer_close(cs_writer *w, cs_error *err)
             free(dir);
         }
     }
+    rc = agree(w, rc, err); /* rank 0 renamed, or says why not */
     writer_free(w);
     return rc;
 }

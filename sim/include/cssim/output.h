@@ -14,10 +14,13 @@
  * reports what is done (cs_writer_done), so the run continues and the data equal an
  * uninterrupted run bit for bit.
  *
- * Thread-safety: none; exactly one thread calls the writer (HDF5 is not thread-safe). */
+ * Thread-safety: none; exactly one thread calls the writer (HDF5 is not thread-safe).
+ * Several processes (MPI): see opts.par and cs_writer_write_block; every other function is
+ * then collective too (same calls, same order, on every rank). */
 #ifndef CSSIM_OUTPUT_H
 #define CSSIM_OUTPUT_H
 
+#include "cssim/par.h"
 #include "cssim/status.h"
 
 #include <stdbool.h>
@@ -141,6 +144,13 @@ typedef struct cs_writer_opts {
     size_t n_cols;
     const cs_table_col *cols;   /* /authorities; the first column is the authority code */
     const char *working_directory; /* root attribute `working_directory` (for --resume) */
+    /* The processes writing this file (borrowed; NULL or one rank: this process alone, SWMR).
+     * With R > 1 ranks every rank opens the writer and makes every call below with the same
+     * arguments (they are collective), and data go through cs_writer_write_block. */
+    const cs_par *par;
+    /* With several ranks: replications per round of cs_writer_write_block (all ranks), or 0.
+     * Chunks along replication then hold a divisor of it, so that each is compressed once. */
+    uint64_t round_rows;
 } cs_writer_opts;
 
 /* What one scenario (sweep point) records. */
@@ -182,6 +192,14 @@ int cs_writer_set_commit_every(cs_writer *w, uint64_t n);
 uint64_t cs_writer_done(const cs_writer *w, size_t scenario);
 /* Appends replication b->replication, which must equal cs_writer_done(w, scenario). */
 int cs_writer_write(cs_writer *w, size_t scenario, const cs_repbuf *b, cs_error *err);
+/* Appends this rank's k consecutive replications; the block of rank r follows those of ranks
+ * 0..r-1, so the first replication of rank r must be cs_writer_done(w, scenario) plus the k of
+ * the ranks before it (k may be 0). Collective over opts.par: every rank calls it, and every
+ * rank returns the same status (one rank's failure is everybody's). With one process it is
+ * cs_writer_write on each buffer in turn. Event rows are placed by an exclusive prefix sum of
+ * the ranks' event counts, so the file is the one a single process would write. */
+int cs_writer_write_block(cs_writer *w, size_t scenario, const cs_repbuf *const *bufs, size_t k,
+                          cs_error *err);
 /* Makes everything written so far durable (flush). */
 int cs_writer_flush(cs_writer *w, cs_error *err);
 /* Closes; when every scenario has all its replications, renames PATH.part to PATH and

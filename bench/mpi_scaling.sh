@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Weak scaling of the MPI variant on this machine: R ranks x 1 thread, PER_RANK replications
+# per rank of the baseline scenario, R = 1 .. MAX_RANKS, median wall time of RUNS runs each.
+# Efficiency(R) = T(1 rank, N) / T(R ranks, R*N): 1.0 is perfect. For R > 1 the runner's
+# CSSIM_MPI_STATS line splits each rank's time into simulation, waiting for the slowest rank
+# at the end of a round (load imbalance) and the collective write + commit.
+#
+#   bench/mpi_scaling.sh                 PER_RANK=100 RUNS=3 MAX_RANKS=2
+#   PER_RANK=50 bench/mpi_scaling.sh
+#
+# Builds build-mpi-rel/ (Release, CSSIM_MPI=ON) unless CSSIM points at an MPI build.
+# Needs openmpi-bin libopenmpi-dev libhdf5-openmpi-dev. Writes bench/results/mpi_scaling.md.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+cd "$root"
+PER_RANK=${PER_RANK:-100} RUNS=${RUNS:-3} MAX_RANKS=${MAX_RANKS:-2}
+if [ -z "${CSSIM:-}" ]; then
+  cmake -S . -B build-mpi-rel -DCMAKE_BUILD_TYPE=Release -DCSSIM_MPI=ON -DCSSIM_TESTS=OFF \
+    -DCSSIM_BENCH=OFF >/dev/null
+  cmake --build build-mpi-rel -j "$(nproc)" >/dev/null
+  CSSIM=build-mpi-rel/cssim
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# one core per rank (Open MPI binds to cores by default for np <= 2; say it anyway)
+mpi=(mpirun --allow-run-as-root --bind-to core --map-by core)
+[ "$MAX_RANKS" -gt "$(nproc)" ] && mpi+=(--oversubscribe)
+
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+out=bench/results/mpi_scaling.md
+{
+  echo "# MPI weak scaling ($(date -u +%F), $(nproc) cores, $(mpirun --version | head -1))"
+  echo
+  echo "baseline scenario, $PER_RANK replications per rank, 1 thread per rank, median of $RUNS runs"
+  echo
+  echo "| ranks | replications | time (s) | efficiency | compute (s, mean/max) | imbalance wait (s) | collective write (s, mean/max) | rounds |"
+  echo "|---|---|---|---|---|---|---|---|"
+} >"$out"
+t1=""
+for R in $(seq 1 "$MAX_RANKS"); do
+  n=$((PER_RANK * R))
+  : >"$tmp/times"
+  for i in $(seq "$RUNS"); do
+    rm -f "$tmp/o.h5" "$tmp/o.h5.part"
+    s=$(date +%s.%N)
+    CSSIM_MPI_STATS=1 "${mpi[@]}" -x CSSIM_MPI_STATS -np "$R" "$CSSIM" run scenarios/baseline.yaml \
+      -n "$n" -j 1 -q -o "$tmp/o.h5" 2>"$tmp/err.$i"
+    e=$(date +%s.%N)
+    echo "$e - $s" | bc -l >>"$tmp/times"
+  done
+  t=$(median <"$tmp/times")
+  [ -z "$t1" ] && t1=$t
+  eff=$(echo "$t1 / $t" | bc -l)
+  st=$(grep -h '^mpi-stats' "$tmp"/err.* | tail -1 || true)
+  get() { echo "$st" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+  if [ -n "$st" ]; then
+    cols="$(get compute_mean)/$(get compute_max) | $(get imbalance_wait_mean) | $(get write_mean)/$(get write_max) | $(get rounds)"
+  else
+    cols="(one process: serial path) | - | - | -"
+  fi
+  printf '| %d | %d | %.2f | %.3f | %s |\n' "$R" "$n" "$t" "$eff" "$cols" >>"$out"
+  echo "ranks=$R n=$n times: $(tr '\n' ' ' <"$tmp/times") median=$t efficiency=$eff $st"
+done
+echo
+cat "$out"
