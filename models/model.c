@@ -628,6 +628,20 @@ static void on_tick(cs_model *m)
     if (t + dt <= m->w->t_end) cs_engine_schedule(m->eng, t + dt, PRIO_TICK, EV_TICK, -1, 0, 0);
 }
 
+/* Panel floats keep 12 significant bits (relative precision 2^-12 = 2.4e-4, far finer than
+ * anything the model resolves): the 11 low mantissa bits of the float are zeroed, so the
+ * shuffle + deflate filters compress the panel several times faster and smaller. Exact values
+ * stay in the model; docs/output.md says so. */
+static float panel_float(double x)
+{
+    union {
+        float f;
+        uint32_t u;
+    } v = {(float)x};
+    if (isfinite(v.f)) v.u = (v.u + 0x400u) & ~0x7ffu; /* round to nearest, then truncate */
+    return v.f;
+}
+
 static void put(cs_model *m, int s, double v)
 {
     const cs_series_def *d = &series_defs[s];
@@ -678,8 +692,8 @@ static void on_snapshot(cs_model *m)
         for (size_t i = 0; i < n; i++) {
             pg[i] = m->grade[i];
             pv[i] = m->gov[i];
-            pq[i] = probit ? (float)m->q[i] : NAN;
-            ps[i] = (float)m->stab[i];
+            pq[i] = probit ? panel_float(m->q[i]) : NAN;
+            ps[i] = panel_float(m->stab[i]);
         }
     put(m, S_GRADE_AGE, age / (double)n);
     put(m, S_MISGRADED, probit ? mis / (double)n : NAN);
