@@ -79,7 +79,6 @@ static void progress_show(progress *pg, int final)
 }
 
 /* Reads the command line stored in OUT.h5.part (cssim run --resume OUT.h5). */
-int cs_stored_command(const char *path, char **line, char **cwd);
 
 /* Runs replication `rep` of point p into b: draws its uncertain parameters (keyed by the
  * replication, so any thread or rank draws the same), then the model. */
@@ -97,8 +96,8 @@ static int run_rep(cs_model *m, gsl_rng *r, const cs_params *p, const cs_world *
     return cs_model_run(m, &mine, seed, rep, b, rerr);
 }
 
-static int run_point(cs_writer *w, size_t pt, const cs_scenario *sc, int threads,
-                     progress *pg, cs_error *err)
+static int run_point(cs_writer *w, size_t pt, const cs_scenario *sc, int threads, progress *pg,
+                     cs_error *err)
 {
     const cs_params *p = &sc->params[pt];
     const cs_world *world = sc->worlds[pt];
@@ -119,7 +118,8 @@ static int run_point(cs_writer *w, size_t pt, const cs_scenario *sc, int threads
 #pragma omp critical(cs_fail)
             if (!failed) {
                 failed = 1;
-                cs_error_set(&ferr, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory (replication context)");
+                cs_error_set(&ferr, CS_ENOMEM, NULL, 0, 0, NULL,
+                             "out of memory (replication context)");
             }
         }
 #pragma omp for ordered schedule(dynamic, 1)
@@ -137,9 +137,8 @@ static int run_point(cs_writer *w, size_t pt, const cs_scenario *sc, int threads
                         failed = 1;
                         ferr = rerr;
                         if (!ferr.msg[0])
-                            cs_error_set(&ferr, rc, NULL, 0, 0, NULL,
-                                         "replication %llu failed: %s", (unsigned long long)rep,
-                                         cs_strerror(rc));
+                            cs_error_set(&ferr, rc, NULL, 0, 0, NULL, "replication %llu failed: %s",
+                                         (unsigned long long)rep, cs_strerror(rc));
                     } else {
                         pg->done++;
                         pg->events += cs_model_events(m);
@@ -327,7 +326,9 @@ static int run_cmd(cs_par *par, int argc, char **argv)
     optind = 0; /* GNU getopt: full re-initialisation (run may call itself for --resume) */
     while ((c = getopt_long(argc, argv, "o:n:s:j:fqrh", opts, NULL)) != -1) {
         switch (c) {
-        case 'o': out = optarg; break;
+        case 'o':
+            out = optarg;
+            break;
         case 'n':
         case 's': {
             char *end;
@@ -353,22 +354,35 @@ static int run_cmd(cs_par *par, int argc, char **argv)
                 goto done;
             }
             break;
-        case 'S': sets[n_sets++] = optarg; break;
-        case 'f': force = 1; break;
-        case 'r': resume = 1; break;
-        case 'q': quiet = 1; break;
-        case 'h': help(stdout); status = 0; goto done;
-        default: help(stderr); goto done;
+        case 'S':
+            sets[n_sets++] = optarg;
+            break;
+        case 'f':
+            force = 1;
+            break;
+        case 'r':
+            resume = 1;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'h':
+            help(stdout);
+            status = 0;
+            goto done;
+        default:
+            help(stderr);
+            goto done;
         }
     }
     const char *scen = optind < argc ? argv[optind] : NULL;
     if (resume && !out && scen && optind + 1 == argc) {
         /* cssim run --resume OUT.h5: replay the stored command line */
-        if (cs_stored_command(scen, &stored, &stored_cwd) != 0) {
-            fprintf(stderr,
-                    "cssim: error: %s: cannot read the command line of the interrupted run "
-                    "from %s.part\n",
-                    scen, scen);
+        cs_error cerr;
+        cs_error_clear(&cerr);
+        if (cs_info_command(scen, &stored, &stored_cwd, &cerr) != CS_OK) {
+            cs_error_print(stderr, &cerr);
+            status = cs_exit_status(cerr.status);
             goto done;
         }
         sargv = cs_split_argv(stored, &sargc);
@@ -380,7 +394,8 @@ static int run_cmd(cs_par *par, int argc, char **argv)
         char **nargv = calloc((size_t)sargc + 2, sizeof *nargv);
         if (!nargv) goto done;
         int k = 0;
-        for (int i = 0; i < sargc; i++) nargv[k++] = sargv[i];
+        for (int i = 0; i < sargc; i++)
+            nargv[k++] = sargv[i];
         nargv[k++] = "--resume";
         k--; /* without the program name */
         status = run_cmd(par, k, nargv + 1);
@@ -470,8 +485,10 @@ static int run_cmd(cs_par *par, int argc, char **argv)
         const cs_uncertain *unc = NULL;
         size_t n_unc = cs_config_uncertain(sc.cfg, pt, &unc);
         const char **unames = calloc(n_unc ? n_unc : 1, sizeof *unames);
-        for (size_t k = 0; kv && k < nk; k++) kv[k] = (cs_kv){keys[k], vals[k]};
-        for (size_t k = 0; unames && k < n_unc; k++) unames[k] = cs_params_keys[unc[k].key].path;
+        for (size_t k = 0; kv && k < nk; k++)
+            kv[k] = (cs_kv){keys[k], vals[k]};
+        for (size_t k = 0; unames && k < n_unc; k++)
+            unames[k] = cs_params_keys[unc[k].key].path;
         if (!rc && (!kv || !unames)) rc = CS_ENOMEM;
         if (!rc) {
             cs_out_scenario os = {.name = cs_config_point_name(sc.cfg, pt),
@@ -491,7 +508,8 @@ static int run_cmd(cs_par *par, int argc, char **argv)
                                   .compression = (int)p->out_compression};
             rc = cs_writer_add_scenario(w, &os, &err);
         }
-        for (size_t k = 0; k < nk; k++) free(keys[k]), free(vals[k]);
+        for (size_t k = 0; k < nk; k++)
+            free(keys[k]), free(vals[k]);
         free(keys);
         free(vals);
         free(kv);
@@ -512,7 +530,8 @@ static int run_cmd(cs_par *par, int argc, char **argv)
                                       : run_point(w, pt, &sc, threads, &pg, &err);
         progress_show(&pg, 1);
         if (cs_par_size(par) > 1) dist_report(par, &dst, threads);
-        if (rc == CS_OK) rc = cs_writer_close(w, &err);
+        if (rc == CS_OK)
+            rc = cs_writer_close(w, &err);
         else {
             cs_error e2;
             cs_writer_flush(w, &e2);
@@ -537,7 +556,24 @@ static int run_cmd(cs_par *par, int argc, char **argv)
         if (!quiet) {
             cs_error e3;
             cs_error_clear(&e3);
-            if (cs_info_print(out, NULL, 0, stdout, &e3)) cs_error_print(stderr, &e3);
+            /* the main outcomes every two years; `cssim info OUT.h5` prints every series */
+            static const char *const main_series[] = {
+                "grade_counts",           "governance_counts", "commissioners_appointed",
+                "trusts_created",         "queue_length",      "overdue_inspections",
+                "inspector_utilisation",  "mean_grade_age",    "undetected_failure_years",
+                "detection_latency_mean", "vacancy_rate"};
+            const cs_world *wl = sc.worlds[0];
+            size_t step = 24 / (size_t)sc.params[0].out_snapshot_months, nd = 0;
+            const char **when = calloc(wl->n_time / (step ? step : 1) + 2, sizeof *when);
+            for (size_t k = 0; when && k < wl->n_time; k += step ? step : 1)
+                when[nd++] = wl->time_iso[k];
+            if (when && nd && strcmp(when[nd - 1], wl->time_iso[wl->n_time - 1]))
+                when[nd++] = wl->time_iso[wl->n_time - 1];
+            if (cs_info_print_select(out, when, nd, main_series,
+                                     sizeof main_series / sizeof main_series[0], stdout, &e3))
+                cs_error_print(stderr, &e3);
+            printf("\n(every series at any date: cssim info %s [--date YYYY-MM-DD]...)\n", out);
+            free(when);
         }
     }
     free(codes), free(names), free(regions), free(types), free(grades0), free(govs0);
@@ -545,7 +581,8 @@ static int run_cmd(cs_par *par, int argc, char **argv)
     cs_scenario_free(&sc);
 done:
     if (sargv) {
-        for (int i = 0; i < sargc; i++) free(sargv[i]);
+        for (int i = 0; i < sargc; i++)
+            free(sargv[i]);
         free(sargv);
     }
     free(stored);

@@ -215,7 +215,11 @@ int cs_world_create(cs_world **out, const cs_params *p, cs_error *err)
                             "no authority selected");
     }
     w->n_la = k;
-    w->t_end = p->horizon_years * 365.25;
+    /* the horizon in calendar months from the start (10 years from 2015-12-14 end on
+     * 2025-12-14), plus any fraction of a month at 365.25 / 12 days */
+    double months = p->horizon_years * 12.0, whole = floor(months + 1e-9);
+    w->t_end = (double)(cs_date_add_months(p->start, (int)whole) - p->start) +
+               (months - whole > 0 ? (months - whole) * 365.25 / 12.0 : 0.0);
     /* snapshot grid: calendar months from the start */
     size_t cap = (size_t)(p->horizon_years * 12.0 / (double)p->out_snapshot_months) + 2;
     w->time_days = calloc(cap, sizeof *w->time_days);
@@ -822,8 +826,10 @@ static int check_invariants(const cs_model *m, const cs_event *ev)
 {
     const double eps = 1e-9;
     int32_t ng = 0, nv = 0;
-    for (int g = 0; g < CS_NGRADES; g++) ng += m->grade_n[g];
-    for (int g = 0; g < CS_NGOV; g++) nv += m->gov_n[g];
+    for (int g = 0; g < CS_NGRADES; g++)
+        ng += m->grade_n[g];
+    for (int g = 0; g < CS_NGOV; g++)
+        nv += m->gov_n[g];
     if (ng != (int32_t)m->n || nv != (int32_t)m->n) return CS_EMODEL;
     if (m->pool < -eps || m->used < -eps) return CS_EMODEL;
     for (size_t i = 0; i < m->n; i++) {

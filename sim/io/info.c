@@ -278,8 +278,17 @@ static int print_series(FILE *f, hid_t g, const char *name, uint64_t k, const si
     return 0;
 }
 
+static bool selected(const char *name, const char *const *only, size_t n_only)
+{
+    if (!only) return true;
+    for (size_t i = 0; i < n_only; i++)
+        if (!strcmp(only[i], name)) return true;
+    return false;
+}
+
 static int print_scenario(FILE *f, hid_t file, const char *name, uint64_t reps, const char *start,
-                          const char *const *dates, size_t n_dates, uint64_t *done)
+                          const char *const *dates, size_t n_dates, const char *const *only,
+                          size_t n_only, uint64_t *done)
 {
     char path[512];
     snprintf(path, sizeof path, "/scenarios/%s", name);
@@ -342,7 +351,8 @@ static int print_scenario(FILE *f, hid_t file, const char *name, uint64_t reps, 
     fprintf(f, "  %-*s  %-*s  %12s  %12s  %12s  %6s\n", namew, "series", dw, "date", "mean", "2.5%",
             "97.5%", "n");
     for (size_t i = 0; i < c.n_names; i++)
-        print_series(f, g, c.names[i], prog[0], ti, nti, dstr, (size_t)dw, namew, buf);
+        if (selected(c.names[i], only, n_only))
+            print_series(f, g, c.names[i], prog[0], ti, nti, dstr, (size_t)dw, namew, buf);
 done:
     for (size_t i = 0; i < c.n_names; i++)
         free(c.names[i]);
@@ -416,6 +426,12 @@ static void scenario_names(hid_t file, name_list *l)
 int cs_info_print(const char *path, const char *const *dates, size_t n_dates, FILE *f,
                   cs_error *err)
 {
+    return cs_info_print_select(path, dates, n_dates, NULL, 0, f, err);
+}
+
+int cs_info_print_select(const char *path, const char *const *dates, size_t n_dates,
+                         const char *const *only, size_t n_only, FILE *f, cs_error *err)
+{
     if (!path || !f)
         return cs_error_set(err, CS_EINVAL, NULL, 0, 0, NULL, "cs_info_print: missing argument");
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
@@ -470,7 +486,8 @@ int cs_info_print(const char *path, const char *const *dates, size_t n_dates, FI
     int rc = CS_OK;
     for (size_t i = 0; i < l.n; i++) {
         uint64_t done = 0;
-        if (print_scenario(f, file, l.v[i], reps, start, dates, n_dates, &done) < 0 && !rc)
+        if (print_scenario(f, file, l.v[i], reps, start, dates, n_dates, only, n_only, &done) < 0 &&
+            !rc)
             rc = info_fail(err, use, "cannot read a scenario");
         total += done;
         free(l.v[i]);
@@ -482,6 +499,38 @@ int cs_info_print(const char *path, const char *const *dates, size_t n_dates, FI
         fprintf(f, "\n%s: incomplete: %llu of %llu replications (continue with --resume)\n", use,
                 (unsigned long long)total, (unsigned long long)want);
     H5Fclose(file);
+    free(part);
+    return rc;
+}
+
+/* The command line and working directory a run recorded in PATH.part (or PATH), for
+ * `cssim run --resume PATH`. A killed writer leaves the file marked open for SWMR writing:
+ * it is read as a SWMR reader, without modifying it. */
+int cs_info_command(const char *path, char **line, char **cwd, cs_error *err)
+{
+    *line = *cwd = NULL;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    char *part = malloc(strlen(path) + 6);
+    if (!part) return cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+    strcpy(part, path);
+    strcat(part, ".part");
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_file_locking(fapl, 0, 1);
+    hid_t file = H5Fopen(part, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl);
+    if (file < 0) file = H5Fopen(part, H5F_ACC_RDONLY, fapl);
+    H5Pclose(fapl);
+    if (file < 0) {
+        int rc = cs_error_set(err, CS_ENOTFOUND, part, 0, 0, NULL,
+                              "no interrupted run to resume (cannot open it as an HDF5 file)");
+        free(part);
+        return rc;
+    }
+    *line = attr_text(file, "command_line");
+    *cwd = attr_text(file, "working_directory");
+    H5Fclose(file);
+    int rc = *line ? CS_OK
+                   : cs_error_set(err, CS_EMISMATCH, part, 0, 0, "command_line",
+                                  "the file records no command line");
     free(part);
     return rc;
 }

@@ -32,18 +32,18 @@ typedef enum cs_vtype { CS_VT_I32, CS_VT_F64, CS_VT_F32, CS_VT_U8 } cs_vtype;
 /* An enumeration stored as an HDF5 enum type (uint8 base for panels, int16 in events) and,
  * where it labels a dimension, as a dimension scale of its label strings. */
 typedef struct cs_enum_def {
-    const char *name;            /* "grade" */
+    const char *name; /* "grade" */
     size_t n;
-    const char *const *labels;   /* "outstanding", "good", ... value i has label i */
+    const char *const *labels; /* "outstanding", "good", ... value i has label i */
 } cs_enum_def;
 
 /* A national series: dataset national/<name> of shape [replication, time] (width 1) or
  * [replication, time, width]. Buffers hold doubles; the file type is `type`. */
 typedef struct cs_series_def {
     const char *name;
-    cs_vtype type;               /* CS_VT_I32 or CS_VT_F64 */
+    cs_vtype type; /* CS_VT_I32 or CS_VT_F64 */
     uint32_t width;
-    const cs_enum_def *labels;   /* labels of the last dimension (width == labels->n), or NULL */
+    const cs_enum_def *labels; /* labels of the last dimension (width == labels->n), or NULL */
     const char *units;
     const char *doc;
 } cs_series_def;
@@ -52,7 +52,7 @@ typedef struct cs_series_def {
  * type CS_VT_U8 with enumdef != NULL is stored as that HDF5 enum; CS_VT_F32 as float. */
 typedef struct cs_panel_def {
     const char *name;
-    cs_vtype type;               /* CS_VT_U8 or CS_VT_F32 */
+    cs_vtype type; /* CS_VT_U8 or CS_VT_F32 */
     const cs_enum_def *enumdef;
     const char *units;
     const char *doc;
@@ -83,8 +83,8 @@ typedef struct cs_schema {
 /* One row of the events table. */
 typedef struct cs_evrec {
     uint32_t replication;
-    int32_t authority;   /* -1 for national events */
-    double time;         /* days since the start date */
+    int32_t authority; /* -1 for national events */
+    double time;       /* days since the start date */
     int16_t type;
     int16_t before;
     int16_t after;
@@ -95,15 +95,15 @@ typedef struct cs_evrec {
 typedef struct cs_repbuf {
     uint64_t replication;
     size_t n_time, n_la;
-    double **series;   /* [n_series][n_time * width] */
-    void **panel;      /* [n_panel][n_time * n_la] of uint8_t or float */
-    double *summary;   /* [n_summary] */
-    double **lastat;   /* [n_lastat][n_la] */
-    double *drawn;     /* [n_uncertain]: this replication's draws of uncertain parameters */
+    double **series; /* [n_series][n_time * width] */
+    void **panel;    /* [n_panel][n_time * n_la] of uint8_t or float */
+    double *summary; /* [n_summary] */
+    double **lastat; /* [n_lastat][n_la] */
+    double *drawn;   /* [n_uncertain]: this replication's draws of uncertain parameters */
     size_t n_uncertain;
-    cs_evrec *events;  /* grows by doubling; keeps its memory across replications */
+    cs_evrec *events; /* grows by doubling; keeps its memory across replications */
     size_t n_events, cap_events;
-    bool keep_events;  /* false: cs_repbuf_event is a no-op */
+    bool keep_events; /* false: cs_repbuf_event is a no-op */
 } cs_repbuf;
 
 cs_repbuf *cs_repbuf_create(const cs_schema *s, size_t n_time, size_t n_la, size_t n_uncertain,
@@ -118,8 +118,8 @@ int cs_repbuf_event(cs_repbuf *b, int32_t la, double time, int type, int before,
 /* A column of the authorities table. */
 typedef struct cs_table_col {
     const char *name;
-    cs_vtype type;             /* CS_VT_F64, CS_VT_I32, or CS_VT_U8 with strs for strings */
-    const char *const *strs;   /* strings (type CS_VT_U8 means "string column") */
+    cs_vtype type;           /* CS_VT_F64, CS_VT_I32, or CS_VT_U8 with strs for strings */
+    const char *const *strs; /* strings (type CS_VT_U8 means "string column") */
     const double *f64;
     const int32_t *i32;
     const char *doc;
@@ -131,18 +131,18 @@ typedef struct cs_kv {
 } cs_kv;
 
 typedef struct cs_writer_opts {
-    bool force;          /* overwrite an existing PATH */
-    bool resume;         /* continue PATH.part */
+    bool force;  /* overwrite an existing PATH */
+    bool resume; /* continue PATH.part */
     /* root attributes */
     const char *software_version, *git_commit, *command_line;
     uint64_t seed;
     const char *stream_scheme;
-    const char *start_date;  /* ISO */
+    const char *start_date; /* ISO */
     double horizon_years;
-    uint64_t replications;   /* per scenario */
+    uint64_t replications; /* per scenario */
     size_t n_la;
     size_t n_cols;
-    const cs_table_col *cols;   /* /authorities; the first column is the authority code */
+    const cs_table_col *cols;      /* /authorities; the first column is the authority code */
     const char *working_directory; /* root attribute `working_directory` (for --resume) */
     /* The processes writing this file (borrowed; NULL or one rank: this process alone, SWMR).
      * With R > 1 ranks every rank opens the writer and makes every call below with the same
@@ -155,19 +155,19 @@ typedef struct cs_writer_opts {
 
 /* What one scenario (sweep point) records. */
 typedef struct cs_out_scenario {
-    const char *name;          /* group /scenarios/<name> */
-    const char *text;          /* the scenario text verbatim */
-    const char *point_desc;    /* sweep point ("" if none) */
+    const char *name;       /* group /scenarios/<name> */
+    const char *text;       /* the scenario text verbatim */
+    const char *point_desc; /* sweep point ("" if none) */
     size_t n_resolved;
-    const cs_kv *resolved;     /* fully resolved parameters, stored as attributes */
+    const cs_kv *resolved; /* fully resolved parameters, stored as attributes */
     size_t n_uncertain;
     const char *const *uncertain_names; /* keys drawn per replication (drawn/<values>) */
     const cs_schema *schema;
     size_t n_time;
-    const double *time_days;   /* [n_time] days since start */
-    const char *const *time_iso; /* [n_time] "YYYY-MM-DD" */
+    const double *time_days;      /* [n_time] days since start */
+    const char *const *time_iso;  /* [n_time] "YYYY-MM-DD" */
     bool national, panel, events; /* what to record */
-    int compression;           /* 0 = none, 1..9 = shuffle + deflate level */
+    int compression;              /* 0 = none, 1..9 = shuffle + deflate level */
 } cs_out_scenario;
 
 typedef struct cs_writer cs_writer;
@@ -212,5 +212,11 @@ void cs_writer_abort(cs_writer *w);
  * of the main national series at the given dates (ISO strings; NULL = yearly). */
 int cs_info_print(const char *path, const char *const *dates, size_t n_dates, FILE *f,
                   cs_error *err);
+/* The same, for the national series named in `only` (NULL: all). */
+int cs_info_print_select(const char *path, const char *const *dates, size_t n_dates,
+                         const char *const *only, size_t n_only, FILE *f, cs_error *err);
+/* The command line and working directory recorded in PATH.part (for `run --resume PATH`);
+ * the caller frees both. */
+int cs_info_command(const char *path, char **line, char **cwd, cs_error *err);
 
 #endif
