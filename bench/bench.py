@@ -194,7 +194,7 @@ class Bench:
             "| events per CPU-s | authority-years per CPU-s |",
             "|---|---:|---:|---:|---:|---:|---:|---:|"]
         for k, label in (("none", "none (compute only)"),
-                         ("default", "scenario default: national + panel + events, deflate 4")):
+                         ("default", "scenario default: national + panel + events, deflate 1")):
             x = rows[k]
             self.md.append("| %s | %.3f | %.3f | %.1f | %.3g | %.3g | %.3g | %.3g |" % (
                 label, x["wall"], x["cpu"], x["reps_s"], x["events_s"], x["ay_s"],
@@ -279,7 +279,7 @@ class Bench:
                     "|---|---|---:|---:|---:|---:|---:|"]
         for k, label, _ in configs:
             x = rows[k]
-            comp = "-" if k == "none" else ("none" if k.endswith("_c0") else "shuffle+deflate 4")
+            comp = "-" if k == "none" else ("none" if k.endswith("_c0") else "shuffle+deflate 1")
             self.md.append("| %s | %s | %.3f | %+.0f%% | %s | %.1f | %.1f |" % (
                 label, comp, x["wall"], 100 * x["over_none"],
                 "-" if k in ("none", "national", "national_c0") else
@@ -381,7 +381,7 @@ class Bench:
         self.md += ["## Peer comparison: the reduced model (model spec section 7)", "",
                     "`bench/reduced.yaml` (152 authorities, exponential requests by grade, "
                     "13 one-inspector teams FCFS, exponential durations, `markov` grades, %g "
-                    "years) run by cssim (`-j 1`, national output, deflate 4), by "
+                    "years) run by cssim (`-j 1`, national output, deflate 1), by "
                     "`bench/peers/simpy_reduced.py` (SimPy %s, Debian's python3) and by "
                     "`bench/peers/reduced_minimal.c` (one file, binary heap, `gcc -O2`), %d "
                     "replications each, %d runs." % (
