@@ -24,10 +24,8 @@
 #define DURATION 30.0
 #define SPREAD   1095.0
 #define MAXLA    1024
-static const double MATRIX[4][4] = {{0.5, 0.4, 0.1, 0.0},
-                                    {0.05, 0.6, 0.3, 0.05},
-                                    {0.0, 0.25, 0.55, 0.2},
-                                    {0.0, 0.1, 0.6, 0.3}};
+static const double MATRIX[4][4] = {
+    {0.5, 0.4, 0.1, 0.0}, {0.05, 0.6, 0.3, 0.05}, {0.0, 0.25, 0.55, 0.2}, {0.0, 0.1, 0.6, 0.3}};
 static const double INTERVAL[4] = {730.0, 548.0, 365.0, 182.0};
 static const char *const GRADES[4] = {"outstanding", "good", "ri", "inadequate"};
 
@@ -42,9 +40,13 @@ static uint64_t splitmix(uint64_t *x)
 }
 static void seed_rng(uint64_t s)
 {
-    for (int i = 0; i < 4; i++) rs[i] = splitmix(&s);
+    for (int i = 0; i < 4; i++)
+        rs[i] = splitmix(&s);
 }
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static inline uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
 static inline double unif(void) /* [0, 1) */
 {
     uint64_t r = rs[0] + rs[3], t = rs[1] << 17;
@@ -52,11 +54,18 @@ static inline double unif(void) /* [0, 1) */
     rs[3] = rotl(rs[3], 45);
     return (double)(r >> 11) * 0x1.0p-53;
 }
-static inline double expo(double mean) { return -mean * log1p(-unif()); }
+static inline double expo(double mean)
+{
+    return -mean * log1p(-unif());
+}
 
 /* ---- the event heap ---- */
 enum { EV_REQUEST, EV_END, EV_SNAP };
-typedef struct { double t; uint64_t seq; int type, la; } event;
+typedef struct {
+    double t;
+    uint64_t seq;
+    int type, la;
+} event;
 static event *heap;
 static size_t hn;
 static uint64_t hseq;
@@ -108,10 +117,14 @@ int main(int argc, char **argv)
     double horizon = 10.0;
     uint64_t seed = 20151214;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-n") && i + 1 < argc) reps = atol(argv[++i]);
-        else if (!strcmp(argv[i], "--horizon") && i + 1 < argc) horizon = atof(argv[++i]);
-        else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
-        else table = argv[i];
+        if (!strcmp(argv[i], "-n") && i + 1 < argc)
+            reps = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--horizon") && i + 1 < argc)
+            horizon = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
+            seed = strtoull(argv[++i], NULL, 10);
+        else
+            table = argv[i];
     }
     if (!table || reps < 1) {
         fprintf(stderr, "usage: reduced_minimal TABLE.csv -n R [--horizon YEARS] [--seed S]\n");
@@ -135,7 +148,8 @@ int main(int argc, char **argv)
             int quoted = *p == '"';
             if (quoted) p++;
             fields[nf++] = w = p;
-            while (*p && (quoted ? *p != '"' : (*p != ',' && *p != '\r' && *p != '\n'))) *w++ = *p++;
+            while (*p && (quoted ? *p != '"' : (*p != ',' && *p != '\r' && *p != '\n')))
+                *w++ = *p++;
             if (quoted && *p == '"') p++;
             int end = *p != ',';
             *w = 0;
@@ -200,7 +214,8 @@ int main(int argc, char **argv)
             double now = e.t;
             int la = e.la;
             if (e.type == EV_SNAP) {
-                for (int g = 0; g < 4; g++) snap_sum[g] += counts[g], last_counts[g] = counts[g];
+                for (int g = 0; g < 4; g++)
+                    snap_sum[g] += counts[g], last_counts[g] = counts[g];
                 if (++snap < nsnap) push(snap_t[snap], EV_SNAP, -1);
                 continue;
             }
@@ -249,7 +264,8 @@ int main(int argc, char **argv)
     printf("{\"model\": \"minimal_c\", \"replications\": %ld", reps);
     for (int k = 0; k < 3; k++) {
         printf(", \"%s\": [", keys[k]);
-        for (long r = 0; r < reps; r++) printf("%s%.17g", r ? ", " : "", out[r * 11 + k]);
+        for (long r = 0; r < reps; r++)
+            printf("%s%.17g", r ? ", " : "", out[r * 11 + k]);
         printf("]");
     }
     for (int k = 0; k < 2; k++) {

@@ -8,7 +8,8 @@ static void run_checked(const char *const *sets, size_t n)
     cs_vrun r;
     cs_vrun_open(&r, "scenarios/baseline.yaml", sets, n, false);
     cs_model_set_checks(r.m, 1);
-    for (uint64_t rep = 0; rep < 4; rep++) cs_vrun_rep(&r, 11, rep); /* fails on a violation */
+    for (uint64_t rep = 0; rep < 4; rep++)
+        cs_vrun_rep(&r, 11, rep); /* fails on a violation */
     cs_vrun_close(&r);
 }
 
@@ -18,17 +19,19 @@ static void test_workforce_accounting_holds_at_every_event(void **state)
     const char *base[] = {"output.panel=false", "time.horizon_years=6"};
     run_checked(base, 2);
     /* stress: steep turnover response, no newly qualified supply, a large expansion */
-    const char *stress[] = {"output.panel=false", "time.horizon_years=6",
-                            "workforce.turnover_inadequate=5", "workforce.turnover_vacancy=5",
+    const char *stress[] = {"output.panel=false",
+                            "time.horizon_years=6",
+                            "workforce.turnover_inadequate=5",
+                            "workforce.turnover_vacancy=5",
                             "workforce.supply.newly_qualified=0",
-                            "workforce.graduate_expansion=20000", "workforce.agency_adjust=50"};
+                            "workforce.graduate_expansion=20000",
+                            "workforce.agency_adjust=50"};
     run_checked(stress, 7);
 }
 
 /* Mean stability of authorities 12 months after each inadequate judgement published in the
  * first (horizon - 1) years, over R replications. */
-static void stability_after_inadequate(const char *const *sets, size_t n, double *mean,
-                                       double *se)
+static void stability_after_inadequate(const char *const *sets, size_t n, double *mean, double *se)
 {
     enum { R = 16 };
     cs_vrun r;
@@ -44,7 +47,8 @@ static void stability_after_inadequate(const char *const *sets, size_t n, double
             if (ev->type != CS_EV_JUDGEMENT_PUBLISHED || ev->after != CS_GRADE_INADEQUATE) continue;
             double when = ev->time + 365.25;
             size_t t = 0;
-            while (t < r.w->n_time && r.w->time_days[t] < when) t++;
+            while (t < r.w->n_time && r.w->time_days[t] < when)
+                t++;
             if (t == r.w->n_time) continue;
             double x = stab[t * r.w->n_la + (size_t)ev->authority];
             s += x;
