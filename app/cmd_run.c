@@ -390,13 +390,25 @@ static int run_cmd(cs_par *par, int argc, char **argv)
             fprintf(stderr, "cssim: error: %s: stored command line unusable: %s\n", scen, stored);
             goto done;
         }
-        /* sargv = "cssim run ...": run it again with --resume (argv[-1] stays valid) */
-        char **nargv = calloc((size_t)sargc + 2, sizeof *nargv);
+        /* sargv = "cssim run ...": run it again with --resume (argv[-1] stays valid); only
+         * -j and -q of this invocation apply, the run's own options are replayed */
+        if (n_sets || extra[0] || extra[1] || force) {
+            fprintf(stderr,
+                    "cssim: error: run --resume %s replays the interrupted run's own "
+                    "options; give only -j/--threads and -q/--quiet\n",
+                    scen);
+            goto done;
+        }
+        char jbuf[32];
+        snprintf(jbuf, sizeof jbuf, "--threads=%d", threads);
+        char **nargv = calloc((size_t)sargc + 4, sizeof *nargv);
         if (!nargv) goto done;
         int k = 0;
         for (int i = 0; i < sargc; i++)
             nargv[k++] = sargv[i];
         nargv[k++] = "--resume";
+        if (threads > 0) nargv[k++] = jbuf;
+        if (quiet) nargv[k++] = "--quiet";
         k--; /* without the program name */
         status = run_cmd(par, k, nargv + 1);
         free(nargv);
