@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "cssim/output.h"
+#include "h5attr.h"
 
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
@@ -32,61 +33,6 @@ static int info_fail(cs_error *err, const char *path, const char *what)
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, info_detail_cb, &d);
     return cs_error_set(err, CS_EIO, path, 0, 0, NULL, "%s%s%s", what, d.text[0] ? ": " : "",
                         d.text);
-}
-
-/* Any string attribute (variable or fixed length) as a malloc'd string, or NULL. */
-static char *attr_text(hid_t obj, const char *name)
-{
-    if (H5Aexists(obj, name) <= 0) return NULL;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    hid_t ft = H5Aget_type(a);
-    hid_t sp = H5Aget_space(a);
-    char *out = NULL;
-    if (H5Tget_class(ft) == H5T_STRING && H5Sget_simple_extent_npoints(sp) == 1) {
-        if (H5Tis_variable_str(ft) > 0) {
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mt, H5T_VARIABLE);
-            H5Tset_cset(mt, H5Tget_cset(ft));
-            char *s = NULL;
-            if (H5Aread(a, mt, &s) >= 0 && s) {
-                out = malloc(strlen(s) + 1);
-                if (out) strcpy(out, s);
-                H5free_memory(s);
-            }
-            H5Tclose(mt);
-        } else {
-            size_t n = H5Tget_size(ft);
-            out = calloc(n + 1, 1);
-            if (out && H5Aread(a, ft, out) < 0) {
-                free(out);
-                out = NULL;
-            }
-        }
-    } else if (H5Sget_simple_extent_npoints(sp) == 1) {
-        H5T_class_t c = H5Tget_class(ft);
-        out = malloc(64);
-        if (out && c == H5T_INTEGER) {
-            unsigned long long v = 0;
-            long long sv = 0;
-            if (H5Tget_sign(ft) == H5T_SGN_NONE) {
-                H5Aread(a, H5T_NATIVE_ULLONG, &v);
-                snprintf(out, 64, "%llu", v);
-            } else {
-                H5Aread(a, H5T_NATIVE_LLONG, &sv);
-                snprintf(out, 64, "%lld", sv);
-            }
-        } else if (out && c == H5T_FLOAT) {
-            double v = 0;
-            H5Aread(a, H5T_NATIVE_DOUBLE, &v);
-            snprintf(out, 64, "%g", v);
-        } else if (out) {
-            snprintf(out, 64, "(not shown)");
-        }
-    }
-    H5Sclose(sp);
-    H5Tclose(ft);
-    H5Aclose(a);
-    return out;
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
@@ -301,7 +247,7 @@ static int print_scenario(FILE *f, hid_t file, const char *name, uint64_t reps, 
         H5Dclose(pd);
     }
     *done = prog[0];
-    char *point = attr_text(sg, "sweep_point");
+    char *point = cs_h5_attr_text(sg, "sweep_point");
     fprintf(f, "\nscenario %s%s%s%s\n", name, point && point[0] ? " (" : "",
             point && point[0] ? point : "", point && point[0] ? ")" : "");
     free(point);
@@ -471,15 +417,15 @@ int cs_info_print_select(const char *path, const char *const *dates, size_t n_da
                                        "n_authorities"};
     size_t nk = sizeof keys / sizeof keys[0];
     for (size_t i = 0; i < nk; i++) {
-        char *v = attr_text(file, keys[i]);
+        char *v = cs_h5_attr_text(file, keys[i]);
         if (v) fprintf(f, "  %-18s %s\n", keys[i], v);
         free(v);
     }
     uint64_t reps = 0;
-    char *rs = attr_text(file, "replications");
+    char *rs = cs_h5_attr_text(file, "replications");
     if (rs) reps = strtoull(rs, NULL, 10);
     free(rs);
-    char *start = attr_text(file, "start_date");
+    char *start = cs_h5_attr_text(file, "start_date");
     name_list l = {0, 0, NULL};
     scenario_names(file, &l);
     uint64_t total = 0;
@@ -525,8 +471,8 @@ int cs_info_command(const char *path, char **line, char **cwd, cs_error *err)
         free(part);
         return rc;
     }
-    *line = attr_text(file, "command_line");
-    *cwd = attr_text(file, "working_directory");
+    *line = cs_h5_attr_text(file, "command_line");
+    *cwd = cs_h5_attr_text(file, "working_directory");
     H5Fclose(file);
     int rc = *line ? CS_OK
                    : cs_error_set(err, CS_EMISMATCH, part, 0, 0, "command_line",

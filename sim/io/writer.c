@@ -28,6 +28,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "cssim/output.h"
+#include "h5attr.h"
 #include "h5par.h"
 
 #include <errno.h>
@@ -290,39 +291,6 @@ static herr_t attr_f64(hid_t obj, const char *name, double v)
 static herr_t attr_i32(hid_t obj, const char *name, int32_t v)
 {
     return attr_scalar(obj, name, H5T_STD_I32LE, H5T_NATIVE_INT32, &v);
-}
-
-/* Reads a scalar string attribute (any string type) into a malloc'd string; NULL if absent. */
-static char *attr_read_str(hid_t obj, const char *name)
-{
-    if (H5Aexists(obj, name) <= 0) return NULL;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    if (a < 0) return NULL;
-    hid_t ft = H5Aget_type(a);
-    char *out = NULL;
-    if (H5Tget_class(ft) == H5T_STRING) {
-        if (H5Tis_variable_str(ft) > 0) {
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mt, H5T_VARIABLE);
-            H5Tset_cset(mt, H5Tget_cset(ft));
-            char *s = NULL;
-            if (H5Aread(a, mt, &s) >= 0 && s) {
-                out = dup_str(s);
-                H5free_memory(s);
-            }
-            H5Tclose(mt);
-        } else {
-            size_t n = H5Tget_size(ft);
-            out = calloc(n + 1, 1);
-            if (out && H5Aread(a, ft, out) < 0) {
-                free(out);
-                out = NULL;
-            }
-        }
-    }
-    H5Tclose(ft);
-    H5Aclose(a);
-    return out;
 }
 
 static int attr_read_num(hid_t obj, const char *name, hid_t mtype, void *v)
@@ -819,7 +787,7 @@ static int reopen_file(cs_writer *w, const cs_writer_opts *o, cs_error *err)
     const char *keys[] = {"start_date", "stream_scheme"};
     const char *vals[] = {o->start_date, o->stream_scheme};
     for (int i = 0; i < 2; i++) {
-        char *s = attr_read_str(r, keys[i]);
+        char *s = cs_h5_attr_text(r, keys[i]);
         bool same = s && streq(s, vals[i]);
         free(s);
         if (!same) return mismatch(w, err, keys[i]);
@@ -1164,7 +1132,7 @@ static int create_scenario(cs_writer *w, cs_wscen *sc, const cs_out_scenario *s,
     if (d < 0 || H5DSset_scale(d, "time") < 0) goto h5err_d;
     char units[96];
     /* CF units: xarray decodes the axis to dates. */
-    char *start = attr_read_str(w->file, "start_date");
+    char *start = cs_h5_attr_text(w->file, "start_date");
     if (start && start[0])
         snprintf(units, sizeof units, "days since %.60s", start);
     else
@@ -1427,8 +1395,8 @@ static int reopen_scenario(cs_writer *w, cs_wscen *sc, const cs_out_scenario *s,
     int rc = CS_OK;
     hid_t g = H5I_INVALID_HID;
     /* Same text, sweep point, parameters, compression, time axis. */
-    char *txt = attr_read_str(sg, "scenario_text");
-    char *pt = attr_read_str(sg, "sweep_point");
+    char *txt = cs_h5_attr_text(sg, "scenario_text");
+    char *pt = cs_h5_attr_text(sg, "sweep_point");
     bool same = txt && pt && streq(txt, s->text) && streq(pt, s->point_desc);
     free(txt);
     free(pt);
@@ -1449,7 +1417,7 @@ static int reopen_scenario(cs_writer *w, cs_wscen *sc, const cs_out_scenario *s,
         goto mism;
     }
     for (size_t i = 0; i < s->n_resolved; i++) {
-        char *v = attr_read_str(g, s->resolved[i].key);
+        char *v = cs_h5_attr_text(g, s->resolved[i].key);
         bool eq = v && streq(v, s->resolved[i].value);
         free(v);
         if (!eq) {
