@@ -35,6 +35,13 @@ int cs_scenario_load(cs_scenario *s, const char *path, const char *const *sets, 
                      int build_worlds);
 void cs_scenario_free(cs_scenario *s);
 
+/* Runs replication `rep` of a point (parameters p, world) into b: draws its uncertain
+ * parameters from the stream keyed (seed, rep, national unit, CS_PROC_PARAMS), so any thread,
+ * rank or command draws the same, records them in b->drawn, then runs the model. r is a
+ * philox gsl_rng owned by the calling thread. */
+int cs_run_rep(cs_model *m, gsl_rng *r, const cs_params *p, const cs_world *world,
+               const cs_uncertain *unc, size_t n_unc, uint64_t rep, cs_repbuf *b, cs_error *err);
+
 /* Exit status for a status code: 2 for bad input (parse, invalid, exists, mismatch), else 1. */
 int cs_exit_status(int status);
 

@@ -250,24 +250,18 @@ static int simulate(cal *c, const double *theta, double *vals, cs_error *err)
     const cs_world *w = sc.worlds[0];
     const cs_uncertain *unc = NULL;
     size_t n_unc = cs_config_uncertain(sc.cfg, 0, &unc);
-    uint64_t R = (uint64_t)c->cfg.replications, seed = (uint64_t)c->cfg.seed;
+    uint64_t R = (uint64_t)c->cfg.replications;
     int failed = 0;
 #pragma omp parallel num_threads(c->threads)
     {
         cs_model *m = cs_model_create(w, (size_t)p->max_pending);
         cs_repbuf *b = cs_repbuf_create(cs_model_schema(), w->n_time, w->n_la, n_unc, false);
         gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
-        cs_params mine = *p;
         if (!m || !b || !r) failed = 1;
 #pragma omp for schedule(dynamic, 1)
         for (uint64_t rep = 0; rep < R; rep++) {
             if (failed) continue;
-            if (n_unc) {
-                mine = *p;
-                cs_rng_key(r, seed, rep, (uint32_t)w->n_la, CS_PROC_PARAMS);
-                cs_config_draw(cs_params_keys, unc, n_unc, &mine, r);
-            }
-            if (cs_model_run(m, n_unc ? &mine : p, seed, rep, b, NULL)) {
+            if (cs_run_rep(m, r, p, w, unc, n_unc, rep, b, NULL)) {
                 failed = 1;
                 continue;
             }
@@ -646,7 +640,9 @@ static int mcmc(cal *c, const double *theta0, double j0, double *samples, size_t
     memcpy(cur, theta0, c->np * sizeof *cur);
     gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
     if (!r) return cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
-    cs_rng_key(r, (uint64_t)c->cfg.seed, 0, 0, 1); /* its own stream: not the simulation's */
+    /* its own stream: unit and process numbers no simulation stream uses (unit 0, process 1
+     * would be authority 0's quality stream of replication 0) */
+    cs_rng_key(r, (uint64_t)c->cfg.seed, 0, UINT32_MAX - 1, CS_NPROCS);
     for (size_t it = 0; it < steps && !c->failed; it++) {
         for (size_t j = 0; j < c->np; j++) {
             double lo = c->cfg.lower.v[j], hi = c->cfg.upper.v[j], w = hi - lo;

@@ -78,24 +78,6 @@ static void progress_show(progress *pg, int final)
     fflush(stderr);
 }
 
-/* Reads the command line stored in OUT.h5.part (cssim run --resume OUT.h5). */
-
-/* Runs replication `rep` of point p into b: draws its uncertain parameters (keyed by the
- * replication, so any thread or rank draws the same), then the model. */
-static int run_rep(cs_model *m, gsl_rng *r, const cs_params *p, const cs_world *world,
-                   const cs_uncertain *unc, size_t n_unc, uint64_t rep, cs_repbuf *b,
-                   cs_error *rerr)
-{
-    uint64_t seed = (uint64_t)p->seed;
-    if (!n_unc) return cs_model_run(m, p, seed, rep, b, rerr);
-    cs_params mine = *p; /* shallow: only DOUBLE keys are ever redrawn */
-    cs_rng_key(r, seed, rep, (uint32_t)world->n_la, CS_PROC_PARAMS);
-    cs_config_draw(cs_params_keys, unc, n_unc, &mine, r);
-    for (size_t k = 0; k < n_unc; k++)
-        b->drawn[k] = *(const double *)((const char *)&mine + cs_params_keys[unc[k].key].offset);
-    return cs_model_run(m, &mine, seed, rep, b, rerr);
-}
-
 static int run_point(cs_writer *w, size_t pt, const cs_scenario *sc, int threads, progress *pg,
                      cs_error *err)
 {
@@ -128,7 +110,7 @@ static int run_point(cs_writer *w, size_t pt, const cs_scenario *sc, int threads
             cs_error rerr;
             cs_error_clear(&rerr);
             int skip = !ok || stop_requested || failed;
-            if (!skip) rc = run_rep(m, r, p, world, unc, n_unc, rep, b, &rerr);
+            if (!skip) rc = cs_run_rep(m, r, p, world, unc, n_unc, rep, b, &rerr);
 #pragma omp ordered
             {
                 if (!skip && !failed && !stop_requested) {
@@ -227,7 +209,7 @@ static int run_point_dist(cs_writer *w, const cs_par *par, size_t pt, const cs_s
             int t = omp_get_thread_num();
             cs_error rerr;
             cs_error_clear(&rerr);
-            int r1 = run_rep(models[t], rngs[t], p, world, unc, n_unc, lo + i, bufs[i], &rerr);
+            int r1 = cs_run_rep(models[t], rngs[t], p, world, unc, n_unc, lo + i, bufs[i], &rerr);
             if (r1 != CS_OK) {
 #pragma omp critical(cs_fail)
                 if (!failed) {

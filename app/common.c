@@ -1,6 +1,7 @@
 /* Shared by the commands: loading a scenario into parameters and worlds, exit codes, and
  * command-line quoting. */
 #include "cli.h"
+#include "cssim/streams.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -138,4 +139,17 @@ fail:
     free(v);
     free(buf);
     return NULL;
+}
+
+int cs_run_rep(cs_model *m, gsl_rng *r, const cs_params *p, const cs_world *world,
+               const cs_uncertain *unc, size_t n_unc, uint64_t rep, cs_repbuf *b, cs_error *err)
+{
+    uint64_t seed = (uint64_t)p->seed;
+    if (!n_unc) return cs_model_run(m, p, seed, rep, b, err);
+    cs_params mine = *p; /* shallow: only DOUBLE keys are ever redrawn */
+    cs_rng_key(r, seed, rep, (uint32_t)world->n_la, CS_PROC_PARAMS);
+    cs_config_draw(cs_params_keys, unc, n_unc, &mine, r);
+    for (size_t k = 0; k < n_unc; k++)
+        b->drawn[k] = *(const double *)((const char *)&mine + cs_params_keys[unc[k].key].offset);
+    return cs_model_run(m, &mine, seed, rep, b, err);
 }

@@ -464,27 +464,20 @@ static void init_quality(cs_model *m, int i)
         break;
     }
     double sy = sqrt(s2 + tau * tau);
-    if (!(sy > 0)) { /* no spread at all: quality sits at its mean */
-        m->q[i] = mu;
-        m->q_t[i] = 0;
-        m->latent[i] = (uint8_t)(mu <= cs_cut(m, 1));
-        if (m->latent[i]) {
-            m->latent_n++;
-            if (m->grade[i] != CS_GRADE_INADEQUATE) m->cross_t[i] = 0;
+    double q = mu; /* with no spread at all, quality sits at its mean */
+    if (sy > 0) {
+        double plo = gsl_cdf_ugaussian_P((lo - mu) / sy), phi = gsl_cdf_ugaussian_P((hi - mu) / sy);
+        double u = plo + (phi - plo) * gsl_rng_uniform_pos(r);
+        if (u <= 0) u = 1e-300;
+        if (u >= 1) u = 1 - 1e-16;
+        double y = mu + sy * gsl_cdf_ugaussian_Pinv(u);
+        double k = s2 / (s2 + tau * tau);
+        q = mu + k * (y - mu) + sqrt(s2 * (1 - k)) * gsl_ran_gaussian_ziggurat(r, 1.0);
+        double age = -(double)(a->grade_date - p->start); /* days before the start */
+        if (age > 0) {
+            double e = exp(-p->theta * cs_days_to_years(age));
+            q = mu + (q - mu) * e + sqrt(s2 * (1 - e * e)) * gsl_ran_gaussian_ziggurat(r, 1.0);
         }
-        return;
-    }
-    double plo = gsl_cdf_ugaussian_P((lo - mu) / sy), phi = gsl_cdf_ugaussian_P((hi - mu) / sy);
-    double u = plo + (phi - plo) * gsl_rng_uniform_pos(r);
-    if (u <= 0) u = 1e-300;
-    if (u >= 1) u = 1 - 1e-16;
-    double y = mu + sy * gsl_cdf_ugaussian_Pinv(u);
-    double k = s2 / (s2 + tau * tau);
-    double q = mu + k * (y - mu) + sqrt(s2 * (1 - k)) * gsl_ran_gaussian_ziggurat(r, 1.0);
-    double age = -(double)(a->grade_date - p->start); /* days before the start */
-    if (age > 0) {
-        double e = exp(-p->theta * cs_days_to_years(age));
-        q = mu + (q - mu) * e + sqrt(s2 * (1 - e * e)) * gsl_ran_gaussian_ziggurat(r, 1.0);
     }
     m->q[i] = q;
     m->q_t[i] = 0;
@@ -822,7 +815,7 @@ static int model_init(void *vm, cs_engine *eng)
  * workforce accounting (posts = permanent + agency + uncovered vacancies, none negative), a
  * national supply pool never negative, counts that add up to the authorities, capacity in use
  * within bounds. */
-static int check_invariants(const cs_model *m, const cs_event *ev)
+static int check_invariants(const cs_model *m)
 {
     const double eps = 1e-9;
     int32_t ng = 0, nv = 0;
@@ -837,7 +830,6 @@ static int check_invariants(const cs_model *m, const cs_event *ev)
         if (m->perm[i] < -eps || m->agency[i] < -eps || v < -eps * (1 + m->posts[i]))
             return CS_EMODEL;
     }
-    (void)ev;
     return CS_OK;
 }
 
@@ -854,7 +846,7 @@ static int model_handle(void *vm, cs_engine *eng, const cs_event *ev)
     (void)eng;
     int rc = dispatch(m, ev);
     if (rc == CS_OK && m->checks) {
-        rc = check_invariants(m, ev);
+        rc = check_invariants(m);
         if (rc)
             cs_error_set(cs_engine_error(m->eng), rc, NULL, 0, 0, NULL,
                          "model invariant broken after event type %d at t=%g", (int)ev->type,
