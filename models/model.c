@@ -352,10 +352,6 @@ uint64_t cs_model_events(const cs_model *m)
     return m->events;
 }
 
-struct cs_streams *cs_model_streams(cs_model *m)
-{
-    return m->st;
-}
 
 gsl_rng *cs_rng(cs_model *m, int la, int proc)
 {

@@ -86,7 +86,5 @@ uint64_t cs_model_events(const cs_model *m); /* events dispatched by the last ru
 /* Checks the model's invariants after every event (workforce accounting, supply never
  * negative, counts); a violation fails the run with CS_EMODEL. Off by default (tests). */
 void cs_model_set_checks(cs_model *m, int on);
-/* Keyed streams of the last run (for drawing uncertain parameters before cs_model_run). */
-struct cs_streams *cs_model_streams(cs_model *m);
 
 #endif
