@@ -352,7 +352,6 @@ uint64_t cs_model_events(const cs_model *m)
     return m->events;
 }
 
-
 gsl_rng *cs_rng(cs_model *m, int la, int proc)
 {
     return cs_streams_get(m->st, la < 0 ? CS_STREAMS_NATIONAL : (uint32_t)la, (uint32_t)proc);
