@@ -1,6 +1,6 @@
 /* The authority table: one row per English local authority with children's services, as at
  * the scenario's start date, read from a CSV built by scripts/build_authorities.py from the
- * real public data in ../shared/data (see data/SOURCES.md).
+ * real public data in data/raw (see data/SOURCES.md).
  *
  * CSV columns (header row required, order free, extra columns ignored):
  *   code               ONS code, e.g. E09000002 (unique; /^E(06|08|09|10)[0-9]{6}$/)

@@ -35,7 +35,7 @@ const cs_key cs_params_keys[] = {
      "cap on pending events per replication"},
     /* authorities */
     {"authorities.table", CS_KEY_PATH, OFF(table), 0, 0, "data/authorities_2015-12-14.csv", NULL,
-     0, 0, 0, "authority table built by scripts/build_authorities.py from ../shared/data"},
+     0, 0, 0, "authority table built by scripts/build_authorities.py from data/raw"},
     {"authorities.limit", CS_KEY_INT, OFF(limit), 0, 1e6, "0", NULL, 0, 0, 0,
      "use only the first n authorities (0 = all)"},
     {"authorities.only", CS_KEY_STRING, OFF(only), 0, 0, "", NULL, 0, 0, 0,

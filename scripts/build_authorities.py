@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Build cssim's authority table (models/authorities.h) from the public data in ../shared/data.
+"""Build cssim's authority table (models/authorities.h) from the public data in data/raw.
 
 One row per English local authority (LA) with children's services responsibility on
 14 Dec 2015 (152 LAs: Bournemouth, Poole, Dorset county and Northamptonshire as they were
@@ -8,7 +8,7 @@ data/SOURCES.md; this script is the executable form of that document.
 
 Usage:
   /usr/bin/python3 scripts/build_authorities.py --date 2015-12-14 \
-      [--shared ../shared/data] [-o data/authorities_2015-12-14.csv]
+      [--raw data/raw] [-o data/authorities_2015-12-14.csv]
 
 Needs Debian's python3 with pandas (python3-pandas).
 """
@@ -24,7 +24,7 @@ import pandas as pd
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-DEFAULT_SHARED = os.path.normpath(os.path.join(REPO, "..", "shared", "data"))
+DEFAULT_SHARED = os.path.join(REPO, "data", "raw")  # raw public files (data/SOURCES.md)
 
 MIN_DATE = dt.date(2015, 12, 14)
 MAX_DATE = dt.date(2017, 12, 31)
@@ -343,7 +343,8 @@ def to_csv(rows):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--date", required=True, help="YYYY-MM-DD, 2015-12-14 .. 2017-12-31")
-    ap.add_argument("--shared", default=DEFAULT_SHARED, help="the shared data directory")
+    ap.add_argument("--raw", "--shared", dest="shared", default=DEFAULT_SHARED,
+                    help="the raw public data directory (default data/raw)")
     ap.add_argument("-o", "--output", help="default data/authorities_<date>.csv")
     ap.add_argument("--slac-lac-counts", action="store_true",
                     help="also count a SLAC inspection whose looked-after-children OE (only) "

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Calibration targets from the real record (../shared/data), on cssim's snapshot dates.
+"""Calibration targets from the real record (data/raw), on cssim's snapshot dates.
 
 Writes data/calibration_targets.csv: one row per target, columns
   series   a national series of the model (docs/output.md); "name[label]" for a labelled column
@@ -41,7 +41,7 @@ def add_months(d, k):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-o", "--output", default=os.path.join(ba.REPO, "data", "calibration_targets.csv"))
-    ap.add_argument("--shared", default=ba.DEFAULT_SHARED)
+    ap.add_argument("--raw", "--shared", dest="shared", default=ba.DEFAULT_SHARED)
     a = ap.parse_args(argv)
     rows = []
     months = [add_months(START, k) for k in range(0, 25)]
