@@ -16,6 +16,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <omp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,61 @@ static void on_signal(int sig)
 {
     (void)sig;
     stop_requested = 1;
+}
+
+/* Before anything touches the output: SIGINT/SIGTERM then stop the run cleanly (what is
+ * finished is kept) at any moment, even while the file is being created; SIGXFSZ is ignored so
+ * that a file-size limit (`ulimit -f`, batch systems) is a write error like a full disk,
+ * reported and resumable, not a silent death. */
+static void install_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGXFSZ, SIG_IGN);
+}
+
+/* Threads beyond this many per online processor only cost memory and start-up. */
+#define CS_MAX_THREADS_PER_CPU 4
+#define CS_MAX_THREADS         1024
+
+/* -j N: a whole number from 1 to CS_MAX_THREADS, nothing else ("2x" and "" are refused). */
+static int parse_threads(const char *s, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || errno || v < 1 || v > CS_MAX_THREADS) {
+        fprintf(stderr,
+                "cssim: error: -j: expected a whole number of threads from 1 to %d, got "
+                "\"%s\"\n",
+                CS_MAX_THREADS, s);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+/* At most CS_MAX_THREADS_PER_CPU threads per online processor and one per replication to run:
+ * more would only wait (results do not depend on the number of threads). */
+static int cap_threads(int threads, uint64_t todo, int quiet)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    long cap = (cpus > 0 ? cpus : 1) * CS_MAX_THREADS_PER_CPU;
+    if (todo > 0 && (uint64_t)cap > todo) cap = (long)todo;
+    if (cap < 1) cap = 1;
+    if (threads > cap) {
+        if (!quiet)
+            fprintf(stderr,
+                    "cssim: note: -j %d capped at %ld threads (%ld processors, %llu "
+                    "replications to run)\n",
+                    threads, cap, cpus, (unsigned long long)todo);
+        return (int)cap;
+    }
+    return threads;
 }
 
 static void help(FILE *f)
@@ -78,66 +134,199 @@ static void progress_show(progress *pg, int final)
     fflush(stderr);
 }
 
+/* One process: `threads` workers run replications (handed out in order) into a bounded pool
+ * of result buffers, and the calling thread alone writes them to the file in replication
+ * order (every HDF5 call on one thread). A buffer is reused once written, so at most `cap`
+ * replications are computed ahead of the writer; workers wait (asleep) for a free buffer and
+ * the writer for the next replication. After a stop request the replications already begun
+ * are finished and written: nothing computed is thrown away. */
+typedef struct rep_pool {
+    pthread_mutex_t mu;
+    pthread_cond_t ready, freed; /* a buffer was filled / released */
+    size_t cap;
+    cs_repbuf **buf;    /* [cap]: replication r lives in slot r % cap while outstanding */
+    int *state;         /* [cap]: 0 free, 1 computing, 2 done */
+    int *rc;            /* [cap]: the replication's status */
+    uint64_t *events;   /* [cap]: events dispatched */
+    cs_error *err;      /* [cap]: the replication's error */
+    uint64_t next, end; /* next replication to hand out; one past the last */
+    uint64_t written;   /* replications written so far (the writer's position) */
+    int done_workers;   /* workers that have returned */
+    int failed;         /* a replication or the writer failed: hand out nothing more */
+} rep_pool;
+
+typedef struct point_ctx {
+    const cs_params *p;
+    const cs_world *world;
+    const cs_uncertain *unc;
+    size_t n_unc;
+} point_ctx;
+
+static void pool_free(rep_pool *q, const cs_schema *schema)
+{
+    for (size_t i = 0; q->buf && i < q->cap; i++)
+        cs_repbuf_destroy(q->buf[i], schema);
+    free(q->buf), free(q->state), free(q->rc), free(q->events), free(q->err);
+    pthread_mutex_destroy(&q->mu);
+    pthread_cond_destroy(&q->ready);
+    pthread_cond_destroy(&q->freed);
+}
+
+static int pool_init(rep_pool *q, size_t cap, const point_ctx *c, uint64_t start)
+{
+    memset(q, 0, sizeof *q);
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_cond_init(&q->ready, NULL);
+    pthread_cond_init(&q->freed, NULL);
+    q->cap = cap;
+    q->next = q->written = start;
+    q->end = (uint64_t)c->p->replications;
+    q->buf = calloc(cap, sizeof *q->buf);
+    q->state = calloc(cap, sizeof *q->state);
+    q->rc = calloc(cap, sizeof *q->rc);
+    q->events = calloc(cap, sizeof *q->events);
+    q->err = calloc(cap, sizeof *q->err);
+    if (!q->buf || !q->state || !q->rc || !q->events || !q->err) return CS_ENOMEM;
+    for (size_t i = 0; i < cap; i++)
+        if (!(q->buf[i] = cs_repbuf_create(cs_model_schema(), c->world->n_time, c->world->n_la,
+                                           c->n_unc, c->p->out_events)))
+            return CS_ENOMEM;
+    return CS_OK;
+}
+
+/* A worker: takes the next replication and a free buffer, runs it, hands it to the writer. */
+static void pool_work(rep_pool *q, const point_ctx *c)
+{
+    cs_model *m = cs_model_create(c->world, (size_t)c->p->max_pending);
+    gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
+    pthread_mutex_lock(&q->mu);
+    if (!m || !r) {
+        if (!q->failed) {
+            q->failed = 1;
+            q->rc[0] = CS_ENOMEM;
+            cs_error_set(&q->err[0], CS_ENOMEM, NULL, 0, 0, NULL,
+                         "out of memory (replication context)");
+        }
+        pthread_cond_broadcast(&q->ready);
+    }
+    for (;;) {
+        /* the slot of the next replication is free once the writer is within cap of it */
+        while (!q->failed && !stop_requested && q->next < q->end && q->next >= q->written + q->cap)
+            pthread_cond_wait(&q->freed, &q->mu);
+        if (q->failed || stop_requested || q->next >= q->end) break;
+        uint64_t rep = q->next++;
+        size_t k = (size_t)(rep % q->cap);
+        q->state[k] = 1;
+        pthread_mutex_unlock(&q->mu);
+        cs_error e;
+        cs_error_clear(&e);
+        int rc = cs_run_rep(m, r, c->p, c->world, c->unc, c->n_unc, rep, q->buf[k], &e);
+        uint64_t ev = rc == CS_OK ? cs_model_events(m) : 0;
+        pthread_mutex_lock(&q->mu);
+        q->rc[k] = rc;
+        q->err[k] = e;
+        q->events[k] = ev;
+        q->state[k] = 2;
+        pthread_cond_broadcast(&q->ready);
+    }
+    pthread_cond_broadcast(&q->ready); /* the writer may be waiting for what we will not do */
+    pthread_mutex_unlock(&q->mu);
+    gsl_rng_free(r);
+    cs_model_destroy(m);
+}
+
+/* The writer: replications in order, as they complete. */
+static int pool_write(rep_pool *q, cs_writer *w, size_t pt, progress *pg, int workers,
+                      cs_error *err)
+{
+    int rc = CS_OK;
+    pthread_mutex_lock(&q->mu);
+    while (q->written < q->end) {
+        size_t k = (size_t)(q->written % q->cap);
+        /* wait while replication `written` is being (or will be) computed */
+        while (q->state[k] != 2 && !q->failed && (q->written < q->next || !stop_requested) &&
+               q->done_workers < workers)
+            pthread_cond_wait(&q->ready, &q->mu);
+        if (q->state[k] != 2) {
+            if (q->failed) {
+                *err = q->err[0];
+                rc = q->rc[0] ? q->rc[0] : CS_EMODEL;
+            } else {
+                rc = CS_EINTR;
+            }
+            break;
+        }
+        if (q->rc[k] != CS_OK) {
+            rc = q->rc[k];
+            *err = q->err[k];
+            if (!err->msg[0])
+                cs_error_set(err, rc, NULL, 0, 0, NULL, "replication %llu failed: %s",
+                             (unsigned long long)q->written, cs_strerror(rc));
+            q->failed = 1;
+            pthread_cond_broadcast(&q->freed);
+            break;
+        }
+        pthread_mutex_unlock(&q->mu); /* workers go on while we write */
+        rc = cs_writer_write(w, pt, q->buf[k], err);
+        pthread_mutex_lock(&q->mu);
+        if (rc != CS_OK) {
+            q->failed = 1;
+            pthread_cond_broadcast(&q->freed);
+            break;
+        }
+        pg->done++;
+        pg->events += q->events[k];
+        q->state[k] = 0;
+        q->written++;
+        pthread_cond_broadcast(&q->freed);
+        progress_show(pg, 0);
+    }
+    if (rc == CS_OK && stop_requested && q->written < q->end) rc = CS_EINTR;
+    q->failed = q->failed || rc != CS_OK;
+    pthread_cond_broadcast(&q->freed);
+    pthread_mutex_unlock(&q->mu);
+    return rc;
+}
+
 static int run_point(cs_writer *w, size_t pt, const cs_scenario *sc, int threads, progress *pg,
                      cs_error *err)
 {
-    const cs_params *p = &sc->params[pt];
-    const cs_world *world = sc->worlds[pt];
-    const cs_schema *schema = cs_model_schema();
-    const cs_uncertain *unc = NULL;
-    size_t n_unc = cs_config_uncertain(sc->cfg, pt, &unc);
-    uint64_t start = cs_writer_done(w, pt), n = (uint64_t)p->replications;
-    int failed = 0;
-    cs_error ferr;
-    cs_error_clear(&ferr);
-#pragma omp parallel num_threads(threads)
+    point_ctx c = {.p = &sc->params[pt], .world = sc->worlds[pt]};
+    c.n_unc = cs_config_uncertain(sc->cfg, pt, &c.unc);
+    uint64_t start = cs_writer_done(w, pt);
+    if (start >= (uint64_t)c.p->replications) return stop_requested ? CS_EINTR : CS_OK;
+    rep_pool q;
+    /* two buffers per worker: each computes the next while the writer writes the last */
+    int rc = pool_init(&q, 2 * (size_t)threads + 1, &c, start);
+    if (rc) {
+        cs_error_set(err, rc, NULL, 0, 0, NULL, "out of memory (result buffers)");
+        pool_free(&q, cs_model_schema());
+        return rc;
+    }
+#pragma omp parallel num_threads(threads + 1)
     {
-        cs_model *m = cs_model_create(world, (size_t)p->max_pending);
-        cs_repbuf *b = cs_repbuf_create(schema, world->n_time, world->n_la, n_unc, p->out_events);
-        gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
-        int ok = m && b && r;
-        if (!ok) {
-#pragma omp critical(cs_fail)
-            if (!failed) {
-                failed = 1;
-                cs_error_set(&ferr, CS_ENOMEM, NULL, 0, 0, NULL,
-                             "out of memory (replication context)");
+        int workers = omp_get_num_threads() - 1; /* the runtime may give fewer threads */
+        if (workers == 0) {
+            /* alone: compute each replication, then write it */
+            uint64_t end = q.end;
+            while (rc == CS_OK && q.written < end && !stop_requested) {
+                q.end = q.written + 1; /* one replication: compute it, then write it */
+                pool_work(&q, &c);
+                rc = pool_write(&q, w, pt, pg, 1, err);
             }
+            if (rc == CS_OK && stop_requested && q.written < end) rc = CS_EINTR;
+        } else if (omp_get_thread_num() == 0) {
+            rc = pool_write(&q, w, pt, pg, workers, err);
+        } else {
+            pool_work(&q, &c);
+            pthread_mutex_lock(&q.mu);
+            q.done_workers++;
+            pthread_cond_broadcast(&q.ready);
+            pthread_mutex_unlock(&q.mu);
         }
-#pragma omp for ordered schedule(dynamic, 1)
-        for (uint64_t rep = start; rep < n; rep++) {
-            int rc = CS_OK;
-            cs_error rerr;
-            cs_error_clear(&rerr);
-            int skip = !ok || stop_requested || failed;
-            if (!skip) rc = cs_run_rep(m, r, p, world, unc, n_unc, rep, b, &rerr);
-#pragma omp ordered
-            {
-                if (!skip && !failed && !stop_requested) {
-                    if (rc == CS_OK) rc = cs_writer_write(w, pt, b, &rerr);
-                    if (rc != CS_OK) {
-                        failed = 1;
-                        ferr = rerr;
-                        if (!ferr.msg[0])
-                            cs_error_set(&ferr, rc, NULL, 0, 0, NULL, "replication %llu failed: %s",
-                                         (unsigned long long)rep, cs_strerror(rc));
-                    } else {
-                        pg->done++;
-                        pg->events += cs_model_events(m);
-                        progress_show(pg, 0);
-                    }
-                }
-            }
-        }
-        gsl_rng_free(r);
-        cs_repbuf_destroy(b, schema);
-        cs_model_destroy(m);
     }
-    if (failed) {
-        *err = ferr;
-        return ferr.status ? ferr.status : CS_EMODEL;
-    }
-    return stop_requested ? CS_EINTR : CS_OK;
+    pool_free(&q, cs_model_schema());
+    return rc;
 }
 
 /* Where the time of a distributed run goes, per rank (CSSIM_MPI_STATS=1 prints it). */
@@ -273,6 +462,18 @@ static void dist_report(const cs_par *par, const dist_stats *st, int threads)
 
 static int run_cmd(cs_par *par, int argc, char **argv);
 
+/* OUT as an absolute path (it need not exist), so that it survives the chdir of a resume. */
+static char *realpath_out(const char *out)
+{
+    if (out[0] == '/') return strdup(out);
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd)) return NULL;
+    size_t n = strlen(cwd) + strlen(out) + 2;
+    char *p = malloc(n);
+    if (p) snprintf(p, n, "%s/%s", cwd, out);
+    return p;
+}
+
 int cs_cmd_run(int argc, char **argv)
 {
     /* MPI starts here, not in main: the other commands stay single-process programs. */
@@ -289,6 +490,7 @@ int cs_cmd_run(int argc, char **argv)
 static int run_cmd(cs_par *par, int argc, char **argv)
 {
     int root = cs_par_rank(par) == 0;
+    install_handlers();
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'}, {"replications", required_argument, NULL, 'n'},
         {"seed", required_argument, NULL, 's'},   {"threads", required_argument, NULL, 'j'},
@@ -301,7 +503,7 @@ static int run_cmd(cs_par *par, int argc, char **argv)
     char *extra[2] = {NULL, NULL};
     size_t n_sets = 0;
     int status = 2;
-    char *stored = NULL, *stored_cwd = NULL, **sargv = NULL;
+    char *stored = NULL, *stored_cwd = NULL, **sargv = NULL, *here = NULL;
     int sargc = 0;
     if (!sets) return 1;
     char *cmdline = cs_join_argv(argc + 1, argv - 1); /* before getopt permutes argv */
@@ -329,12 +531,7 @@ static int run_cmd(cs_par *par, int argc, char **argv)
             break;
         }
         case 'j':
-            threads = atoi(optarg);
-            if (threads < 1) {
-                fprintf(stderr, "cssim: error: -j: expected a positive integer, got \"%s\"\n",
-                        optarg);
-                goto done;
-            }
+            if (parse_threads(optarg, &threads)) goto done;
             break;
         case 'S':
             sets[n_sets++] = optarg;
@@ -362,6 +559,7 @@ static int run_cmd(cs_par *par, int argc, char **argv)
         /* cssim run --resume OUT.h5: replay the stored command line */
         cs_error cerr;
         cs_error_clear(&cerr);
+        here = realpath_out(scen);
         if (cs_info_command(scen, &stored, &stored_cwd, &cerr) != CS_OK) {
             cs_error_print(stderr, &cerr);
             status = cs_exit_status(cerr.status);
@@ -383,11 +581,17 @@ static int run_cmd(cs_par *par, int argc, char **argv)
         }
         char jbuf[32];
         snprintf(jbuf, sizeof jbuf, "--threads=%d", threads);
-        char **nargv = calloc((size_t)sargc + 4, sizeof *nargv);
-        if (!nargv) goto done;
+        char **nargv = calloc((size_t)sargc + 6, sizeof *nargv);
+        if (!nargv || !here) {
+            free(nargv);
+            goto done;
+        }
         int k = 0;
         for (int i = 0; i < sargc; i++)
             nargv[k++] = sargv[i];
+        /* the output is the file named now (it may have been moved since): the last -o wins */
+        nargv[k++] = "--output";
+        nargv[k++] = here;
         nargv[k++] = "--resume";
         if (threads > 0) nargv[k++] = jbuf;
         if (quiet) nargv[k++] = "--quiet";
@@ -462,6 +666,10 @@ static int run_cmd(cs_par *par, int argc, char **argv)
                          .cols = cols,
                          .par = par};
     if (threads < 1) threads = omp_get_max_threads();
+    uint64_t asked = 0;
+    for (size_t pt = 0; pt < sc.n; pt++)
+        asked += (uint64_t)sc.params[pt].replications;
+    threads = cap_threads(threads, asked, quiet || !root);
     if (cs_par_size(par) > 1) wo.round_rows = (uint64_t)cs_par_size(par) * dist_block(threads);
     cs_writer *w = NULL;
     int rc = codes && pop && posts && pip ? cs_writer_open(&w, out, &wo, &err) : CS_ENOMEM;
@@ -511,13 +719,8 @@ static int run_cmd(cs_par *par, int argc, char **argv)
         total += (uint64_t)p->replications - (rc ? 0 : cs_writer_done(w, pt));
     }
     if (rc == CS_OK) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_signal;
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
         progress pg = {.on = root && !quiet && isatty(2), .t0 = now_s(), .total = total};
-        if (threads < 1) threads = omp_get_max_threads();
+
         dist_stats dst = {0};
         for (size_t pt = 0; rc == CS_OK && pt < sc.n; pt++)
             rc = cs_par_size(par) > 1 ? run_point_dist(w, par, pt, &sc, threads, &pg, &dst, &err)
@@ -581,6 +784,7 @@ done:
     }
     free(stored);
     free(stored_cwd);
+    free(here);
     free(extra[0]);
     free(extra[1]);
     free(sets);

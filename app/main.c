@@ -1,6 +1,7 @@
 /* cssim: parallel Monte Carlo discrete-event simulation of England's children's services
  * intervention system. `cssim help` lists the commands. */
 #include "cli.h"
+#include "cssim/output.h"
 
 #include <gsl/gsl_errno.h>
 #include <string.h>
@@ -45,6 +46,7 @@ static int cmd_version(int argc, char **argv)
 int main(int argc, char **argv)
 {
     gsl_set_error_handler_off(); /* library code reports statuses; it never aborts */
+    cs_writer_library_init();    /* before any HDF5 call: no error stacks, no flush at exit */
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -6,6 +6,7 @@
 
 #include "cssim/output.h"
 #include "h5attr.h"
+#include "h5file.h"
 
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
@@ -246,6 +247,11 @@ static int print_scenario(FILE *f, hid_t file, const char *name, uint64_t reps, 
         H5Dread(pd, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, prog);
         H5Dclose(pd);
     }
+    if (prog[0] > reps ||
+        prog[0] > ((uint64_t)1 << 40)) { /* damaged: never size a buffer from it */
+        H5Gclose(sg);
+        return -1;
+    }
     *done = prog[0];
     char *point = cs_h5_attr_text(sg, "sweep_point");
     fprintf(f, "\nscenario %s%s%s%s\n", name, point && point[0] ? " (" : "",
@@ -270,11 +276,16 @@ static int print_scenario(FILE *f, hid_t file, const char *name, uint64_t reps, 
     hssize_t nt = tsp >= 0 ? H5Sget_simple_extent_npoints(tsp) : -1;
     double *t = nt > 0 ? malloc((size_t)nt * sizeof *t) : NULL;
     size_t *ti = nt > 0 ? malloc((size_t)nt * sizeof *ti + n_dates * sizeof *ti) : NULL;
+    hid_t dsp = dd >= 0 ? H5Dget_space(dd) : -1;
+    hssize_t ndates = dsp >= 0 ? H5Sget_simple_extent_npoints(dsp) : -1;
+    if (dsp >= 0) H5Sclose(dsp);
+    if (ndates != nt) nt = -1; /* `date` must label `time` one to one */
     hid_t dt = dd >= 0 ? H5Dget_type(dd) : -1;
     size_t dlen = dt >= 0 ? H5Tget_size(dt) : 0;
+    if (dlen > 64) dlen = 0; /* an ISO date: a longer fixed string is not ours */
     char *draw = t && dlen ? calloc((size_t)nt, dlen) : NULL;
     char **dstr = draw ? calloc((size_t)nt, sizeof *dstr) : NULL;
-    double *buf = malloc((size_t)prog[0] * sizeof *buf);
+    double *buf = malloc((size_t)(prog[0] ? prog[0] : 1) * sizeof *buf);
     series_ctx c = {.g = g};
     if (g < 0 || !t || !ti || !draw || !dstr || !buf ||
         H5Dread(td, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, t) < 0 ||
@@ -397,13 +408,10 @@ int cs_info_print_select(const char *path, const char *const *dates, size_t n_da
     }
     /* A file whose writer was killed (or is running) is still marked as open for SWMR
      * writing; SWMR read access opens it without modifying it. */
-    hid_t file = H5Fopen(use, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (file < 0) {
-        hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-        H5Pset_file_locking(fapl, 0, 1);
-        file = H5Fopen(use, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl);
-        H5Pclose(fapl);
-    }
+    hid_t fapl = cs_h5_fapl_reader();
+    hid_t file = H5Fopen(use, H5F_ACC_RDONLY, fapl);
+    if (file < 0) file = H5Fopen(use, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl);
+    if (fapl >= 0) H5Pclose(fapl);
     if (file < 0) {
         int rc = info_fail(err, use, "cannot open as an HDF5 file");
         free(part);
@@ -460,11 +468,15 @@ int cs_info_command(const char *path, char **line, char **cwd, cs_error *err)
     if (!part) return cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
     strcpy(part, path);
     strcat(part, ".part");
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    H5Pset_file_locking(fapl, 0, 1);
+    /* The user block: written before anything else, readable even when HDF5's part is not. */
+    if (cs_h5_userblock_read(part, line, cwd) == 0) {
+        free(part);
+        return CS_OK;
+    }
+    hid_t fapl = cs_h5_fapl_reader();
     hid_t file = H5Fopen(part, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl);
     if (file < 0) file = H5Fopen(part, H5F_ACC_RDONLY, fapl);
-    H5Pclose(fapl);
+    if (fapl >= 0) H5Pclose(fapl);
     if (file < 0) {
         int rc = cs_error_set(err, CS_ENOTFOUND, part, 0, 0, NULL,
                               "no interrupted run to resume (cannot open it as an HDF5 file)");

@@ -109,6 +109,7 @@ void cs_repbuf_reset(cs_repbuf *b, uint64_t replication)
      * panel per replication would cost more than it protects. */
     b->replication = replication;
     b->n_events = 0;
+    b->n_dropped = 0;
 }
 
 int cs_repbuf_event(cs_repbuf *b, int32_t la, double time, int type, int before, int after,
@@ -117,15 +118,20 @@ int cs_repbuf_event(cs_repbuf *b, int32_t la, double time, int type, int before,
     if (!b->keep_events) return CS_OK;
     if (b->n_events == b->cap_events) {
         size_t cap = b->cap_events ? 2 * b->cap_events : 1024;
-        if (cap > SIZE_MAX / sizeof *b->events) return CS_ENOMEM;
-        cs_evrec *e = realloc(b->events, cap * sizeof *e);
-        if (!e) return CS_ENOMEM;
+        cs_evrec *e =
+            cap > SIZE_MAX / sizeof *b->events ? NULL : realloc(b->events, cap * sizeof *e);
+        if (!e) {
+            b->n_dropped++; /* the writer refuses this replication: no event vanishes silently */
+            return CS_ENOMEM;
+        }
         b->events = e;
         b->cap_events = cap;
     }
     if (type < INT16_MIN || type > INT16_MAX || before < INT16_MIN || before > INT16_MAX ||
-        after < INT16_MIN || after > INT16_MAX)
+        after < INT16_MIN || after > INT16_MAX) {
+        b->n_dropped++;
         return CS_EINVAL;
+    }
     cs_evrec *e = &b->events[b->n_events++];
     e->replication = (uint32_t)b->replication;
     e->authority = la;

@@ -25,10 +25,11 @@
  * collective calls, so one rank's failure is every rank's error and nobody hangs. SWMR is a
  * single-process mode (not available with MPI-IO): commits are collective flushes, and what a
  * SIGKILL leaves is described in docs/cluster.md. */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* F_OFD_SETLK: a lock owned by one open file description */
 
 #include "cssim/output.h"
 #include "h5attr.h"
+#include "h5file.h"
 #include "h5par.h"
 
 #include <errno.h>
@@ -37,6 +38,7 @@
 #include <hdf5_hl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,6 +55,10 @@
  * stored whole and unfiltered (see dset_create), so larger chunks cost small runs ~1 MiB. */
 #define CS_EVENT_CHUNK 8192u
 #define CS_EVENT_SIZE  30u
+/* A SWMR open retries a metadata read whose checksum fails (a concurrent writer may be midway),
+ * by default 100 times with exponential back-off: over a minute on a damaged file. A few
+ * attempts suffice for a file whose writer is dead or flushes in order. */
+#define CS_METADATA_READ_ATTEMPTS 4
 
 /* One dataset appended along dimension 0. */
 typedef struct cs_wdset {
@@ -84,6 +90,13 @@ struct cs_writer {
     hid_t file;
     hid_t t_str; /* variable-length UTF-8 string */
     bool begun, resumed, failed;
+    /* An HDF5 call on the file failed (disk full, file-size limit, I/O error): the library's
+     * cache may now disagree with the disk, and flushing or closing it can crash (HDF5
+     * 1.10.8). The file is then left exactly as it is, like a killed process leaves it: its
+     * committed prefix is intact and --resume continues from there. */
+    bool broken;
+    int lock_fd; /* PATH.lock, locked for the whole run (lock_output), or -1 */
+    char *lock_path;
     uint64_t seed, replications, commit_every;
     size_t n_la;
     size_t n_scen, cap_scen;
@@ -146,7 +159,7 @@ static int h5_fail(cs_writer *w, cs_error *err, const char *what)
 {
     h5_detail d;
     h5_get_detail(&d);
-    if (w) w->failed = true;
+    if (w) w->failed = w->broken = true;
     return cs_error_set(err, CS_EIO, w ? w->part : NULL, 0, 0, NULL, "%s: %s", what, d.text);
 }
 
@@ -369,8 +382,12 @@ static hid_t dset_create(hid_t loc, const char *name, hid_t ftype, int rank, con
          * and the partial chunk then reads back as garbage; there it is compressed each round.) */
         if (compression > 0 &&
             (H5Pset_shuffle(dcpl) < 0 ||
-             H5Pset_deflate(dcpl, (unsigned)(compression > 9 ? 9 : compression)) < 0 ||
-             (!early && H5Pset_chunk_opts(dcpl, H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS) < 0)))
+             H5Pset_deflate(dcpl, (unsigned)(compression > 9 ? 9 : compression)) < 0))
+            goto fail;
+        /* Every complete chunk carries a Fletcher-32 checksum: a damaged chunk fails to read
+         * (resume verifies the committed prefix) instead of returning wrong numbers. */
+        if (H5Pset_fletcher32(dcpl) < 0 ||
+            (!early && H5Pset_chunk_opts(dcpl, H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS) < 0))
             goto fail;
     }
     hid_t sp = H5Screate_simple(rank, dims, maxd);
@@ -688,14 +705,45 @@ done:
     return rc;
 }
 
+/* Creates PATH.part: made as PATH.part.new with its user block (how the run was started)
+ * written, then renamed, so that every PATH.part that exists says how to resume it. */
 static int create_file(cs_writer *w, const cs_writer_opts *o, cs_error *err)
 {
+    const char *cmd = o->command_line ? o->command_line : "";
+    const char *cwd = o->working_directory ? o->working_directory : "";
+    size_t ub = cs_h5_userblock_size(cmd, cwd);
+    size_t n = strlen(w->part) + 5;
+    char *tmp = malloc(n);
+    if (!tmp) return cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+    snprintf(tmp, n, "%s.new", w->part);
+    unlink(tmp); /* left by a run stopped inside H5Fcreate: it holds nothing */
     hid_t fcpl = plist_untimed(H5P_FILE_CREATE); /* also untimes the root group */
     hid_t fapl = make_fapl(false, NULL);
-    w->file = H5Fcreate(w->part, H5F_ACC_EXCL, fcpl, fapl);
-    H5Pclose(fcpl);
-    H5Pclose(fapl);
-    if (w->file < 0) return h5_fail(w, err, "cannot create the file");
+    if (fcpl >= 0 && H5Pset_userblock(fcpl, (hsize_t)ub) < 0) {
+        H5Pclose(fcpl);
+        fcpl = H5I_INVALID_HID;
+    }
+    w->file = fcpl < 0 || fapl < 0 ? H5I_INVALID_HID : H5Fcreate(tmp, H5F_ACC_EXCL, fcpl, fapl);
+    if (fcpl >= 0) H5Pclose(fcpl);
+    if (fapl >= 0) H5Pclose(fapl);
+    if (w->file < 0) {
+        free(tmp);
+        return h5_fail(w, err, "cannot create the file");
+    }
+    int fd = open(tmp, O_WRONLY);
+    int ok = fd >= 0 && cs_h5_userblock_write(fd, ub, cmd, cwd) == 0;
+    if (fd >= 0) close(fd);
+    if (!ok || rename(tmp, w->part) != 0) {
+        int e = errno;
+        H5Fclose(w->file);
+        w->file = H5I_INVALID_HID;
+        unlink(tmp);
+        free(tmp);
+        w->failed = true;
+        return cs_error_set(err, CS_EIO, w->part, 0, 0, NULL, "cannot create the file: %s",
+                            strerror(e));
+    }
+    free(tmp);
     char created[32];
     iso_now(created, sizeof created);
     hid_t r = w->file;
@@ -740,15 +788,47 @@ static bool streq(const char *a, const char *b)
  * objects leaves such a file, which HDF5 may be unable to open. */
 static bool never_began(const char *path)
 {
-    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-    unsigned char sb[12];
+    unsigned char sb[48];
+    struct stat st;
+    if (stat(path, &st) != 0) return false;
+    if (st.st_size == 0) return true;
+    char *cmd, *cwd;
+    bool ours = cs_h5_userblock_read(path, &cmd, &cwd) == 0;
+    free(cmd), free(cwd);
     FILE *fp = fopen(path, "rb");
     if (!fp) return false;
-    size_t n = fread(sb, 1, sizeof sb, fp);
+    long at = cs_h5_superblock(fp, sb);
     fclose(fp);
-    if (memcmp(sb, sig, n < 8 ? n : 8) != 0) return false; /* not ours: leave it alone */
-    if (n < sizeof sb) return true;
+    if (at < 0) return ours; /* our user block alone: stopped inside H5Fcreate */
     return sb[8] >= 2 && (sb[11] & 0x04) == 0;
+}
+
+/* After a kill or a failed write the superblock's end-of-allocation (EOA) may disagree with
+ * the file's size (EOF): beyond EOF (a file-size limit stopped a write; HDF5 then refuses to
+ * open it) or behind it (the superblock was last written before later allocations; HDF5 would
+ * then allocate over committed data). Extends the file with zeros to its EOA: committed data
+ * lie below EOF, so nothing committed changes. The other direction is fixed after opening
+ * (H5Fincrement_filesize). */
+static void extend_to_eoa(const char *path)
+{
+    unsigned char sb[48];
+    FILE *fp = fopen(path, "r+b");
+    if (!fp) return;
+    long at = cs_h5_superblock(fp, sb);
+    struct stat st;
+    if (at >= 0 && sb[8] >= 2 && sb[9] == 8 && fstat(fileno(fp), &st) == 0) {
+        uint64_t base = 0, eoa = 0;
+        for (int i = 7; i >= 0; i--) {
+            base = base << 8 | sb[12 + i];
+            eoa = eoa << 8 | sb[28 + i];
+        }
+        uint64_t end = (uint64_t)at + eoa; /* addresses are relative to the superblock */
+        (void)base;
+        if (eoa != UINT64_MAX && end > (uint64_t)st.st_size && end < ((uint64_t)1 << 50))
+            if (ftruncate(fileno(fp), (off_t)end) != 0) { /* best effort: open reports it */
+            }
+    }
+    fclose(fp);
 }
 
 /* Reopens PATH.part. Returns 1 when the file holds nothing committed (the run died before
@@ -757,17 +837,29 @@ static int reopen_file(cs_writer *w, const cs_writer_opts *o, cs_error *err)
 {
     /* Straight into SWMR mode: truncating to the committed prefix and everything after it
      * must be as crash-safe as the first run. (Not with MPI-IO: no SWMR there.) */
+    extend_to_eoa(w->part);
     hid_t fapl = make_fapl(true, NULL);
+    if (fapl >= 0 && H5Pset_metadata_read_attempts(fapl, CS_METADATA_READ_ATTEMPTS) < 0) {
+        H5Pclose(fapl);
+        fapl = H5I_INVALID_HID;
+    }
     w->file =
         fapl < 0 ? H5I_INVALID_HID : H5Fopen(w->part, H5F_ACC_RDWR | H5F_ACC_SWMR_WRITE, fapl);
     h5_detail d;
     h5_get_detail(&d); /* before any other call clears the error stack */
     if (fapl >= 0) H5Pclose(fapl);
+    /* EOA behind EOF (see extend_to_eoa): new allocations must start past committed data. */
+    if (w->file >= 0 && H5Fincrement_filesize(w->file, 0) < 0) {
+        h5_get_detail(&d);
+        H5Fclose(w->file);
+        w->file = H5I_INVALID_HID;
+    }
     if (w->file < 0 && never_began(w->part)) return 1;
     if (w->file < 0) {
         w->failed = true;
         return cs_error_set(err, CS_EIO, w->part, 0, 0, NULL,
-                            "cannot reopen to resume (%s); remove it or start again with --force",
+                            "cannot reopen to resume: the file is damaged (%s); remove it or "
+                            "start again with --force",
                             d.text);
     }
     w->file_scen = attr_read_strs(w->file, "scenarios", &w->n_file_scen);
@@ -799,9 +891,12 @@ static int reopen_file(cs_writer *w, const cs_writer_opts *o, cs_error *err)
 /* Everything of cs_writer_open that touches the file system and the file: with several
  * ranks, rank 0 alone does it (serial HDF5 calls, exactly as a single process), and the others
  * learn the outcome. On failure nothing stays open. */
+static int lock_output(cs_writer *w, cs_error *err);
+
 static int open_local(cs_writer *w, const char *path, const cs_writer_opts *opts, cs_error *err)
 {
     int rc = check_dir(path, err);
+    if (!rc) rc = lock_output(w, err);
     if (rc) return rc;
     struct stat st;
     if (stat(path, &st) == 0) {
@@ -846,6 +941,14 @@ static int open_local(cs_writer *w, const char *path, const cs_writer_opts *opts
     return CS_OK;
 }
 
+void cs_writer_library_init(void)
+{
+    /* A file left open after a failed write must not be flushed when the process exits: that
+     * flush is what crashes HDF5 1.10.8 ("cannot flush: File too large", then SIGSEGV). */
+    H5dont_atexit();
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
 int cs_writer_open(cs_writer **out, const char *path, const cs_writer_opts *opts, cs_error *err)
 {
     if (!out || !path || !path[0] || !opts)
@@ -859,6 +962,7 @@ int cs_writer_open(cs_writer **out, const char *path, const cs_writer_opts *opts
     if (w) {
         w->file = H5I_INVALID_HID;
         w->dxpl = H5I_INVALID_HID;
+        w->lock_fd = -1;
         w->par = par;
         w->mpi = mpi;
         w->root = cs_par_rank(par) == 0;
@@ -1369,6 +1473,37 @@ fail:
     return err ? err->status : CS_EINVAL;
 }
 
+/* Reads rows [0, n) of d back, a few MiB at a time: every committed chunk must decompress and
+ * pass its checksum before a run is continued on top of it. */
+static herr_t verify_rows(hid_t d, hsize_t n)
+{
+    if (n == 0) return 0;
+    hid_t t = H5Dget_type(d), fs = H5Dget_space(d);
+    hsize_t dims[3] = {0, 1, 1};
+    int rank = fs < 0 ? -1 : H5Sget_simple_extent_ndims(fs);
+    size_t tsz = t < 0 ? 0 : H5Tget_size(t);
+    herr_t r = t < 0 || rank < 1 || rank > 3 || tsz == 0 ? -1 : 0;
+    if (r >= 0) H5Sget_simple_extent_dims(fs, dims, NULL);
+    size_t row = tsz;
+    for (int i = 1; r >= 0 && i < rank; i++)
+        row *= (size_t)dims[i];
+    hsize_t step = row ? (hsize_t)((4u << 20) / row) : 1;
+    if (step < 1) step = 1;
+    void *buf = r >= 0 ? malloc((size_t)(step < n ? step : n) * row) : NULL;
+    if (!buf) r = -1;
+    for (hsize_t at = 0; r >= 0 && at < n; at += step) {
+        hsize_t start[3] = {at, 0, 0}, cnt[3] = {n - at < step ? n - at : step, dims[1], dims[2]};
+        hid_t ms = H5Screate_simple(rank, cnt, NULL);
+        r = ms < 0 ? -1 : H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, cnt, NULL);
+        if (r >= 0) r = H5Dread(d, t, ms, fs, H5P_DEFAULT, buf);
+        if (ms >= 0) H5Sclose(ms);
+    }
+    free(buf);
+    if (fs >= 0) H5Sclose(fs);
+    if (t >= 0) H5Tclose(t);
+    return r;
+}
+
 static herr_t count_attr(hid_t loc, const char *name, const H5A_info_t *info, void *data)
 {
     (void)loc;
@@ -1532,6 +1667,14 @@ static int reopen_scenario(cs_writer *w, cs_wscen *sc, const cs_out_scenario *s,
         hsize_t n = sc->ev_committed;
         if (H5Dset_extent(sc->d_events, &n) < 0) goto h5err;
     }
+    /* The committed prefix must read back whole (checksums, decompression). */
+    snprintf(what, sizeof what,
+             "cannot resume: the finished replications of scenario '%s' are damaged", s->name);
+    if (verify_rows(sc->rep.id, sc->committed) < 0) goto h5err;
+    for (int k = 0; k < 5; k++)
+        for (size_t i = 0; i < ln[k]; i++)
+            if (verify_rows(lists[k][i].id, sc->committed) < 0) goto h5err;
+    if (s->events && verify_rows(sc->d_events, sc->ev_committed) < 0) goto h5err;
     H5Gclose(sg);
     return rc;
 mism:
@@ -1842,6 +1985,10 @@ int cs_writer_write(cs_writer *w, size_t scenario, const cs_repbuf *b, cs_error 
         return cs_error_set(err, CS_EINVAL, NULL, 0, 0, sc->name,
                             "replication %llu written out of order (expected %llu)",
                             (unsigned long long)b->replication, (unsigned long long)sc->written);
+    if (b->n_dropped)
+        return cs_error_set(err, CS_ENOMEM, NULL, 0, 0, sc->name,
+                            "replication %llu: %zu events could not be recorded (out of memory)",
+                            (unsigned long long)b->replication, b->n_dropped);
     if (b->n_time != sc->n_time || b->n_la != w->n_la || b->n_uncertain != sc->n_uncertain)
         return cs_error_set(err, CS_EINVAL, NULL, 0, 0, sc->name,
                             "buffer shape (time %zu, authorities %zu, uncertain %zu) does not "
@@ -2029,6 +2176,10 @@ int cs_writer_write_block(cs_writer *w, size_t scenario, const cs_repbuf *const 
         else if (b->n_time != sc->n_time || b->n_la != w->n_la || b->n_uncertain != sc->n_uncertain)
             rc = cs_error_set(err, CS_EINVAL, NULL, 0, 0, sc->name,
                               "buffer shape does not match the scenario");
+        else if (b->n_dropped)
+            rc = cs_error_set(err, CS_ENOMEM, NULL, 0, 0, sc->name,
+                              "replication %llu: %zu events could not be recorded (out of memory)",
+                              (unsigned long long)b->replication, b->n_dropped);
         const cs_enum_def *et = sc->schema->event_types;
         for (size_t e = 0; !rc && sc->events && et && et->n > 0 && e < b->n_events; e++)
             if (b->events[e].type < 0 || (size_t)b->events[e].type >= et->n)
@@ -2174,8 +2325,66 @@ int cs_writer_flush(cs_writer *w, cs_error *err)
     return agree(w, rc, err);
 }
 
+/* Takes the exclusive lock of PATH: an open file description of PATH.lock holding a write
+ * lock (F_OFD_SETLK: released by the kernel when this process dies, whatever the signal).
+ * A second writer of the same output is refused while the first runs. */
+static int lock_output(cs_writer *w, cs_error *err)
+{
+    size_t n = strlen(w->path) + 6;
+    w->lock_path = malloc(n);
+    if (!w->lock_path) return cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+    snprintf(w->lock_path, n, "%s.lock", w->path);
+    for (int attempt = 0; attempt < 8; attempt++) {
+        int fd = open(w->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0)
+            return cs_error_set(err, CS_EIO, w->lock_path, 0, 0, NULL, "cannot create: %s",
+                                strerror(errno));
+        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+            int e = errno;
+            char pid[32] = "";
+            ssize_t k = pread(fd, pid, sizeof pid - 1, 0);
+            pid[k > 0 ? k : 0] = 0;
+            pid[strcspn(pid, "\n")] = 0;
+            close(fd);
+            if (e == EAGAIN || e == EACCES)
+                return cs_error_set(err, CS_EEXIST, w->path, 0, 0, NULL,
+                                    "another cssim run%s%s is writing this output (it holds %s); "
+                                    "wait for it to finish, or choose another output",
+                                    pid[0] ? " (pid " : "", pid[0] ? pid : "", w->lock_path);
+            return cs_error_set(err, CS_EIO, w->lock_path, 0, 0, NULL, "cannot lock: %s",
+                                strerror(e));
+        }
+        /* Locked: but if a finishing writer unlinked the lock file after we opened it, the
+         * lock is on a dead inode; take the one now at the path instead. */
+        struct stat a, b;
+        if (fstat(fd, &a) == 0 && stat(w->lock_path, &b) == 0 && a.st_ino == b.st_ino &&
+            a.st_dev == b.st_dev) {
+            char pid[32];
+            int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+            if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
+                /* the pid is only a courtesy for the message above */
+            }
+            w->lock_fd = fd;
+            return CS_OK;
+        }
+        close(fd);
+    }
+    return cs_error_set(err, CS_EIO, w->lock_path, 0, 0, NULL, "cannot lock: it keeps changing");
+}
+
+static void unlock_output(cs_writer *w)
+{
+    if (w->lock_fd < 0) return;
+    unlink(w->lock_path); /* while still holding it: see lock_output */
+    close(w->lock_fd);
+    w->lock_fd = -1;
+}
+
 static void writer_free(cs_writer *w)
 {
+    unlock_output(w);
+    free(w->lock_path);
     for (size_t i = 0; i < w->n_scen; i++)
         scen_free(&w->scen[i]);
     free(w->scen);
@@ -2243,6 +2452,15 @@ int cs_writer_close(cs_writer *w, cs_error *err)
 void cs_writer_abort(cs_writer *w)
 {
     if (!w) return;
+    if (w->broken && !w->mpi) {
+        /* Leave the file as it is on disk (see `broken`): its handles stay open until the
+         * process ends, and HDF5 does not flush at exit (cs_writer_library_init). */
+        for (size_t i = 0; i < w->n_scen; i++)
+            w->scen[i].open = false;
+        w->file = H5I_INVALID_HID;
+        writer_free(w);
+        return;
+    }
     /* Best effort: publish what is whole (it resumes from there); errors are ignored, the
      * caller is already reporting one. */
     if (w->begun && w->file >= 0) {

@@ -103,6 +103,7 @@ typedef struct cs_repbuf {
     size_t n_uncertain;
     cs_evrec *events; /* grows by doubling; keeps its memory across replications */
     size_t n_events, cap_events;
+    size_t n_dropped; /* events that could not be recorded: the writer refuses the buffer */
     bool keep_events; /* false: cs_repbuf_event is a no-op */
 } cs_repbuf;
 
@@ -129,6 +130,11 @@ typedef struct cs_kv {
     const char *key;
     const char *value;
 } cs_kv;
+
+/* Call once at program start, before any other HDF5 use: no HDF5 error stacks printed (every
+ * failure is reported as a cs_error), and no flush of open files at exit (a file left by a
+ * failed write stays as the disk has it; see writer.c). */
+void cs_writer_library_init(void);
 
 typedef struct cs_writer_opts {
     bool force;  /* overwrite an existing PATH */

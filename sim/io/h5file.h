@@ -1,0 +1,27 @@
+/* Private to sim/io: file-level helpers shared by the writer and the readers (cssim info,
+ * run --resume): locating the superblock, the user block that records how a run was started,
+ * and the file-access properties of a bounded, lock-free read. */
+#ifndef CSSIM_IO_H5FILE_H
+#define CSSIM_IO_H5FILE_H
+
+#include <hdf5.h>
+#include <stdio.h>
+
+/* Offset of the HDF5 superblock in fp (0 or a power of two from 512: after a user block),
+ * with its first 48 bytes copied to sb; -1 when fp holds no HDF5 signature. */
+long cs_h5_superblock(FILE *fp, unsigned char sb[48]);
+
+/* The user block cssim writes at the start of every output: "cssim-run 1\n", then
+ * "cwd\t<working directory>\n" and "cmd\t<command line>\n", NUL-padded. */
+size_t cs_h5_userblock_size(const char *cmd, const char *cwd);
+int cs_h5_userblock_write(int fd, size_t size, const char *cmd, const char *cwd);
+/* Reads the recorded command line and working directory (malloc'd; the caller frees them).
+ * 0 on success, -1 when the file has no cssim user block. */
+int cs_h5_userblock_read(const char *path, char **cmd, char **cwd);
+
+/* A file-access property list for reading a file that a writer may hold or may have left
+ * mid-write: no file locking, and SWMR metadata reads retried a few times rather than the
+ * library's 100 with exponential back-off (a damaged file fails in well under a second). */
+hid_t cs_h5_fapl_reader(void);
+
+#endif
