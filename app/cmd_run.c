@@ -477,6 +477,7 @@ static char *realpath_out(const char *out)
 int cs_cmd_run(int argc, char **argv)
 {
     /* MPI starts here, not in main: the other commands stay single-process programs. */
+    install_handlers(); /* first: MPI start-up can take seconds */
     cs_par *par = NULL;
     if (cs_par_create(&par, NULL, NULL) != CS_OK) {
         fprintf(stderr, "cssim: error: cannot start MPI\n");

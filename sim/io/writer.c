@@ -97,6 +97,12 @@ struct cs_writer {
     bool broken;
     int lock_fd; /* PATH.lock, locked for the whole run (lock_output), or -1 */
     char *lock_path;
+    /* Resume by copy (one process): the interrupted PATH.part, opened read-only, whose
+     * committed prefix is copied into a new file (fresh_path = PATH.part.new) that replaces it
+     * at cs_writer_begin. The interrupted file is never written: a resume killed at any point
+     * leaves it as it was. */
+    hid_t old;
+    char *fresh_path;
     uint64_t seed, replications, commit_every;
     size_t n_la;
     size_t n_scen, cap_scen;
@@ -374,21 +380,15 @@ static hid_t dset_create(hid_t loc, const char *name, hid_t ftype, int rank, con
     if (chunk) {
         maxd[0] = H5S_UNLIMITED;
         if (H5Pset_chunk(dcpl, rank, chunk) < 0) goto fail;
-        /* Partial edge chunks (the replications since the last full chunk) stay unfiltered:
-         * a commit then rewrites them in place, and each chunk is compressed once, when it
-         * is complete. Filtering them would recompress and reallocate the growing chunk at
-         * every commit (measured: 5x the time and 7x the file size).
-         * (Not with several ranks: HDF5 1.10.8's parallel filtered writes ignore the option
-         * and the partial chunk then reads back as garbage; there it is compressed each round.) */
         if (compression > 0 &&
             (H5Pset_shuffle(dcpl) < 0 ||
              H5Pset_deflate(dcpl, (unsigned)(compression > 9 ? 9 : compression)) < 0))
             goto fail;
-        /* Every complete chunk carries a Fletcher-32 checksum: a damaged chunk fails to read
-         * (resume verifies the committed prefix) instead of returning wrong numbers. */
-        if (H5Pset_fletcher32(dcpl) < 0 ||
-            (!early && H5Pset_chunk_opts(dcpl, H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS) < 0))
-            goto fail;
+        /* Every chunk carries a Fletcher-32 checksum, the growing last one included: a damaged
+         * chunk fails to read (resume reads the whole file back first) instead of returning
+         * wrong numbers. The last chunk is filtered anew at each commit, written to fresh
+         * space (SWMR does not reuse space): a reader sees its old or new version, whole. */
+        if (H5Pset_fletcher32(dcpl) < 0) goto fail;
     }
     hid_t sp = H5Screate_simple(rank, dims, maxd);
     hid_t d =
@@ -552,6 +552,15 @@ static hid_t event_mem_type(hid_t t_type)
 
 /* ---- open ---- */
 
+static int fsync_path(const char *p, bool dir)
+{
+    int fd = open(p, dir ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+    if (fd < 0) return -1;
+    int r = fsync(fd);
+    close(fd);
+    return r;
+}
+
 static bool exists(const char *p)
 {
     struct stat st;
@@ -707,7 +716,7 @@ done:
 
 /* Creates PATH.part: made as PATH.part.new with its user block (how the run was started)
  * written, then renamed, so that every PATH.part that exists says how to resume it. */
-static int create_file(cs_writer *w, const cs_writer_opts *o, cs_error *err)
+static int create_file(cs_writer *w, const cs_writer_opts *o, bool publish, cs_error *err)
 {
     const char *cmd = o->command_line ? o->command_line : "";
     const char *cwd = o->working_directory ? o->working_directory : "";
@@ -733,7 +742,7 @@ static int create_file(cs_writer *w, const cs_writer_opts *o, cs_error *err)
     int fd = open(tmp, O_WRONLY);
     int ok = fd >= 0 && cs_h5_userblock_write(fd, ub, cmd, cwd) == 0;
     if (fd >= 0) close(fd);
-    if (!ok || rename(tmp, w->part) != 0) {
+    if (!ok || (publish && rename(tmp, w->part) != 0)) {
         int e = errno;
         H5Fclose(w->file);
         w->file = H5I_INVALID_HID;
@@ -743,7 +752,10 @@ static int create_file(cs_writer *w, const cs_writer_opts *o, cs_error *err)
         return cs_error_set(err, CS_EIO, w->part, 0, 0, NULL, "cannot create the file: %s",
                             strerror(e));
     }
-    free(tmp);
+    if (publish)
+        free(tmp);
+    else
+        w->fresh_path = tmp; /* renamed over PATH.part at cs_writer_begin */
     char created[32];
     iso_now(created, sizeof created);
     hid_t r = w->file;
@@ -835,24 +847,32 @@ static void extend_to_eoa(const char *path)
  * cs_writer_begin) and should be recreated. */
 static int reopen_file(cs_writer *w, const cs_writer_opts *o, cs_error *err)
 {
-    /* Straight into SWMR mode: truncating to the committed prefix and everything after it
-     * must be as crash-safe as the first run. (Not with MPI-IO: no SWMR there.) */
+    /* One process: the file's superblock is repaired (status flags cleared, end of
+     * allocation raised to the file's size: see extend_to_eoa), then it is only read; the
+     * committed prefix is copied into a new file (cs_writer_add_scenario).
+     * Several processes (MPI-IO, no SWMR): reopened for writing and truncated in place. */
     extend_to_eoa(w->part);
     hid_t fapl = make_fapl(true, NULL);
     if (fapl >= 0 && H5Pset_metadata_read_attempts(fapl, CS_METADATA_READ_ATTEMPTS) < 0) {
         H5Pclose(fapl);
         fapl = H5I_INVALID_HID;
     }
-    w->file =
-        fapl < 0 ? H5I_INVALID_HID : H5Fopen(w->part, H5F_ACC_RDWR | H5F_ACC_SWMR_WRITE, fapl);
+    unsigned mode = w->mpi ? H5F_ACC_RDWR | H5F_ACC_SWMR_WRITE : H5F_ACC_RDWR;
+    w->file = fapl < 0 ? H5I_INVALID_HID : H5Fopen(w->part, mode, fapl);
     h5_detail d;
     h5_get_detail(&d); /* before any other call clears the error stack */
     if (fapl >= 0) H5Pclose(fapl);
-    /* EOA behind EOF (see extend_to_eoa): new allocations must start past committed data. */
     if (w->file >= 0 && H5Fincrement_filesize(w->file, 0) < 0) {
         h5_get_detail(&d);
         H5Fclose(w->file);
         w->file = H5I_INVALID_HID;
+    }
+    if (w->file >= 0 && !w->mpi) {
+        herr_t c = H5Fclose(w->file);
+        hid_t rfapl = cs_h5_fapl_reader();
+        w->file = c < 0 || rfapl < 0 ? H5I_INVALID_HID : H5Fopen(w->part, H5F_ACC_RDONLY, rfapl);
+        h5_get_detail(&d);
+        if (rfapl >= 0) H5Pclose(rfapl);
     }
     if (w->file < 0 && never_began(w->part)) return 1;
     if (w->file < 0) {
@@ -885,6 +905,10 @@ static int reopen_file(cs_writer *w, const cs_writer_opts *o, cs_error *err)
         if (!same) return mismatch(w, err, keys[i]);
     }
     w->resumed = true;
+    if (!w->mpi) { /* the new file is created beside it (open_local) */
+        w->old = w->file;
+        w->file = H5I_INVALID_HID;
+    }
     return CS_OK;
 }
 
@@ -916,6 +940,7 @@ static int open_local(cs_writer *w, const char *path, const cs_writer_opts *opts
                 H5Fclose(w->file);
                 w->file = H5I_INVALID_HID;
             }
+            if (!fresh && w->old >= 0) return create_file(w, opts, false, err);
         } else if (!opts->force) {
             return cs_error_set(err, CS_EEXIST, path, 0, 0, NULL,
                                 "an interrupted run left '%s.part'; use --resume to continue it "
@@ -927,7 +952,7 @@ static int open_local(cs_writer *w, const char *path, const cs_writer_opts *opts
                                 strerror(errno));
     }
     if (fresh) {
-        rc = create_file(w, opts, err);
+        rc = create_file(w, opts, true, err);
         if (rc) {
             /* Nothing was committed: remove what we created (only if we created it). */
             if (w->file >= 0) {
@@ -963,6 +988,7 @@ int cs_writer_open(cs_writer **out, const char *path, const cs_writer_opts *opts
         w->file = H5I_INVALID_HID;
         w->dxpl = H5I_INVALID_HID;
         w->lock_fd = -1;
+        w->old = H5I_INVALID_HID;
         w->par = par;
         w->mpi = mpi;
         w->root = cs_par_rank(par) == 0;
@@ -1473,37 +1499,6 @@ fail:
     return err ? err->status : CS_EINVAL;
 }
 
-/* Reads rows [0, n) of d back, a few MiB at a time: every committed chunk must decompress and
- * pass its checksum before a run is continued on top of it. */
-static herr_t verify_rows(hid_t d, hsize_t n)
-{
-    if (n == 0) return 0;
-    hid_t t = H5Dget_type(d), fs = H5Dget_space(d);
-    hsize_t dims[3] = {0, 1, 1};
-    int rank = fs < 0 ? -1 : H5Sget_simple_extent_ndims(fs);
-    size_t tsz = t < 0 ? 0 : H5Tget_size(t);
-    herr_t r = t < 0 || rank < 1 || rank > 3 || tsz == 0 ? -1 : 0;
-    if (r >= 0) H5Sget_simple_extent_dims(fs, dims, NULL);
-    size_t row = tsz;
-    for (int i = 1; r >= 0 && i < rank; i++)
-        row *= (size_t)dims[i];
-    hsize_t step = row ? (hsize_t)((4u << 20) / row) : 1;
-    if (step < 1) step = 1;
-    void *buf = r >= 0 ? malloc((size_t)(step < n ? step : n) * row) : NULL;
-    if (!buf) r = -1;
-    for (hsize_t at = 0; r >= 0 && at < n; at += step) {
-        hsize_t start[3] = {at, 0, 0}, cnt[3] = {n - at < step ? n - at : step, dims[1], dims[2]};
-        hid_t ms = H5Screate_simple(rank, cnt, NULL);
-        r = ms < 0 ? -1 : H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, cnt, NULL);
-        if (r >= 0) r = H5Dread(d, t, ms, fs, H5P_DEFAULT, buf);
-        if (ms >= 0) H5Sclose(ms);
-    }
-    free(buf);
-    if (fs >= 0) H5Sclose(fs);
-    if (t >= 0) H5Tclose(t);
-    return r;
-}
-
 static herr_t count_attr(hid_t loc, const char *name, const H5A_info_t *info, void *data)
 {
     (void)loc;
@@ -1523,7 +1518,8 @@ static int reopen_scenario(cs_writer *w, cs_wscen *sc, const cs_out_scenario *s,
     snprintf(what, sizeof what, "scenario '%s'", s->name);
     if (idx >= w->n_file_scen || strcmp(w->file_scen[idx], s->name))
         return mismatch(w, err, "the list of scenarios");
-    hid_t root = H5Gopen2(w->file, "scenarios", H5P_DEFAULT);
+    bool copy = w->old >= 0; /* only check and read progress: the data are copied */
+    hid_t root = H5Gopen2(copy ? w->old : w->file, "scenarios", H5P_DEFAULT);
     hid_t sg = root < 0 ? root : H5Gopen2(root, s->name, H5P_DEFAULT);
     if (root >= 0) H5Gclose(root);
     if (sg < 0) return mismatch(w, err, what);
@@ -1593,6 +1589,12 @@ static int reopen_scenario(cs_writer *w, cs_wscen *sc, const cs_out_scenario *s,
     }
     sc->written = sc->committed = prog[0];
     sc->ev_written = sc->ev_committed = prog[1];
+    if (copy) {
+        H5Dclose(sc->d_progress);
+        sc->d_progress = H5I_INVALID_HID;
+        H5Gclose(sg);
+        return CS_OK;
+    }
 
     hsize_t row[3] = {0, 0, 0};
     snprintf(what, sizeof what, "the datasets of scenario '%s'", s->name);
@@ -1667,14 +1669,7 @@ static int reopen_scenario(cs_writer *w, cs_wscen *sc, const cs_out_scenario *s,
         hsize_t n = sc->ev_committed;
         if (H5Dset_extent(sc->d_events, &n) < 0) goto h5err;
     }
-    /* The committed prefix must read back whole (checksums, decompression). */
-    snprintf(what, sizeof what,
-             "cannot resume: the finished replications of scenario '%s' are damaged", s->name);
-    if (verify_rows(sc->rep.id, sc->committed) < 0) goto h5err;
-    for (int k = 0; k < 5; k++)
-        for (size_t i = 0; i < ln[k]; i++)
-            if (verify_rows(lists[k][i].id, sc->committed) < 0) goto h5err;
-    if (s->events && verify_rows(sc->d_events, sc->ev_committed) < 0) goto h5err;
+    /* (cs_writer_begin reads the whole truncated file back before anything is written) */
     H5Gclose(sg);
     return rc;
 mism:
@@ -1685,6 +1680,119 @@ h5err:
     if (g >= 0) H5Gclose(g);
     H5Gclose(sg);
     return h5_fail(w, err, what);
+}
+
+/* Copies rows [0, n) of dataset `from` into `to` (same shape but along dimension 0, and the
+ * same type), a few MiB at a time. */
+static herr_t copy_rows(hid_t from, hid_t to, hsize_t n)
+{
+    hid_t t = H5Dget_type(to), fs = H5Dget_space(from), ts = H5I_INVALID_HID;
+    hsize_t dims[3] = {0, 1, 1}, tdims[3] = {0, 1, 1};
+    int rank = fs < 0 ? -1 : H5Sget_simple_extent_ndims(fs);
+    herr_t r = t < 0 || rank < 1 || rank > 3 ? -1 : 0;
+    if (r >= 0) H5Sget_simple_extent_dims(fs, dims, NULL);
+    if (r >= 0 && (dims[0] < n || H5Dset_extent(to, (hsize_t[3]){n, dims[1], dims[2]}) < 0)) r = -1;
+    if (r >= 0) {
+        ts = H5Dget_space(to);
+        if (ts < 0 || H5Sget_simple_extent_ndims(ts) != rank) r = -1;
+        if (r >= 0) H5Sget_simple_extent_dims(ts, tdims, NULL);
+        for (int i = 1; r >= 0 && i < rank; i++)
+            if (tdims[i] != dims[i]) r = -1;
+    }
+    size_t row = r >= 0 ? H5Tget_size(t) : 0;
+    for (int i = 1; i < rank; i++)
+        row *= (size_t)dims[i];
+    hsize_t step = row ? (hsize_t)((4u << 20) / row) : 1;
+    if (step < 1) step = 1;
+    void *buf = r >= 0 && n > 0 ? malloc((size_t)(step < n ? step : n) * row) : NULL;
+    if (n > 0 && !buf) r = -1;
+    for (hsize_t at = 0; r >= 0 && at < n; at += step) {
+        hsize_t start[3] = {at, 0, 0}, cnt[3] = {n - at < step ? n - at : step, dims[1], dims[2]};
+        hid_t ms = H5Screate_simple(rank, cnt, NULL);
+        r = ms < 0 ? -1 : H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, cnt, NULL);
+        if (r >= 0) r = H5Sselect_hyperslab(ts, H5S_SELECT_SET, start, NULL, cnt, NULL);
+        if (r >= 0) r = H5Dread(from, t, ms, fs, H5P_DEFAULT, buf);
+        if (r >= 0) r = H5Dwrite(to, t, ms, ts, H5P_DEFAULT, buf);
+        if (ms >= 0) H5Sclose(ms);
+    }
+    free(buf);
+    if (ts >= 0) H5Sclose(ts);
+    if (fs >= 0) H5Sclose(fs);
+    if (t >= 0) H5Tclose(t);
+    return r;
+}
+
+typedef struct copy_ctx {
+    hid_t from; /* the interrupted file's scenario group */
+    hsize_t rows, events;
+    bool missing; /* a dataset of the new layout is not in the old file: another run */
+} copy_ctx;
+
+/* Every appendable dataset of the new scenario group gets its committed rows from the old. */
+static herr_t copy_cb(hid_t loc, const char *name, const H5O_info_t *info, void *data)
+{
+    copy_ctx *c = data;
+    if (info->type != H5O_TYPE_DATASET) return 0;
+    hid_t to = H5Dopen2(loc, name, H5P_DEFAULT);
+    hid_t sp = to < 0 ? to : H5Dget_space(to);
+    hsize_t maxd[3] = {0, 0, 0};
+    int rank = sp < 0 ? -1 : H5Sget_simple_extent_dims(sp, NULL, maxd);
+    if (sp >= 0) H5Sclose(sp);
+    herr_t r = rank < 0 ? -1 : 0;
+    if (r >= 0 && rank >= 1 && maxd[0] == H5S_UNLIMITED) {
+        hid_t from = H5Lexists(c->from, name, H5P_DEFAULT) > 0
+                         ? H5Dopen2(c->from, name, H5P_DEFAULT)
+                         : H5I_INVALID_HID;
+        if (from < 0) {
+            c->missing = true;
+            r = -1;
+        } else {
+            r = copy_rows(from, to, strcmp(name, "events") ? c->rows : c->events);
+            H5Dclose(from);
+        }
+    }
+    if (to >= 0) H5Dclose(to);
+    return r < 0 ? -1 : 0;
+}
+
+/* Resume by copy: the committed prefix of scenario sc, created afresh in the new file, is
+ * copied from the interrupted one (every chunk read back: checksums and decompression) and
+ * recorded as the new file's progress. */
+static int copy_prefix(cs_writer *w, cs_wscen *sc, const char *name, cs_error *err)
+{
+    uint64_t rows = sc->committed, events = sc->ev_committed;
+    char path[600];
+    snprintf(path, sizeof path, "/scenarios/%s", name);
+    copy_ctx c = {.from = H5Gopen2(w->old, path, H5P_DEFAULT), .rows = rows, .events = events};
+    hid_t to = H5Gopen2(w->file, path, H5P_DEFAULT);
+    herr_t r = c.from < 0 || to < 0
+                   ? -1
+                   : H5Ovisit2(to, H5_INDEX_NAME, H5_ITER_INC, copy_cb, &c, H5O_INFO_BASIC);
+    if (c.from >= 0) H5Gclose(c.from);
+    if (to >= 0) H5Gclose(to);
+    if (c.missing) {
+        char what[700];
+        snprintf(what, sizeof what, "the datasets of scenario '%s'", name);
+        return mismatch(w, err, what);
+    }
+    snprintf(path, sizeof path,
+             "cannot resume: the finished replications of scenario '%s' cannot be read back "
+             "(the file is damaged)",
+             name);
+    if (r < 0) return h5_fail(w, err, path);
+    cs_wdset *lists[] = {sc->series, sc->panels, sc->summary, sc->lastat, sc->drawn};
+    size_t ln[] = {sc->national ? sc->schema->n_series : 0, sc->panel ? sc->schema->n_panel : 0,
+                   sc->schema->n_summary, sc->schema->n_lastat, sc->n_uncertain};
+    sc->rep.dims[0] = rows;
+    for (int k = 0; k < 5; k++)
+        for (size_t i = 0; i < ln[k]; i++)
+            lists[k][i].dims[0] = rows;
+    sc->written = sc->committed = rows;
+    sc->ev_written = sc->ev_committed = events;
+    uint64_t p[2] = {rows, events};
+    if (H5Dwrite(sc->d_progress, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, p) < 0)
+        return h5_fail(w, err, "cannot record progress");
+    return CS_OK;
 }
 
 static int prepare_slabs(cs_wscen *sc)
@@ -1752,7 +1860,15 @@ int cs_writer_add_scenario(cs_writer *w, const cs_out_scenario *s, cs_error *err
     /* With several ranks rank 0 creates (or checks) the scenario alone, as a single process
      * would; the others open its datasets at cs_writer_begin. */
     if (w->root) {
-        rc = w->resumed ? reopen_scenario(w, sc, s, err) : create_scenario(w, sc, s, err);
+        if (w->resumed && w->old >= 0) { /* resume by copy: check, create, copy */
+            rc = reopen_scenario(w, sc, s, err);
+            uint64_t cnt[2] = {sc->committed, sc->ev_committed};
+            if (!rc) rc = create_scenario(w, sc, s, err);
+            sc->committed = cnt[0], sc->ev_committed = cnt[1];
+            if (!rc) rc = copy_prefix(w, sc, s->name, err);
+        } else {
+            rc = w->resumed ? reopen_scenario(w, sc, s, err) : create_scenario(w, sc, s, err);
+        }
         if (!rc && prepare_slabs(sc) < 0) rc = h5_fail(w, err, "cannot allocate a dataspace");
     }
     rc = agree(w, rc, err);
@@ -1780,9 +1896,9 @@ int cs_writer_begin(cs_writer *w, cs_error *err)
     if (w->failed)
         return cs_error_set(err, CS_EIO, w->part, 0, 0, NULL, "the writer failed earlier");
     if (w->mpi) return begin_mpi(w, err);
-    if (w->resumed) {
-        if (w->n_scen != w->n_file_scen) return mismatch(w, err, "the list of scenarios");
-    } else {
+    bool copy = w->old >= 0;
+    if (w->resumed && w->n_scen != w->n_file_scen) return mismatch(w, err, "the list of scenarios");
+    if (!w->resumed || copy) {
         const char **names = malloc((w->n_scen + 1) * sizeof *names);
         if (!names) return cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         for (size_t i = 0; i < w->n_scen; i++)
@@ -1793,7 +1909,18 @@ int cs_writer_begin(cs_writer *w, cs_error *err)
     }
     /* From here on only raw data are written: the file stays readable at every instant.
      * (A resumed file was opened in SWMR mode.) */
-    if (!w->resumed && H5Fstart_swmr_write(w->file) < 0)
+    if (copy) {
+        /* The copy is whole and on disk: it replaces the interrupted file, atomically. */
+        if (H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0) return h5_fail(w, err, "cannot flush");
+        if (fsync_path(w->fresh_path, false) != 0 || rename(w->fresh_path, w->part) != 0)
+            return cs_error_set(err, CS_EIO, w->part, 0, 0, NULL, "cannot replace: %s",
+                                strerror(errno));
+        free(w->fresh_path);
+        w->fresh_path = NULL;
+        H5Fclose(w->old);
+        w->old = H5I_INVALID_HID;
+    }
+    if ((!w->resumed || copy) && H5Fstart_swmr_write(w->file) < 0)
         return h5_fail(w, err, "cannot start SWMR writing");
     w->begun = true;
     return CS_OK;
@@ -2304,15 +2431,6 @@ int cs_writer_write_block(cs_writer *w, size_t scenario, const cs_repbuf *const 
     return CS_OK;
 }
 
-static int fsync_path(const char *p, bool dir)
-{
-    int fd = open(p, dir ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-    if (fd < 0) return -1;
-    int r = fsync(fd);
-    close(fd);
-    return r;
-}
-
 int cs_writer_flush(cs_writer *w, cs_error *err)
 {
     if (!w) return cs_error_set(err, CS_EINVAL, NULL, 0, 0, NULL, "cs_writer_flush: no writer");
@@ -2383,6 +2501,9 @@ static void unlock_output(cs_writer *w)
 
 static void writer_free(cs_writer *w)
 {
+    if (w->old >= 0) H5Fclose(w->old);
+    if (w->fresh_path) unlink(w->fresh_path); /* an unfinished copy: PATH.part stays as it was */
+    free(w->fresh_path);
     unlock_output(w);
     free(w->lock_path);
     for (size_t i = 0; i < w->n_scen; i++)
