@@ -30,20 +30,45 @@ if [ "$tests" = 1 ]; then
          clang-format time)
 fi
 
+step() { echo "setup.sh [$(date +%H:%M:%S)] $*"; }
+
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup.sh: installing ${missing[*]}"
+  step "1/3 installing ${#missing[@]} Debian packages: ${missing[*]}"
+  step "    (a bare Debian 12: about 230 MB to download, 5-10 minutes; with --tests about 280 MB more)"
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
   export DEBIAN_FRONTEND=noninteractive
+  step "    apt-get update"
   $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # one line per stage, not apt's full chatter
+  set +o pipefail
+  $sudo apt-get install -y --no-install-recommends "${missing[@]}" 2>&1 |
+    grep --line-buffered -E '^(Get:|Need to get|Unpacking|Setting up)' |
+    awk '/^Need to get/ { print "setup.sh   " $0; fflush(); next }
+         /^Get:/ { n++; if (n % 10 == 1) { printf "setup.sh   downloading (%d packages so far)\n", n; fflush() } next }
+         /^Unpacking/ { u++; if (u % 25 == 1) { printf "setup.sh   unpacking (%d so far)\n", u; fflush() } next }
+         /^Setting up/ { c++; if (c % 25 == 1) { printf "setup.sh   configuring (%d so far)\n", c; fflush() } }'
+  rc=${PIPESTATUS[0]}
+  set -o pipefail
+  [ "$rc" = 0 ] || { echo "setup.sh: apt-get install failed (status $rc)" >&2; exit 1; }
+  step "    packages installed"
+else
+  step "1/3 every Debian package needed is installed"
 fi
 
 if [ "$build" = 1 ]; then
+  step "2/3 configuring ($build_dir, $build_type)"
   cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="$build_type" "${cmake_args[@]}" >/dev/null
-  cmake --build "$build_dir" -j "$(nproc)"
+  step "3/3 building with $(nproc) jobs"
+  set +o pipefail
+  cmake --build "$build_dir" -j "$(nproc)" 2>&1 | tee "$build_dir/build.log" |
+    grep --line-buffered -E 'Built target|error|warning'
+  rc=${PIPESTATUS[0]}
+  set -o pipefail
+  [ "$rc" = 0 ] || { echo "setup.sh: build failed (log: $build_dir/build.log)" >&2; exit 1; }
+  step "done: $build_dir/cssim"
 fi
