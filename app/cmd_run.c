@@ -629,7 +629,8 @@ static int run_cmd(cs_par *par, int argc, char **argv)
                **grades0 = calloc(nla, sizeof *grades0), **govs0 = calloc(nla, sizeof *govs0);
     double *pop = calloc(nla, sizeof *pop), *posts = calloc(nla, sizeof *posts);
     int32_t *pip = calloc(nla, sizeof *pip);
-    for (size_t i = 0; codes && i < nla; i++) {
+    int have = codes && names && regions && types && grades0 && govs0 && pop && posts && pip;
+    for (size_t i = 0; have && i < nla; i++) {
         codes[i] = rows[i].code;
         names[i] = rows[i].name;
         regions[i] = rows[i].region;
@@ -673,7 +674,7 @@ static int run_cmd(cs_par *par, int argc, char **argv)
     threads = cap_threads(threads, asked, quiet || !root);
     if (cs_par_size(par) > 1) wo.round_rows = (uint64_t)cs_par_size(par) * dist_block(threads);
     cs_writer *w = NULL;
-    int rc = codes && pop && posts && pip ? cs_writer_open(&w, out, &wo, &err) : CS_ENOMEM;
+    int rc = have ? cs_writer_open(&w, out, &wo, &err) : CS_ENOMEM;
     /* commit (flush the progress marker) every 16 replications: a kill loses at most 15, and
      * compressed files do not fill with replaced partial chunks (docs/output.md) */
     if (rc == CS_OK) cs_writer_set_commit_every(w, 16);
@@ -747,6 +748,8 @@ static int run_cmd(cs_par *par, int argc, char **argv)
                 out, out);
         status = 1;
     } else if (rc != CS_OK) {
+        if (err.status == CS_OK) /* a bare status (an allocation): say what it means */
+            cs_error_set(&err, rc, out, 0, 0, NULL, "%s", cs_strerror(rc));
         cs_error_print(stderr, &err);
         status = cs_exit_status(rc);
     } else {

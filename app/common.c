@@ -54,7 +54,7 @@ void cs_scenario_free(cs_scenario *s)
 {
     if (s->params)
         for (size_t i = 0; i < s->n; i++) {
-            cs_world_destroy(s->worlds[i]);
+            if (s->worlds) cs_world_destroy(s->worlds[i]);
             cs_config_params_free(cs_params_keys, cs_params_nkeys, &s->params[i]);
         }
     free(s->params);

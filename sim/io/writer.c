@@ -1148,8 +1148,10 @@ static int scen_alloc(cs_wscen *sc, const cs_out_scenario *s)
     sc->lastat = calloc(sch->n_lastat + 1, sizeof *sc->lastat);
     sc->drawn = calloc(s->n_uncertain + 1, sizeof *sc->drawn);
     sc->name = dup_str(s->name);
-    if (!sc->series || !sc->panels || !sc->summary || !sc->lastat || !sc->drawn || !sc->name)
+    if (!sc->series || !sc->panels || !sc->summary || !sc->lastat || !sc->drawn || !sc->name) {
+        sc->open = false; /* no handles to close: scen_free only frees */
         return CS_ENOMEM;
+    }
     sc->d_events = sc->d_progress = sc->t_ev_mem = H5I_INVALID_HID;
     sc->rep.id = sc->rep.mspace = H5I_INVALID_HID;
     cs_wdset *all[] = {sc->series, sc->panels, sc->summary, sc->lastat, sc->drawn};
