@@ -331,6 +331,9 @@ static int parse_row(cs_authority *a, char **v, const char *path, int line, cs_e
         free_row(a);
         return cs_error_set(err, CS_ENOMEM, path, line, 0, NULL, "out of memory");
     }
+    a->judged_fw = !strcmp(a->framework, "sif")     ? CS_JFW_SIF
+                   : !strcmp(a->framework, "ilacs") ? CS_JFW_ILACS
+                                                    : CS_JFW_OLDER;
     return CS_OK;
 }
 

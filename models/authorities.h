@@ -35,6 +35,11 @@
 
 enum { CS_MAX_PRIOR_INADEQUATE = 8 };
 
+/* The framework class of a judgement: the frameworks before the SIF (SLAC, CPI, CPRI, TLAC)
+ * graded on their own scales; the SIF (Nov 2013 - 2017, and its 2018 re-inspections); ILACS
+ * (2018 on). */
+typedef enum cs_judged_fw { CS_JFW_OLDER = 0, CS_JFW_SIF = 1, CS_JFW_ILACS = 2 } cs_judged_fw;
+
 typedef struct cs_authority {
     char code[16];
     char *name, *region, *type, *framework, *workforce_source; /* owned by the table */
@@ -42,6 +47,7 @@ typedef struct cs_authority {
     int grade;          /* cs_grade */
     int32_t grade_date; /* days since 1970-01-01 */
     int sif_done;
+    int judged_fw;    /* cs_judged_fw of grade_framework: older (slac, cpi, ...), sif, ilacs */
     int n_inadequate; /* dates in inadequate_dates */
     int32_t inadequate_dates[CS_MAX_PRIOR_INADEQUATE];
     int governance; /* cs_gov */

@@ -250,7 +250,7 @@ int cs_insp_on_end(cs_model *m, const cs_event *ev)
     cs_log(m, la, CS_EV_INSPECTION_COMPLETED, reason, grade, y);
     double delay = cs_dist_sample(&p->report_delay, cs_rng(m, la, CS_PROC_INSPECT));
     cs_engine_schedule(m->eng, now + (delay > 0 ? delay : 0), PRIO_STATE, EV_PUBLISH, la,
-                       grade | (wholesale << 8), y);
+                       grade | (wholesale << 8) | (kind << 16), y);
     cs_insp_try_start(m);
     return CS_OK;
 }

@@ -70,8 +70,32 @@ enum {
     S_SIF_GRADES,
     S_REINSPECTED,
     S_IMPROVED,
+    S_SIF_JUDGED,
+    S_JUDGED_SIF,
+    S_JUDGED_STANDARD,
+    S_JUDGED_SHORT,
+    S_TRANSITIONS,
     S_N
 };
+
+/* Labels of national/transitions: previous grade _to_ next grade, from*4 + to. */
+static const char *const transition_labels[] = {"outstanding_to_outstanding",
+                                                "outstanding_to_good",
+                                                "outstanding_to_ri",
+                                                "outstanding_to_inadequate",
+                                                "good_to_outstanding",
+                                                "good_to_good",
+                                                "good_to_ri",
+                                                "good_to_inadequate",
+                                                "ri_to_outstanding",
+                                                "ri_to_good",
+                                                "ri_to_ri",
+                                                "ri_to_inadequate",
+                                                "inadequate_to_outstanding",
+                                                "inadequate_to_good",
+                                                "inadequate_to_ri",
+                                                "inadequate_to_inadequate"};
+static const cs_enum_def enum_transition = {"transition", 16, transition_labels};
 
 static const cs_series_def series_defs[S_N] = {
     {"grade_counts", CS_VT_I32, 4, &cs_enum_grade, "authorities", "published grade counts"},
@@ -116,6 +140,17 @@ static const cs_series_def series_defs[S_N] = {
      "cumulative judgements published for authorities whose previous grade was inadequate"},
     {"inadequate_improved", CS_VT_I32, 1, NULL, "count",
      "... of which graded better than inadequate"},
+    {"sif_judged", CS_VT_I32, 1, NULL, "authorities",
+     "authorities with a SIF judgement (before the start or since): the SIF's completion"},
+    {"judgements_sif", CS_VT_I32, 4, &cs_enum_grade, "count",
+     "cumulative SIF judgements published since the start, by grade"},
+    {"judgements_ilacs_standard", CS_VT_I32, 4, &cs_enum_grade, "count",
+     "cumulative ILACS standard-inspection judgements published since the start, by grade"},
+    {"judgements_ilacs_short", CS_VT_I32, 4, &cs_enum_grade, "count",
+     "cumulative ILACS short-inspection judgements published since the start, by grade"},
+    {"transitions", CS_VT_I32, 16, &enum_transition, "count",
+     "cumulative judgements published since the start whose previous judgement was a SIF or "
+     "ILACS one, by (previous grade, grade): the record's table of consecutive judgements"},
 };
 
 enum { P_GRADE, P_GOV, P_QUALITY, P_STABILITY, P_N };
@@ -286,6 +321,8 @@ cs_model *cs_model_create(const cs_world *w, size_t max_pending)
     ALLOC(gov, n);
     ALLOC(latent, n);
     ALLOC(sif_j, n);
+    ALLOC(jfw, n);
+    ALLOC(sif_ever, n);
     ALLOC(trust_due, n);
     ALLOC(sig_left, n);
     ALLOC(grade_t, n);
@@ -332,6 +369,8 @@ fail:
 void cs_model_destroy(cs_model *m)
 {
     if (!m) return;
+    free(m->jfw);
+    free(m->sif_ever);
     void *fields[] = {m->h_ref,     m->trust_due,   m->sif_j,      m->sig_left, m->q,
                       m->q_t,       m->m,           m->grade,      m->gov,      m->latent,
                       m->grade_t,   m->last_graded, m->last_visit, m->mon_y,    m->mon_t,
@@ -706,6 +745,14 @@ static void on_snapshot(cs_model *m)
         b->series[S_SIF_GRADES][k * 4 + (size_t)g] = m->sif_n[g];
     put(m, S_REINSPECTED, (double)m->reinspected);
     put(m, S_IMPROVED, (double)m->improved);
+    put(m, S_SIF_JUDGED, (double)m->sif_judged);
+    for (int g = 0; g < CS_NGRADES; g++) {
+        b->series[S_JUDGED_SIF][k * 4 + (size_t)g] = m->judged_n[0][g];
+        b->series[S_JUDGED_STANDARD][k * 4 + (size_t)g] = m->judged_n[1][g];
+        b->series[S_JUDGED_SHORT][k * 4 + (size_t)g] = m->judged_n[2][g];
+    }
+    for (int j = 0; j < CS_NGRADES * CS_NGRADES; j++)
+        b->series[S_TRANSITIONS][k * 16 + (size_t)j] = m->trans_n[j];
     m->snap++;
     if (m->snap < m->w->n_time)
         cs_engine_schedule(m->eng, m->w->time_days[m->snap], PRIO_SNAPSHOT, EV_SNAPSHOT, -1, 0, 0);
@@ -719,6 +766,9 @@ static void reset_state(cs_model *m)
     memset(m->grade_n, 0, sizeof m->grade_n);
     memset(m->gov_n, 0, sizeof m->gov_n);
     memset(m->sif_n, 0, sizeof m->sif_n);
+    memset(m->judged_n, 0, sizeof m->judged_n);
+    memset(m->trans_n, 0, sizeof m->trans_n);
+    m->sif_judged = 0;
     m->reinspected = m->improved = 0;
     memset(m->sif_j, 0, n);
     memset(m->trust_due, 0, n);
@@ -769,8 +819,11 @@ static int model_init(void *vm, cs_engine *eng)
         m->grade[i] = (uint8_t)a->grade;
         m->grade_n[a->grade]++;
         m->gov[i] = (uint8_t)a->governance;
-        m->sif_j[i] = (uint8_t)(a->sif_done != 0);
+        m->jfw[i] = (uint8_t)a->judged_fw;
+        m->sif_j[i] = (uint8_t)(a->judged_fw == CS_JFW_SIF);
         if (m->sif_j[i]) m->sif_n[a->grade]++;
+        m->sif_ever[i] = (uint8_t)(a->sif_done != 0);
+        m->sif_judged += m->sif_ever[i];
         m->gov_n[a->governance]++;
         m->grade_t[i] = (double)(a->grade_date - p->start);
         m->last_graded[i] = m->last_visit[i] = m->grade_t[i];

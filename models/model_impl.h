@@ -68,6 +68,8 @@ struct cs_model {
     double *q, *q_t, *m; /* quality, its sample time, its current mean */
     uint8_t *grade, *gov, *latent;
     uint8_t *sif_j;        /* latest judgement made under the SIF */
+    uint8_t *jfw;          /* cs_judged_fw of the latest judgement */
+    uint8_t *sif_ever;     /* a SIF judgement was published (before the start or since) */
     uint8_t *trust_due;    /* a live trust awaits its 12-month inspection */
     double *grade_t;       /* publication time of the published grade */
     double *last_graded;   /* end of the last graded inspection */
@@ -97,6 +99,9 @@ struct cs_model {
     double busy_int, cap_int, acct_t;
     /* counters */
     int32_t grade_n[CS_NGRADES], gov_n[CS_NGOV], sif_n[CS_NGRADES];
+    int32_t sif_judged;                       /* authorities with a SIF judgement */
+    int32_t judged_n[3][CS_NGRADES];          /* since the start, by kind (SIF, ILACS std, short) */
+    int32_t trans_n[CS_NGRADES * CS_NGRADES]; /* consecutive SIF/ILACS judgements, from*4+to */
     int64_t reinspected, improved;
     int64_t commissioners, trusts_created, sponsors_used, inspections, monitoring, emergencies,
         n_signals, detections, latent_n, starts;
@@ -135,7 +140,7 @@ double cs_capacity_at(const cs_model *m, double t);
 
 /* regime.c */
 void cs_regime_init(cs_model *m);
-void cs_regime_publish(cs_model *m, int la, int grade, int wholesale);
+void cs_regime_publish(cs_model *m, int la, int grade, int wholesale, int kind);
 int cs_regime_handle(cs_model *m, const cs_event *ev);
 void cs_set_gov(cs_model *m, int la, int gov);
 

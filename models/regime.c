@@ -89,7 +89,7 @@ static void remember_inadequate(cs_model *m, int la, double t)
 }
 
 /* A judgement is published: the grade changes and every rule acts now. */
-void cs_regime_publish(cs_model *m, int la, int grade, int wholesale)
+void cs_regime_publish(cs_model *m, int la, int grade, int wholesale, int kind)
 {
     const cs_params *p = m->p;
     double now = now_of(m);
@@ -102,6 +102,12 @@ void cs_regime_publish(cs_model *m, int la, int grade, int wholesale)
     if (m->sif_j[la]) m->sif_n[old]--;
     m->sif_j[la] = (uint8_t)(m->fw == CS_FW_SIF);
     if (m->sif_j[la]) m->sif_n[grade]++;
+    if (m->sif_j[la] && !m->sif_ever[la]) m->sif_judged++;
+    m->sif_ever[la] |= m->sif_j[la];
+    /* the record's transition table pairs consecutive SIF/ILACS judgements only */
+    if (m->jfw[la] != CS_JFW_OLDER) m->trans_n[old * CS_NGRADES + grade]++;
+    m->jfw[la] = (uint8_t)(m->fw == CS_FW_SIF ? CS_JFW_SIF : CS_JFW_ILACS);
+    if (kind >= CS_KIND_SIF && kind <= CS_KIND_ILACS_SHORT) m->judged_n[kind][grade]++;
     if (old == CS_GRADE_INADEQUATE) {
         m->reinspected++;
         m->improved += grade != CS_GRADE_INADEQUATE;
@@ -194,7 +200,8 @@ int cs_regime_handle(cs_model *m, const cs_event *ev)
     double now = now_of(m);
     switch (ev->type) {
     case EV_PUBLISH:
-        cs_regime_publish(m, la, (int)(ev->aux & 0xff), (int)(ev->aux >> 8));
+        cs_regime_publish(m, la, (int)(ev->aux & 0xff), (int)((ev->aux >> 8) & 0xff),
+                          (int)(ev->aux >> 16));
         break;
     case EV_REVIEW: {
         m->h_review[la] = 0;
