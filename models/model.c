@@ -222,6 +222,46 @@ static int keep_row(const cs_params *p, const cs_authority *a)
     return 0;
 }
 
+static int due_cmp(const void *a, const void *b)
+{
+    const struct cs_due *x = a, *y = b;
+    if (x->t != y->t) return x->t < y->t ? -1 : 1;
+    if (x->la != y->la) return x->la < y->la ? -1 : 1;
+    return (x->kind > y->kind) - (x->kind < y->kind);
+}
+
+/* Known events: the go-live of each trust in the start table (for its 12-month inspection
+ * and its return), and the events decided by the start that take effect after it. */
+static int load_known(cs_world *w, const cs_params *p, cs_error *err)
+{
+    w->trust_live = malloc(w->n_la * sizeof *w->trust_live);
+    if (!w->trust_live) return cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+    for (size_t i = 0; i < w->n_la; i++)
+        w->trust_live[i] = NAN;
+    const char *path = p->events;
+    size_t len = path ? strlen(path) : 0;
+    if (len == 0 || path[len - 1] == '/') return CS_OK; /* "" (joined to a folder): none */
+    int rc = cs_known_events_load(&w->known, path, err);
+    if (rc) return rc;
+    w->due = calloc(w->known.n + 1, sizeof *w->due);
+    if (!w->due) return cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+    for (size_t k = 0; k < w->known.n; k++) {
+        const cs_known_event *e = &w->known.ev[k];
+        size_t i = 0;
+        while (i < w->n_la && strcmp(w->table.rows[i].code, e->code))
+            i++;
+        if (i == w->n_la) continue; /* not in this run */
+        double t = (double)(e->date - p->start);
+        if (e->kind == CS_KNOWN_TRUST && t <= 0 && w->table.rows[i].governance == CS_GOV_TRUST &&
+            (isnan(w->trust_live[i]) || t > w->trust_live[i]))
+            w->trust_live[i] = t;
+        if (t > 0 && e->decided <= p->start && e->kind != CS_KNOWN_PIP)
+            w->due[w->n_due++] = (struct cs_due){(int32_t)i, e->kind, t};
+    }
+    qsort(w->due, w->n_due, sizeof *w->due, due_cmp);
+    return CS_OK;
+}
+
 int cs_world_create(cs_world **out, const cs_params *p, cs_error *err)
 {
     *out = NULL;
@@ -276,6 +316,10 @@ int cs_world_create(cs_world **out, const cs_params *p, cs_error *err)
         cs_date_format(d, w->time_iso[s]);
         w->n_time = s + 1;
     }
+    if ((rc = load_known(w, p, err))) {
+        cs_world_destroy(w);
+        return rc;
+    }
     int64_t pip = 0;
     for (size_t i = 0; i < w->n_la; i++)
         pip += w->table.rows[i].pip;
@@ -289,6 +333,9 @@ void cs_world_destroy(cs_world *w)
 {
     if (!w) return;
     cs_authorities_free(&w->table);
+    cs_known_events_free(&w->known);
+    free(w->trust_live);
+    free(w->due);
     if (w->time_iso)
         for (size_t s = 0; s < w->n_time; s++)
             free(w->time_iso[s]);

@@ -28,6 +28,7 @@ enum cs_ev {
     EV_CAPACITY,      /* national: capacity path step; aux = step index */
     EV_MONITOR_START, /* national: monitoring visits begin */
     EV_RISK,          /* national: risk assessment */
+    EV_KNOWN,         /* la: a known event of the record; aux = cs_known_kind */
 };
 
 /* Priority classes of internal events at equal times (engine order: lower first). */
@@ -140,6 +141,7 @@ double cs_capacity_at(const cs_model *m, double t);
 
 /* regime.c */
 void cs_regime_init(cs_model *m);
+void cs_regime_known(cs_model *m, int la, int kind);
 void cs_regime_publish(cs_model *m, int la, int grade, int wholesale, int kind);
 int cs_regime_handle(cs_model *m, const cs_event *ev);
 void cs_set_gov(cs_model *m, int la, int gov);

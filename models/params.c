@@ -38,6 +38,9 @@ const cs_key cs_params_keys[] = {
      0, 0, 0, "authority table built by scripts/build_authorities.py from data/raw"},
     {"authorities.limit", CS_KEY_INT, OFF(limit), 0, 1e6, "0", NULL, 0, 0, 0,
      "use only the first n authorities (0 = all)"},
+    {"authorities.events", CS_KEY_PATH, OFF(events), 0, 0, "", NULL, 0, 0, 0,
+     "known events (data/known_events.csv): those decided by the start and due after it happen "
+     "on their dates (docs/model.md section 6); empty = none"},
     {"authorities.only", CS_KEY_STRING, OFF(only), 0, 0, "", NULL, 0, 0, 0,
      "comma-separated ONS codes to keep (empty = all)"},
     /* quality */
@@ -242,6 +245,9 @@ const cs_key cs_params_keys[] = {
     {"triggers.min_gap", CS_KEY_DOUBLE, OFF(sig_min_gap), 0, 3650, "183", NULL, 0, 0, 0,
      "no emergency inspection within this many days of the last visit; GUESS"},
     /* regime */
+    {"regime.announced", CS_KEY_DATE, OFF(announced), 0, 0, "2015-12-14", NULL, 0, 0, 0,
+     "the regime's announcement: an LA under notice at the start is reviewed six months after "
+     "the later of its judgement and this date (DfE, 14 Dec 2015)"},
     {"regime.review_days", CS_KEY_DOUBLE, OFF(review_days), 0, 3650, "183", NULL, 0, 0, 0,
      "days from an inadequate judgement to the review (six months, DfE Dec 2015); 0 = no review"},
     {"regime.improvement_margin", CS_KEY_DOUBLE, OFF(improvement_margin), -10, 10, "0", NULL, 0,

@@ -61,6 +61,7 @@ typedef struct cs_params {
     char *table;
     int64_t limit; /* use the first n rows (0 = all) */
     char *only;    /* comma-separated ONS codes to keep ("" = all) */
+    char *events;  /* known events CSV ("" = none) */
     /* quality (latent practice quality, an Ornstein-Uhlenbeck process) */
     double theta, qsd, base, drift, beta_workforce, stability_ref, sample_days;
     double gov_effect[CS_NGOV];
@@ -96,6 +97,7 @@ typedef struct cs_params {
     double sig_rate, sig_slope, sig_false_rate, sig_sev_genuine, sig_sev_false, sig_threshold,
         sig_min_gap;
     /* regime */
+    int32_t announced; /* the regime's announcement (days since epoch) */
     double review_days, improvement_margin;
     cs_dist appoint_delay, immediate_delay;
     bool persistence_on, wholesale_on;

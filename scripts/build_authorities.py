@@ -44,43 +44,29 @@ GRADE_MAP = {"outstanding": "outstanding", "good": "good",
 SUCCESSORS = {"bournemouth christchurch and poole", "north northamptonshire",
               "west northamptonshire", "cumberland", "westmorland and furness"}
 
-# Partners in Practice, announced Dec 2015 (shared/data/README.md).
-PIP = {"north yorkshire", "hampshire", "westminster", "hammersmith and fulham",
-       "kensington and chelsea", "leeds", "durham", "richmond upon thames",
-       "kingston upon thames"}
-
-# Governance events known to 2017. (LA, state, effective date, source). Dates given only to
-# the month or year take effect at the END of that month/year (the state is certainly in
-# place by then). States only progress commissioner < trust_setup < trust in 2013-2017 (no
-# arrangement in this list was lifted before 2018), so the state at a date is the highest-
-# ranked state whose event has taken effect. partner is separate (Isle of Wight only).
+# Known events: data/known_events.csv, one row per dated event with its source (copied from
+# the facts in data/raw/README.md and the seeds; data/SOURCES.md). Governance events (LA key,
+# state, effective date, source): dates given only to the month or year take effect at the END
+# of that month/year (the state is certainly in place by then). No arrangement in the list was
+# lifted before 2019 as far as the data say, so the state at a date is the highest-ranked state
+# whose event has taken effect (commissioner < trust_setup < trust; partner apart: Isle of
+# Wight only). Partners in Practice (pip): announced Dec 2015.
+KNOWN_EVENTS = os.path.join(REPO, "data", "known_events.csv")
 GOV_RANK = {"partner": 1, "commissioner": 2, "trust_setup": 3, "trust": 4}
-GOV_EVENTS = [
-    ("doncaster", "commissioner", "2013-12-31", "README: commissioner appointed 2013"),
-    ("doncaster", "trust_setup", "2013-11-30", "README: trust ordered Nov 2013"),
-    ("doncaster", "trust", "2014-10-31", "README: Doncaster Children's Services Trust live Oct 2014 (imposed)"),
-    ("slough", "trust_setup", "2014-07-31", "README: trust decided Jul 2014"),
-    ("slough", "commissioner", "2014-12-31", "README: commissioner appointed 2014"),
-    ("slough", "trust", "2015-10-31", "README: Slough Children's Services Trust live Oct 2015 (imposed)"),
-    ("kingston upon thames", "trust", "2014-04-30", "README: Achieving for Children, Apr 2014 (voluntary; counted as trust)"),
-    ("richmond upon thames", "trust", "2014-04-30", "README: Achieving for Children, Apr 2014 (voluntary; counted as trust)"),
-    ("windsor and maidenhead", "trust", "2017-12-31", "README: joined Achieving for Children 2017 (voluntary; counted as trust)"),
-    ("birmingham", "commissioner", "2014-03-28", "README: commissioners 'a series'; first (Lord Warner) announced 27-28 Mar 2014 (Public Sector Executive 28.03.14; BBC)"),
-    ("birmingham", "trust_setup", "2017-01-31", "README: Birmingham Children's Trust, council decision Jan 2017 (live Apr 2018)"),
-    ("birmingham", "trust", "2018-04-30", "README: Birmingham Children's Trust planned for Apr 2018 (taken as live then)"),
-    ("sunderland", "commissioner", "2015-07-20", "README: Sunderland commissioner; date: CYP Now / LocalGov 20 Jul 2015"),
-    ("sunderland", "trust_setup", "2015-12-31", "README: Together for Children announced Dec 2015"),
-    ("sunderland", "trust", "2017-04-30", "README: Together for Children delivering from Apr 2017"),
-    ("norfolk", "commissioner", "2016-01-08", "README: Dec 2015 - Jan 2016; date: CYP Now 8 Jan 2016 (direction, Dave Hill)"),
-    ("sandwell", "commissioner", "2016-01-08", "README: Dec 2015 - Jan 2016; date: CYP Now 8 Jan 2016 (direction, Eleanor Brazil)"),
-    ("sandwell", "trust_setup", "2016-10-31", "README: Sandwell Children's Trust announced Oct 2016 (live Apr 2018)"),
-    ("sandwell", "trust", "2018-04-30", "README: Sandwell Children's Trust planned for Apr 2018 (taken as live then)"),
-    ("torbay", "commissioner", "2016-05-31", "README: Torbay commissioner May 2016"),
-    ("reading", "commissioner", "2016-09-16", "README: Reading 2016; date: gov.uk 'Direction issued to Reading borough council', published 16 Sep 2016"),
-    ("kirklees", "commissioner", "2016-11-30", "README: Kirklees commissioner Nov 2016"),
-    ("worcestershire", "commissioner", "2017-03-31", "README: DfE tender Jul 2017; appointment Mar 2017 per LGC / CYP Now 19 Sep 2017 (direction two months after the Jan 2017 judgement)"),
-    ("isle of wight", "partner", "2013-12-31", "README: run by Hampshire in partnership by 2016; began 2013 (Hampshire CC news 8 Jan 2019; OnTheWight 26 Mar 2013)"),
-]
+
+
+def read_known_events(path=KNOWN_EVENTS):
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _norm_early(name):  # norm() is defined below; the table's names are plain
+    return name.lower().replace("&", "and")
+
+
+GOV_EVENTS = [(_norm_early(e["name"]), e["event"], e["date"], e["source"])
+              for e in read_known_events() if e["event"] in GOV_RANK]
+PIP = {_norm_early(e["name"]) for e in read_known_events() if e["event"] == "pip"}
 
 # Earlier-framework judgements in the wide history file, in tie-break order (earlier in the
 # list wins when two are published the same day). (date column, grade column, framework).
