@@ -241,11 +241,11 @@ int cs_insp_on_end(cs_model *m, const cs_event *ev)
         grade = markov_grade(m, la);
     } else {
         y = reading(m, la, p->judge[m->fw].tau);
-        grade = y <= cs_cut(m, 1)   ? CS_GRADE_INADEQUATE
-                : y <= cs_cut(m, 2) ? CS_GRADE_RI
-                : y <= cs_cut(m, 3) ? CS_GRADE_GOOD
-                                    : CS_GRADE_OUTSTANDING;
-        wholesale = y <= cs_cut(m, 0);
+        grade = y <= cs_cut_kind(m, kind, 1)   ? CS_GRADE_INADEQUATE
+                : y <= cs_cut_kind(m, kind, 2) ? CS_GRADE_RI
+                : y <= cs_cut_kind(m, kind, 3) ? CS_GRADE_GOOD
+                                               : CS_GRADE_OUTSTANDING;
+        wholesale = y <= cs_cut_kind(m, kind, 0);
     }
     cs_log(m, la, CS_EV_INSPECTION_COMPLETED, reason, grade, y);
     double delay = cs_dist_sample(&p->report_delay, cs_rng(m, la, CS_PROC_INSPECT));

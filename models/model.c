@@ -449,9 +449,24 @@ void cs_log(cs_model *m, int la, int type, int before, int after, double value)
         cs_repbuf_event(m->buf, la, cs_engine_now(m->eng), type, before, after, value);
 }
 
+/* Threshold k of framework fw (ILACS: a standard [sub 0] or short [sub 1] inspection): the
+ * ILACS thresholds are the SIF's plus shifts, so they follow this replication's SIF draw. */
+static double cut_of(const cs_params *p, int fw, int sub, int k)
+{
+    double c = p->judge[CS_FW_SIF].c[k] + p->judge[CS_FW_SIF].shift;
+    if (fw == CS_FW_ILACS) c += p->judge[CS_FW_ILACS].shift + p->ilacs_d[sub][k ? k : 1];
+    return c;
+}
+
 double cs_cut(const cs_model *m, int k)
 {
-    return m->p->judge[m->fw].c[k] + m->p->judge[m->fw].shift;
+    return cut_of(m->p, m->fw, 0, k);
+}
+
+double cs_cut_kind(const cs_model *m, int kind, int k)
+{
+    return kind == CS_KIND_SIF ? cut_of(m->p, CS_FW_SIF, 0, k)
+                               : cut_of(m->p, CS_FW_ILACS, kind == CS_KIND_ILACS_SHORT, k);
 }
 
 /* ---- latent quality ---- */
@@ -516,8 +531,10 @@ void cs_q_sample(cs_model *m, int i, double t)
 }
 
 /* Initial quality given the real grade: (q, y) are jointly normal at the judgement, the
- * reading y lay in the grade's interval; draw y from its truncated normal, q given y, then
- * carry q forward to the start by the OU transition. */
+ * reading y lay in the grade's interval of the framework that gave it (SIF; ILACS, short for
+ * good or better, standard otherwise, as ILACS assigns them; older frameworks: the SIF's
+ * thresholds + judgement.older.shift); draw y from its truncated normal, q given y, then carry
+ * q forward to the start by the OU transition. */
 static void init_quality(cs_model *m, int i)
 {
     const cs_params *p = m->p;
@@ -525,10 +542,13 @@ static void init_quality(cs_model *m, int i)
     gsl_rng *r = cs_rng(m, i, CS_PROC_INIT);
     double s2 = p->qsd * p->qsd;
     double mu = m->m[i];
-    double tau = p->judge[CS_FW_SIF].tau;
+    int ilacs = a->judged_fw == CS_JFW_ILACS;
+    double tau = p->judge[ilacs ? CS_FW_ILACS : CS_FW_SIF].tau;
     double c[4];
     for (int k = 0; k < 4; k++)
-        c[k] = p->judge[CS_FW_SIF].c[k] + p->judge[CS_FW_SIF].shift;
+        c[k] = ilacs ? cut_of(p, CS_FW_ILACS, a->grade <= CS_GRADE_GOOD, k)
+                     : cut_of(p, CS_FW_SIF, 0, k) +
+                           (a->judged_fw == CS_JFW_OLDER ? p->older_shift : 0);
     double lo = -INFINITY, hi = INFINITY;
     switch (a->grade) {
     case CS_GRADE_INADEQUATE:

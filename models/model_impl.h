@@ -118,7 +118,8 @@ struct cs_model {
 /* model.c */
 void cs_q_sample(cs_model *m, int i, double t);
 void cs_set_mean(cs_model *m, int i);
-double cs_cut(const cs_model *m, int k); /* threshold k of the current framework */
+double cs_cut(const cs_model *m, int k);                /* threshold k of the current framework */
+double cs_cut_kind(const cs_model *m, int kind, int k); /* ... of a graded inspection kind */
 void cs_log(cs_model *m, int la, int type, int before, int after, double value);
 gsl_rng *cs_rng(cs_model *m, int la, int proc);
 

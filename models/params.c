@@ -93,20 +93,28 @@ const cs_key cs_params_keys[] = {
      0, "SIF: added to every SIF threshold (the reference framework: keep 0)"},
     {"judgement.sif.tau", CS_KEY_DOUBLE, OFF(judge[CS_FW_SIF].tau), 0, 10, "0.5", NULL, 0, 0, 0,
      "sd of the SIF reading of quality; GUESS"},
-    {"judgement.ilacs.c0", CS_KEY_DOUBLE, OFF(judge[CS_FW_ILACS].c[0]), -20, 20, "-2.1", NULL, 0,
-     0, 0, "ILACS thresholds c0..c3 before the shift (default: the SIF's)"},
-    {"judgement.ilacs.c1", CS_KEY_DOUBLE, OFF(judge[CS_FW_ILACS].c[1]), -20, 20, "-0.86", NULL, 0,
-     0, 0, "ILACS threshold c1 before the shift"},
-    {"judgement.ilacs.c2", CS_KEY_DOUBLE, OFF(judge[CS_FW_ILACS].c[2]), -20, 20, "0.65", NULL, 0,
-     0, 0, "ILACS threshold c2 before the shift"},
-    {"judgement.ilacs.c3", CS_KEY_DOUBLE, OFF(judge[CS_FW_ILACS].c[3]), -20, 20, "2.3", NULL, 0,
-     0, 0, "ILACS threshold c3 before the shift"},
+    {"judgement.ilacs.standard.shift_c1", CS_KEY_DOUBLE, OFF(ilacs_d[0][1]), -20, 20, "0", NULL,
+     0, 0, 0, "ILACS standard inspection: c1 = SIF c1 + ilacs.shift + this (c0 moves with c1)"},
+    {"judgement.ilacs.standard.shift_c2", CS_KEY_DOUBLE, OFF(ilacs_d[0][2]), -20, 20, "0", NULL,
+     0, 0, 0, "ILACS standard inspection: c2 = SIF c2 + ilacs.shift + this"},
+    {"judgement.ilacs.standard.shift_c3", CS_KEY_DOUBLE, OFF(ilacs_d[0][3]), -20, 20, "0", NULL,
+     0, 0, 0, "ILACS standard inspection: c3 = SIF c3 + ilacs.shift + this"},
+    {"judgement.ilacs.short.shift_c1", CS_KEY_DOUBLE, OFF(ilacs_d[1][1]), -20, 20, "0", NULL, 0,
+     0, 0, "ILACS short inspection: c1 = SIF c1 + ilacs.shift + this (c0 moves with c1)"},
+    {"judgement.ilacs.short.shift_c2", CS_KEY_DOUBLE, OFF(ilacs_d[1][2]), -20, 20, "0", NULL, 0,
+     0, 0, "ILACS short inspection: c2 = SIF c2 + ilacs.shift + this"},
+    {"judgement.ilacs.short.shift_c3", CS_KEY_DOUBLE, OFF(ilacs_d[1][3]), -20, 20, "0", NULL, 0,
+     0, 0, "ILACS short inspection: c3 = SIF c3 + ilacs.shift + this"},
     {"judgement.ilacs.shift", CS_KEY_DOUBLE, OFF(judge[CS_FW_ILACS].shift), -20, 20, "0", NULL, 0,
      0, 0,
-     "ILACS severity against the SIF, added to its thresholds (positive = harsher); not "
-     "identified by pre-2018 data: baseline gives it a distribution (docs/calibration.md)"},
+     "ILACS severity against the SIF: added to the SIF's thresholds (positive = harsher; 0 = "
+     "as severe as the SIF); baseline gives it a distribution (docs/model.md section 3)"},
     {"judgement.ilacs.tau", CS_KEY_DOUBLE, OFF(judge[CS_FW_ILACS].tau), 0, 10, "0.5", NULL, 0, 0,
      0, "sd of the ILACS reading of quality; GUESS"},
+    {"judgement.older.shift", CS_KEY_DOUBLE, OFF(older_shift), -20, 20, "-0.7", NULL, 0, 0, 0,
+     "frameworks before the SIF (SLAC, CPI, TLAC) graded with the SIF thresholds + this, for "
+     "the initial quality of authorities last graded by them: -0.7 reproduces ADCS (Jan 2015): "
+     "the SIF graded 44% of the first 41 lower, 17% higher (docs/model.md section 3)"},
     {"judgement.report_delay", CS_KEY_DIST, OFF(report_delay), 0, 3650,
      "{dist: gamma, mean: 35, sd: 10}", NULL, 0, 0, 0,
      "days from the end of fieldwork to publication; GUESS"},
@@ -345,13 +353,20 @@ const size_t cs_params_nkeys = sizeof cs_params_keys / sizeof cs_params_keys[0];
 
 int cs_params_check(const cs_params *p, const char *file, cs_error *err)
 {
-    for (int f = 0; f < CS_NFW; f++) {
-        const double *c = p->judge[f].c;
-        if (!(c[0] < c[1] && c[1] < c[2] && c[2] < c[3]))
+    const double *c = p->judge[CS_FW_SIF].c;
+    if (!(c[0] < c[1] && c[1] < c[2] && c[2] < c[3]))
+        return cs_error_set(err, CS_EINVAL, file, 0, 0, "judgement.sif.c0",
+                            "thresholds must increase: c0 < c1 < c2 < c3, got %g, %g, %g, %g", c[0],
+                            c[1], c[2], c[3]);
+    for (int k = 0; k < 2; k++) {
+        const double *d = p->ilacs_d[k];
+        if (!(c[1] + d[1] < c[2] + d[2] && c[2] + d[2] < c[3] + d[3]))
             return cs_error_set(err, CS_EINVAL, file, 0, 0,
-                                f == CS_FW_SIF ? "judgement.sif.c0" : "judgement.ilacs.c0",
-                                "thresholds must increase: c0 < c1 < c2 < c3, got %g, %g, %g, %g",
-                                c[0], c[1], c[2], c[3]);
+                                k ? "judgement.ilacs.short.shift_c1"
+                                  : "judgement.ilacs.standard.shift_c1",
+                                "ILACS thresholds (SIF thresholds + shifts) must increase, got "
+                                "%g, %g, %g",
+                                c[1] + d[1], c[2] + d[2], c[3] + d[3]);
     }
     size_t n = p->markov.n;
     if (n != 16 && n != 16 * CS_NGOV)
