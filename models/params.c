@@ -126,9 +126,10 @@ const cs_key cs_params_keys[] = {
      "markov model: P(next grade | previous), rows outstanding..inadequate; 16 values, or 96 "
      "for one matrix per governance state; GUESS"},
     /* inspectorate */
-    {"inspectorate.fte", CS_KEY_DOUBLE, OFF(fte), 0, 1e6, "45", NULL, 0, 0, 0,
-     "inspectors (FTE) for local-authority inspections; no public count: set to reproduce "
-     "SIF-era volumes (docs/calibration.md)"},
+    {"inspectorate.fte", CS_KEY_DOUBLE, OFF(fte), 0, 1e6, "62", NULL, 0, 0, 0,
+     "inspectors (FTE) for local-authority inspections; no public count: 2016-17 SIF volumes "
+     "and completion are reproduced at 60-65 and not at 55 or 70 (scripts/capacity_scan.py, "
+     "docs/model.md section 4)"},
     {"inspectorate.capacity_scale", CS_KEY_DOUBLE, OFF(fte_scale), 0, 1000, "1", NULL, 0, 0, 0,
      "multiplier of fte, for policy scenarios relative to the calibrated capacity"},
     {"inspectorate.working_days", CS_KEY_DOUBLE, OFF(working_days), 1, 366, "220", NULL, 0, 0, 0,
@@ -187,20 +188,20 @@ const cs_key cs_params_keys[] = {
      NULL, 0, 0, 0, "queue class of focused visits"},
     {"inspectorate.overdue_after", CS_KEY_DOUBLE, OFF(overdue_after), 0, 3650, "183", NULL, 0, 0,
      0, "days past its target before a queued visit is overdue (ILACS: six months either side)"},
-    {"inspectorate.sif.cycle", CS_KEY_DIST, OFF(sif_cycle), 1, 36500,
-     "{dist: uniform, lo: 1278, hi: 1644}", NULL, 0, 0, 0,
-     "days from a SIF judgement (not inadequate) to the next routine inspection; GUESS"},
+    {"inspectorate.sif.cycle", CS_KEY_DIST, OFF(sif_cycle), 1, 36500, "1096", NULL, 0, 0, 0,
+     "days from a SIF judgement (not inadequate) to the next routine inspection: the SIF's "
+     "planned three-year cycle (NAO 2016); any slip comes from capacity"},
     {"inspectorate.sif.reinspect", CS_KEY_DIST, OFF(sif_reinspect), 1, 36500,
      "{dist: uniform, lo: 730, hi: 1200}", NULL, 0, 0, 0,
      "days from an inadequate judgement to re-inspection: 24-40 months, as the seven SIF "
      "re-inspections to 2017 (consecutive_judgements_to_2017.csv)"},
-    {"inspectorate.sif.first_from", CS_KEY_DATE, OFF(sif_first_from), 0, 0, "2015-09-25", NULL,
+    {"inspectorate.sif.first_from", CS_KEY_DATE, OFF(sif_first_from), 0, 0, "2013-11-01", NULL,
      0, 0, 0,
-     "LAs without a SIF judgement at the start get target dates spread uniformly from this date "
-     "(before the start: inspections already under way; 80 days = fieldwork + report)"},
-    {"inspectorate.sif.first_deadline", CS_KEY_DATE, OFF(sif_first_deadline), 0, 0, "2017-06-30",
+     "the SIF's planned three-year cycle of first inspections runs from this date (Nov 2013; "
+     "NAO 2016): LAs without a SIF judgement at the start take its remaining slots"},
+    {"inspectorate.sif.first_deadline", CS_KEY_DATE, OFF(sif_first_deadline), 0, 0, "2016-10-31",
      NULL, 0, 0, 0,
-     "... to this date (cycle extended to Mar 2017; all done late 2017: NAO 2016)"},
+     "... to this date, as planned (the slip to late 2017 must come from capacity)"},
     {"inspectorate.ilacs.interval.outstanding", CS_KEY_DIST,
      OFF(ilacs_interval[CS_GRADE_OUTSTANDING]), 1, 36500, "{dist: uniform, lo: 913, hi: 1278}",
      NULL, 0, 0, 0, "ILACS: days to the next short inspection (third anniversary +- 6 months)"},
