@@ -320,7 +320,8 @@ void cs_insp_capacity(cs_model *m, double cap)
 }
 
 /* The framework switch: routine targets follow the new cadence from the last graded
- * inspection; those already past are spread over the transition. */
+ * inspection (scheduled ones, and queued ones of authorities the SIF has judged); those
+ * already past are spread over the transition. */
 void cs_insp_switch(cs_model *m)
 {
     const cs_params *p = m->p;
@@ -329,7 +330,12 @@ void cs_insp_switch(cs_model *m)
     cs_log(m, -1, CS_EV_FRAMEWORK_SWITCH, CS_FW_SIF, CS_FW_ILACS, 0);
     for (size_t i = 0; i < m->n; i++) {
         cs_slot *s = &m->graded[i];
-        if (s->state != SLOT_SCHEDULED || s->reason != CS_REASON_ROUTINE) continue;
+        /* scheduled, or queued for a second SIF inspection the inspectorate had no team for
+         * (ILACS replaces it on its own cadence); a first inspection still queued stays in
+         * the queue, overdue as it is */
+        if (s->reason != CS_REASON_ROUTINE || s->state == SLOT_NONE || s->state == SLOT_RUNNING ||
+            (s->state == SLOT_QUEUED && !m->sif_ever[i]))
+            continue;
         gsl_rng *r = cs_rng(m, (int)i, CS_PROC_INSPECT);
         double t = m->last_graded[i] + cs_dist_sample(&p->ilacs_interval[m->grade[i]], r);
         if (t < now) t = now + p->ilacs_transition_spread * gsl_rng_uniform(r);

@@ -363,6 +363,7 @@ cs_model *cs_model_create(const cs_world *w, size_t max_pending)
     m->n = n;
     ALLOC(q, n);
     ALLOC(q_t, n);
+    ALLOC(u, n);
     ALLOC(m, n);
     ALLOC(grade, n);
     ALLOC(gov, n);
@@ -417,6 +418,7 @@ void cs_model_destroy(cs_model *m)
 {
     if (!m) return;
     free(m->jfw);
+    free(m->u);
     free(m->sif_ever);
     void *fields[] = {m->h_ref,     m->trust_due,   m->sif_j,      m->sig_left, m->q,
                       m->q_t,       m->m,           m->grade,      m->gov,      m->latent,
@@ -483,7 +485,7 @@ void cs_set_mean(cs_model *m, int i)
 {
     const cs_params *p = m->p;
     double t = cs_engine_now(m->eng);
-    m->m[i] = p->base + p->gov_effect[m->gov[i]] +
+    m->m[i] = p->base + m->u[i] + p->gov_effect[m->gov[i]] +
               p->beta_workforce * (m->stab[i] - p->stability_ref) + p->drift * cs_days_to_years(t);
 }
 
@@ -510,7 +512,7 @@ void cs_q_sample(cs_model *m, int i, double t)
     } else {
         double th = m->p->theta;
         e = exp(-th * cs_days_to_years(dt));
-        sd = m->p->qsd * sqrt(1.0 - e * e);
+        sd = m->p->qsd * sqrt((1.0 - m->p->persist) * (1.0 - e * e));
     }
     double z = gsl_ran_gaussian_ziggurat(cs_rng(m, i, CS_PROC_QUALITY), 1.0);
     m->q[i] = m->m[i] + (m->q[i] - m->m[i]) * e + sd * z;
@@ -533,8 +535,9 @@ void cs_q_sample(cs_model *m, int i, double t)
 /* Initial quality given the real grade: (q, y) are jointly normal at the judgement, the
  * reading y lay in the grade's interval of the framework that gave it (SIF; ILACS, short for
  * good or better, standard otherwise, as ILACS assigns them; older frameworks: the SIF's
- * thresholds + judgement.older.shift); draw y from its truncated normal, q given y, then carry
- * q forward to the start by the OU transition. */
+ * thresholds + judgement.older.shift); draw y from its truncated normal, q given y, the
+ * persistent effect u given q (Cov(u, q) = Var u = persist * sd^2), then carry q forward to the
+ * start by the OU transition around the authority's own mean. */
 static void init_quality(cs_model *m, int i)
 {
     const cs_params *p = m->p;
@@ -574,10 +577,17 @@ static void init_quality(cs_model *m, int i)
         double y = mu + sy * gsl_cdf_ugaussian_Pinv(u);
         double k = s2 / (s2 + tau * tau);
         q = mu + k * (y - mu) + sqrt(s2 * (1 - k)) * gsl_ran_gaussian_ziggurat(r, 1.0);
+        double rho = p->persist;
+        if (rho > 0) {
+            m->u[i] =
+                rho * (q - mu) + sqrt(s2 * rho * (1 - rho)) * gsl_ran_gaussian_ziggurat(r, 1.0);
+            mu += m->u[i];
+        }
         double age = -(double)(a->grade_date - p->start); /* days before the start */
         if (age > 0) {
             double e = exp(-p->theta * cs_days_to_years(age));
-            q = mu + (q - mu) * e + sqrt(s2 * (1 - e * e)) * gsl_ran_gaussian_ziggurat(r, 1.0);
+            q = mu + (q - mu) * e +
+                sqrt(s2 * (1 - rho) * (1 - e * e)) * gsl_ran_gaussian_ziggurat(r, 1.0);
         }
     }
     m->q[i] = q;
@@ -878,7 +888,7 @@ static int model_init(void *vm, cs_engine *eng)
     reset_state(m);
     double th = p->theta;
     m->tick_e = exp(-th * cs_days_to_years(p->sample_days));
-    m->tick_sd = p->qsd * sqrt(1.0 - m->tick_e * m->tick_e);
+    m->tick_sd = p->qsd * sqrt((1.0 - p->persist) * (1.0 - m->tick_e * m->tick_e));
     m->fw = p->first_framework;
     if (p->first_framework == CS_FW_SIF && p->ilacs_from <= p->start) m->fw = CS_FW_ILACS;
     for (size_t i = 0; i < m->n; i++) {
@@ -899,10 +909,12 @@ static int model_init(void *vm, cs_engine *eng)
                 (double)(a->inadequate_dates[j] - p->start);
         m->n_inad[i] = a->n_inadequate;
         init_workforce(m, (int)i);
+        m->u[i] = 0;
         cs_set_mean(m, (int)i);
-        if (p->grade_model == CS_GM_PROBIT)
+        if (p->grade_model == CS_GM_PROBIT) {
             init_quality(m, (int)i);
-        else
+            cs_set_mean(m, (int)i); /* with the persistent effect drawn */
+        } else
             m->q[i] = NAN, m->q_t[i] = 0;
         if (p->lead_rate > 0)
             cs_engine_schedule(

@@ -67,6 +67,7 @@ struct cs_model {
     int fw; /* current framework */
     /* per-authority state */
     double *q, *q_t, *m; /* quality, its sample time, its current mean */
+    double *u;           /* persistent authority effect on the mean */
     uint8_t *grade, *gov, *latent;
     uint8_t *sif_j;        /* latest judgement made under the SIF */
     uint8_t *jfw;          /* cs_judged_fw of the latest judgement */

@@ -49,6 +49,10 @@ const cs_key cs_params_keys[] = {
     {"quality.sd", CS_KEY_DOUBLE, OFF(qsd), 0, 50, "1", NULL, 0, 0, 0,
      "stationary sd of quality: the OU volatility is sd * sqrt(2 theta); 1 fixes the latent "
      "scale, so theta sets persistence alone"},
+    {"quality.persistent_share", CS_KEY_DOUBLE, OFF(persist), 0, 0.99, "0", NULL, 0, 0, 0,
+     "share of quality's stationary variance that is a persistent authority-level long-run mean "
+     "(a random effect drawn with initial quality, given the latest grade); the OU moves the "
+     "rest around it; 0 = one national mean (docs/model.md section 2)"},
     {"quality.base", CS_KEY_DOUBLE, OFF(base), -10, 10, "0", NULL, 0, 0, 0,
      "long-run mean of quality under a council (the scale's origin)"},
     {"quality.drift", CS_KEY_DOUBLE, OFF(drift), -5, 5, "0", NULL, 0, 0, 0,

@@ -65,6 +65,7 @@ typedef struct cs_params {
     char *events;  /* known events CSV ("" = none) */
     /* quality (latent practice quality, an Ornstein-Uhlenbeck process) */
     double theta, qsd, base, drift, beta_workforce, stability_ref, sample_days;
+    double persist; /* share of quality's variance that is a persistent authority effect */
     double gov_effect[CS_NGOV];
     double lead_rate;
     cs_dist lead_jump;
