@@ -1,5 +1,6 @@
 /* Judgement frameworks: initial quality lies in the grade interval of the framework that gave
- * the last grade, and each replication's ILACS thresholds are its SIF thresholds plus shifts. */
+ * the last grade, and each replication's ILACS thresholds are its SIF thresholds plus shifts;
+ * a persistent authority effect keeps quality correlated over time. */
 #include "cs_test.h"
 
 #include "cssim/config.h"
@@ -148,11 +149,63 @@ static void test_frameworks_ilacs_thresholds_follow_sif_draw(void **state)
     close_run(&r);
 }
 
+/* Correlation across authorities of quality at the start and five years on, mean reversion
+ * fast (theta 2: e^-10 of the deviation left), no governance or workforce effects. */
+static double corr_start_end(double rho)
+{
+    char set_rho[64];
+    snprintf(set_rho, sizeof set_rho, "quality.persistent_share=%g", rho);
+    const char *sets[] = {"authorities.table=data/authorities_2015-12-14.csv",
+                          "authorities.only=",
+                          "time.start=2015-12-14",
+                          "time.horizon_years=5",
+                          "quality.sd=1",
+                          "quality.base=0",
+                          "quality.theta=2",
+                          "judgement.sif.tau=0.5",
+                          "output.panel=true",
+                          set_rho};
+    run r;
+    open_run(&r, sets, sizeof sets / sizeof sets[0]);
+    const cs_schema *s = cs_model_schema();
+    size_t v = 0;
+    while (strcmp(s->panel[v].name, "quality"))
+        v++;
+    double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, n = 0;
+    for (uint64_t k = 0; k < 4; k++) {
+        rep(&r, &r.p, k);
+        const float *q = r.b->panel[v];
+        size_t na = r.w->n_la, last = r.w->n_time - 1;
+        for (size_t i = 0; i < na; i++) {
+            double x = q[i], y = q[last * na + i];
+            sx += x, sy += y, sxx += x * x, syy += y * y, sxy += x * y, n++;
+        }
+    }
+    close_run(&r);
+    double cxy = sxy / n - sx / n * sy / n, vx = sxx / n - sx / n * sx / n,
+           vy = syy / n - sy / n * sy / n;
+    print_message("persistent share %.1f: corr(q start, q 5 years on) = %.3f over %.0f, var %.3f\n",
+                  rho, cxy / sqrt(vx * vy), n, vy);
+    return cxy / sqrt(vx * vy);
+}
+
+/* A persistent authority effect keeps quality correlated over horizons where the OU alone has
+ * forgotten it: with rho = 0.8 the correlation is about 0.8 x its share of the start's spread,
+ * with rho = 0 about 0 (SE 1/sqrt(608) = 0.04). */
+static void test_frameworks_persistent_effect_keeps_quality(void **state)
+{
+    (void)state;
+    double c0 = corr_start_end(0), c8 = corr_start_end(0.8);
+    assert_true(fabs(c0) < 0.15);
+    assert_true(c8 > 0.5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_frameworks_initial_quality_by_framework),
         cmocka_unit_test(test_frameworks_ilacs_thresholds_follow_sif_draw),
+        cmocka_unit_test(test_frameworks_persistent_effect_keeps_quality),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
