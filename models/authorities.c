@@ -331,6 +331,9 @@ static int parse_row(cs_authority *a, char **v, const char *path, int line, cs_e
         free_row(a);
         return cs_error_set(err, CS_ENOMEM, path, line, 0, NULL, "out of memory");
     }
+    a->judged_fw = !strcmp(a->framework, "sif")     ? CS_JFW_SIF
+                   : !strcmp(a->framework, "ilacs") ? CS_JFW_ILACS
+                                                    : CS_JFW_OLDER;
     return CS_OK;
 }
 
@@ -415,6 +418,107 @@ int cs_authorities_load(cs_authority_table *t, const char *path, cs_error *err)
 fail:
     cs_authorities_free(t);
     free(lines);
+    record_free(&rec);
+    free(rd.lbuf);
+    fclose(f);
+    return st;
+}
+
+/* ---- known events ---- */
+
+static const char *const known_names[] = {"commissioner", "trust_setup", "trust",
+                                          "partner",      "pip",         NULL};
+
+void cs_known_events_free(cs_known_events *k)
+{
+    free(k->ev);
+    k->ev = NULL;
+    k->n = 0;
+}
+
+int cs_known_events_load(cs_known_events *k, const char *path, cs_error *err)
+{
+    enum { K_DATE, K_CODE, K_EVENT, K_DECIDED, NK };
+    static const char *const kcols[NK] = {"date", "code", "event", "decided"};
+    k->n = 0;
+    k->ev = NULL;
+    FILE *f = fopen(path, "r");
+    if (!f) return cs_error_set(err, CS_EIO, path, 0, 0, NULL, "cannot open: %s", strerror(errno));
+    reader rd = {f, path, 0, NULL, 0};
+    record rec = {0};
+    size_t cap = 0;
+    int idx[NK], line = 0, st;
+    st = read_record(&rd, &rec, &line, err);
+    if (st == 0) st = cs_error_set(err, CS_EPARSE, path, 1, 0, NULL, "empty file: no header row");
+    if (st < 0) goto fail;
+    for (int c = 0; c < NK; c++) {
+        idx[c] = -1;
+        for (size_t i = 0; i < rec.nfields; i++)
+            if (!strcmp(rec.fields[i], kcols[c])) idx[c] = (int)i;
+        if (idx[c] < 0) {
+            st = cs_error_set(err, CS_EPARSE, path, line, 0, kcols[c],
+                              "missing column in the header");
+            goto fail;
+        }
+    }
+    size_t nheader = rec.nfields;
+    while ((st = read_record(&rd, &rec, &line, err)) == 1) {
+        if (rec.nfields != nheader) {
+            st =
+                cs_error_set(err, CS_EPARSE, path, line, 0, NULL,
+                             "expected %zu fields as in the header, got %zu", nheader, rec.nfields);
+            goto fail;
+        }
+        if (k->n == cap) {
+            size_t n = cap ? 2 * cap : 64;
+            cs_known_event *p = realloc(k->ev, n * sizeof *p);
+            if (!p) {
+                st = cs_error_set(err, CS_ENOMEM, path, line, 0, NULL, "out of memory");
+                goto fail;
+            }
+            k->ev = p;
+            cap = n;
+        }
+        cs_known_event *e = &k->ev[k->n];
+        const char *code = rec.fields[idx[K_CODE]], *kind = rec.fields[idx[K_EVENT]];
+        if (!valid_code(code)) {
+            st = cs_error_set(err, CS_EPARSE, path, line, 0, "code",
+                              "expected an ONS code like E09000002, got \"%s\"", code);
+            goto fail;
+        }
+        memcpy(e->code, code, strlen(code) + 1);
+        if ((e->kind = strict_lookup(known_names, kind)) < 0) {
+            st = cs_error_set(err, CS_EPARSE, path, line, 0, "event",
+                              "expected one of commissioner, trust_setup, trust, partner, pip, "
+                              "got \"%s\"",
+                              kind);
+            goto fail;
+        }
+        if (parse_date(rec.fields[idx[K_DATE]], &e->date)) {
+            st = cs_error_set(err, CS_EPARSE, path, line, 0, "date",
+                              "expected a date YYYY-MM-DD, got \"%s\"", rec.fields[idx[K_DATE]]);
+            goto fail;
+        }
+        if (parse_date(rec.fields[idx[K_DECIDED]], &e->decided)) {
+            st = cs_error_set(err, CS_EPARSE, path, line, 0, "decided",
+                              "expected a date YYYY-MM-DD, got \"%s\"", rec.fields[idx[K_DECIDED]]);
+            goto fail;
+        }
+        if (e->decided > e->date) {
+            st = cs_error_set(err, CS_EPARSE, path, line, 0, "decided",
+                              "the decision (%s) comes after the event (%s)",
+                              rec.fields[idx[K_DECIDED]], rec.fields[idx[K_DATE]]);
+            goto fail;
+        }
+        k->n++;
+    }
+    if (st < 0) goto fail;
+    record_free(&rec);
+    free(rd.lbuf);
+    fclose(f);
+    return CS_OK;
+fail:
+    cs_known_events_free(k);
     record_free(&rec);
     free(rd.lbuf);
     fclose(f);

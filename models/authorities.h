@@ -35,6 +35,11 @@
 
 enum { CS_MAX_PRIOR_INADEQUATE = 8 };
 
+/* The framework class of a judgement: the frameworks before the SIF (SLAC, CPI, CPRI, TLAC)
+ * graded on their own scales; the SIF (Nov 2013 - 2017, and its 2018 re-inspections); ILACS
+ * (2018 on). */
+typedef enum cs_judged_fw { CS_JFW_OLDER = 0, CS_JFW_SIF = 1, CS_JFW_ILACS = 2 } cs_judged_fw;
+
 typedef struct cs_authority {
     char code[16];
     char *name, *region, *type, *framework, *workforce_source; /* owned by the table */
@@ -42,6 +47,7 @@ typedef struct cs_authority {
     int grade;          /* cs_grade */
     int32_t grade_date; /* days since 1970-01-01 */
     int sif_done;
+    int judged_fw;    /* cs_judged_fw of grade_framework: older (slac, cpi, ...), sif, ilacs */
     int n_inadequate; /* dates in inadequate_dates */
     int32_t inadequate_dates[CS_MAX_PRIOR_INADEQUATE];
     int governance; /* cs_gov */
@@ -57,5 +63,38 @@ typedef struct cs_authority_table {
 /* Reads the CSV. On failure returns CS_EIO/CS_EPARSE with err set; *t is left empty. */
 int cs_authorities_load(cs_authority_table *t, const char *path, cs_error *err);
 void cs_authorities_free(cs_authority_table *t);
+
+/* Known events (data/known_events.csv, docs/model.md section 6): one row per dated event of
+ * the real record with its source. Columns (header required, order free, extra ignored):
+ *   date     YYYY-MM-DD the event took effect
+ *   code     ONS code of the authority (codes absent from the run's table are ignored)
+ *   event    commissioner (appointed), trust_setup (trust decided), trust (trust live),
+ *            partner (run by a partner LA), pip (Partners in Practice)
+ *   decided  YYYY-MM-DD the event was decided and public (<= date): a run applies the events
+ *            decided on or before its start that take effect after it
+ * The authority table is built from the same file, so it already holds the events before
+ * the start. Errors name the file, the line and the column. */
+typedef enum cs_known_kind {
+    CS_KNOWN_COMMISSIONER = 0,
+    CS_KNOWN_TRUST_SETUP,
+    CS_KNOWN_TRUST,
+    CS_KNOWN_PARTNER,
+    CS_KNOWN_PIP,
+    CS_NKNOWN
+} cs_known_kind;
+
+typedef struct cs_known_event {
+    char code[16];
+    int kind;              /* cs_known_kind */
+    int32_t date, decided; /* days since 1970-01-01 */
+} cs_known_event;
+
+typedef struct cs_known_events {
+    size_t n;
+    cs_known_event *ev;
+} cs_known_events;
+
+int cs_known_events_load(cs_known_events *k, const char *path, cs_error *err);
+void cs_known_events_free(cs_known_events *k);
 
 #endif

@@ -241,16 +241,16 @@ int cs_insp_on_end(cs_model *m, const cs_event *ev)
         grade = markov_grade(m, la);
     } else {
         y = reading(m, la, p->judge[m->fw].tau);
-        grade = y <= cs_cut(m, 1)   ? CS_GRADE_INADEQUATE
-                : y <= cs_cut(m, 2) ? CS_GRADE_RI
-                : y <= cs_cut(m, 3) ? CS_GRADE_GOOD
-                                    : CS_GRADE_OUTSTANDING;
-        wholesale = y <= cs_cut(m, 0);
+        grade = y <= cs_cut_kind(m, kind, 1)   ? CS_GRADE_INADEQUATE
+                : y <= cs_cut_kind(m, kind, 2) ? CS_GRADE_RI
+                : y <= cs_cut_kind(m, kind, 3) ? CS_GRADE_GOOD
+                                               : CS_GRADE_OUTSTANDING;
+        wholesale = y <= cs_cut_kind(m, kind, 0);
     }
     cs_log(m, la, CS_EV_INSPECTION_COMPLETED, reason, grade, y);
     double delay = cs_dist_sample(&p->report_delay, cs_rng(m, la, CS_PROC_INSPECT));
     cs_engine_schedule(m->eng, now + (delay > 0 ? delay : 0), PRIO_STATE, EV_PUBLISH, la,
-                       grade | (wholesale << 8), y);
+                       grade | (wholesale << 8) | (kind << 16), y);
     cs_insp_try_start(m);
     return CS_OK;
 }
@@ -320,7 +320,8 @@ void cs_insp_capacity(cs_model *m, double cap)
 }
 
 /* The framework switch: routine targets follow the new cadence from the last graded
- * inspection; those already past are spread over the transition. */
+ * inspection (scheduled ones, and queued ones of authorities the SIF has judged); those
+ * already past are spread over the transition. */
 void cs_insp_switch(cs_model *m)
 {
     const cs_params *p = m->p;
@@ -329,7 +330,12 @@ void cs_insp_switch(cs_model *m)
     cs_log(m, -1, CS_EV_FRAMEWORK_SWITCH, CS_FW_SIF, CS_FW_ILACS, 0);
     for (size_t i = 0; i < m->n; i++) {
         cs_slot *s = &m->graded[i];
-        if (s->state != SLOT_SCHEDULED || s->reason != CS_REASON_ROUTINE) continue;
+        /* scheduled, or queued for a second SIF inspection the inspectorate had no team for
+         * (ILACS replaces it on its own cadence); a first inspection still queued stays in
+         * the queue, overdue as it is */
+        if (s->reason != CS_REASON_ROUTINE || s->state == SLOT_NONE || s->state == SLOT_RUNNING ||
+            (s->state == SLOT_QUEUED && !m->sif_ever[i]))
+            continue;
         gsl_rng *r = cs_rng(m, (int)i, CS_PROC_INSPECT);
         double t = m->last_graded[i] + cs_dist_sample(&p->ilacs_interval[m->grade[i]], r);
         if (t < now) t = now + p->ilacs_transition_spread * gsl_rng_uniform(r);
@@ -375,6 +381,18 @@ void cs_insp_init(cs_model *m)
     const cs_params *p = m->p;
     const cs_world *w = m->w;
     m->cap = cs_capacity_at(m, 0);
+    /* The SIF's planned cycle gives each of the n authorities a slot, evenly spread; those
+     * judged before the start took the first `done` slots, so the others take the remaining
+     * ones (uniformly, in random order): targets already past queue at once, and any slip
+     * beyond the plan comes from finite capacity. */
+    size_t done = 0;
+    for (size_t i = 0; i < m->n; i++)
+        done += w->table.rows[i].sif_done != 0;
+    double plan_from = (double)(p->sif_first_from - p->start);
+    double plan_span = (double)(p->sif_first_deadline - p->sif_first_from);
+    if (plan_span < 0) plan_span = 0;
+    double first_from = plan_from + plan_span * (double)done / (double)m->n;
+    double first_span = plan_from + plan_span - first_from;
     for (size_t i = 0; i < m->n; i++) {
         const cs_authority *a = &w->table.rows[i];
         gsl_rng *r = cs_rng(m, (int)i, CS_PROC_INSPECT);
@@ -383,9 +401,7 @@ void cs_insp_init(cs_model *m)
         int reason = g == CS_GRADE_INADEQUATE ? CS_REASON_REINSPECTION : CS_REASON_ROUTINE;
         if (m->fw == CS_FW_SIF && p->policy == CS_POL_CYCLE) {
             if (!a->sif_done) {
-                double from = (double)(p->sif_first_from - p->start);
-                double span = (double)(p->sif_first_deadline - p->sif_first_from);
-                t = from + (span > 0 ? span : 0) * gsl_rng_uniform(r);
+                t = first_from + first_span * gsl_rng_uniform(r);
                 reason = CS_REASON_ROUTINE;
             } else {
                 t = m->last_graded[i] +

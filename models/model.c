@@ -70,8 +70,32 @@ enum {
     S_SIF_GRADES,
     S_REINSPECTED,
     S_IMPROVED,
+    S_SIF_JUDGED,
+    S_JUDGED_SIF,
+    S_JUDGED_STANDARD,
+    S_JUDGED_SHORT,
+    S_TRANSITIONS,
     S_N
 };
+
+/* Labels of national/transitions: previous grade _to_ next grade, from*4 + to. */
+static const char *const transition_labels[] = {"outstanding_to_outstanding",
+                                                "outstanding_to_good",
+                                                "outstanding_to_ri",
+                                                "outstanding_to_inadequate",
+                                                "good_to_outstanding",
+                                                "good_to_good",
+                                                "good_to_ri",
+                                                "good_to_inadequate",
+                                                "ri_to_outstanding",
+                                                "ri_to_good",
+                                                "ri_to_ri",
+                                                "ri_to_inadequate",
+                                                "inadequate_to_outstanding",
+                                                "inadequate_to_good",
+                                                "inadequate_to_ri",
+                                                "inadequate_to_inadequate"};
+static const cs_enum_def enum_transition = {"transition", 16, transition_labels};
 
 static const cs_series_def series_defs[S_N] = {
     {"grade_counts", CS_VT_I32, 4, &cs_enum_grade, "authorities", "published grade counts"},
@@ -116,6 +140,17 @@ static const cs_series_def series_defs[S_N] = {
      "cumulative judgements published for authorities whose previous grade was inadequate"},
     {"inadequate_improved", CS_VT_I32, 1, NULL, "count",
      "... of which graded better than inadequate"},
+    {"sif_judged", CS_VT_I32, 1, NULL, "authorities",
+     "authorities with a SIF judgement (before the start or since): the SIF's completion"},
+    {"judgements_sif", CS_VT_I32, 4, &cs_enum_grade, "count",
+     "cumulative SIF judgements published since the start, by grade"},
+    {"judgements_ilacs_standard", CS_VT_I32, 4, &cs_enum_grade, "count",
+     "cumulative ILACS standard-inspection judgements published since the start, by grade"},
+    {"judgements_ilacs_short", CS_VT_I32, 4, &cs_enum_grade, "count",
+     "cumulative ILACS short-inspection judgements published since the start, by grade"},
+    {"transitions", CS_VT_I32, 16, &enum_transition, "count",
+     "cumulative judgements published since the start whose previous judgement was a SIF or "
+     "ILACS one, by (previous grade, grade): the record's table of consecutive judgements"},
 };
 
 enum { P_GRADE, P_GOV, P_QUALITY, P_STABILITY, P_N };
@@ -187,6 +222,46 @@ static int keep_row(const cs_params *p, const cs_authority *a)
     return 0;
 }
 
+static int due_cmp(const void *a, const void *b)
+{
+    const struct cs_due *x = a, *y = b;
+    if (x->t != y->t) return x->t < y->t ? -1 : 1;
+    if (x->la != y->la) return x->la < y->la ? -1 : 1;
+    return (x->kind > y->kind) - (x->kind < y->kind);
+}
+
+/* Known events: the go-live of each trust in the start table (for its 12-month inspection
+ * and its return), and the events decided by the start that take effect after it. */
+static int load_known(cs_world *w, const cs_params *p, cs_error *err)
+{
+    w->trust_live = malloc(w->n_la * sizeof *w->trust_live);
+    if (!w->trust_live) return cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+    for (size_t i = 0; i < w->n_la; i++)
+        w->trust_live[i] = NAN;
+    const char *path = p->events;
+    size_t len = path ? strlen(path) : 0;
+    if (len == 0 || path[len - 1] == '/') return CS_OK; /* "" (joined to a folder): none */
+    int rc = cs_known_events_load(&w->known, path, err);
+    if (rc) return rc;
+    w->due = calloc(w->known.n + 1, sizeof *w->due);
+    if (!w->due) return cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+    for (size_t k = 0; k < w->known.n; k++) {
+        const cs_known_event *e = &w->known.ev[k];
+        size_t i = 0;
+        while (i < w->n_la && strcmp(w->table.rows[i].code, e->code))
+            i++;
+        if (i == w->n_la) continue; /* not in this run */
+        double t = (double)(e->date - p->start);
+        if (e->kind == CS_KNOWN_TRUST && t <= 0 && w->table.rows[i].governance == CS_GOV_TRUST &&
+            (isnan(w->trust_live[i]) || t > w->trust_live[i]))
+            w->trust_live[i] = t;
+        if (t > 0 && e->decided <= p->start && e->kind != CS_KNOWN_PIP)
+            w->due[w->n_due++] = (struct cs_due){(int32_t)i, e->kind, t};
+    }
+    qsort(w->due, w->n_due, sizeof *w->due, due_cmp);
+    return CS_OK;
+}
+
 int cs_world_create(cs_world **out, const cs_params *p, cs_error *err)
 {
     *out = NULL;
@@ -241,6 +316,10 @@ int cs_world_create(cs_world **out, const cs_params *p, cs_error *err)
         cs_date_format(d, w->time_iso[s]);
         w->n_time = s + 1;
     }
+    if ((rc = load_known(w, p, err))) {
+        cs_world_destroy(w);
+        return rc;
+    }
     int64_t pip = 0;
     for (size_t i = 0; i < w->n_la; i++)
         pip += w->table.rows[i].pip;
@@ -254,6 +333,9 @@ void cs_world_destroy(cs_world *w)
 {
     if (!w) return;
     cs_authorities_free(&w->table);
+    cs_known_events_free(&w->known);
+    free(w->trust_live);
+    free(w->due);
     if (w->time_iso)
         for (size_t s = 0; s < w->n_time; s++)
             free(w->time_iso[s]);
@@ -281,11 +363,14 @@ cs_model *cs_model_create(const cs_world *w, size_t max_pending)
     m->n = n;
     ALLOC(q, n);
     ALLOC(q_t, n);
+    ALLOC(u, n);
     ALLOC(m, n);
     ALLOC(grade, n);
     ALLOC(gov, n);
     ALLOC(latent, n);
     ALLOC(sif_j, n);
+    ALLOC(jfw, n);
+    ALLOC(sif_ever, n);
     ALLOC(trust_due, n);
     ALLOC(sig_left, n);
     ALLOC(grade_t, n);
@@ -332,6 +417,9 @@ fail:
 void cs_model_destroy(cs_model *m)
 {
     if (!m) return;
+    free(m->jfw);
+    free(m->u);
+    free(m->sif_ever);
     void *fields[] = {m->h_ref,     m->trust_due,   m->sif_j,      m->sig_left, m->q,
                       m->q_t,       m->m,           m->grade,      m->gov,      m->latent,
                       m->grade_t,   m->last_graded, m->last_visit, m->mon_y,    m->mon_t,
@@ -363,9 +451,24 @@ void cs_log(cs_model *m, int la, int type, int before, int after, double value)
         cs_repbuf_event(m->buf, la, cs_engine_now(m->eng), type, before, after, value);
 }
 
+/* Threshold k of framework fw (ILACS: a standard [sub 0] or short [sub 1] inspection): the
+ * ILACS thresholds are the SIF's plus shifts, so they follow this replication's SIF draw. */
+static double cut_of(const cs_params *p, int fw, int sub, int k)
+{
+    double c = p->judge[CS_FW_SIF].c[k] + p->judge[CS_FW_SIF].shift;
+    if (fw == CS_FW_ILACS) c += p->judge[CS_FW_ILACS].shift + p->ilacs_d[sub][k ? k : 1];
+    return c;
+}
+
 double cs_cut(const cs_model *m, int k)
 {
-    return m->p->judge[m->fw].c[k] + m->p->judge[m->fw].shift;
+    return cut_of(m->p, m->fw, 0, k);
+}
+
+double cs_cut_kind(const cs_model *m, int kind, int k)
+{
+    return kind == CS_KIND_SIF ? cut_of(m->p, CS_FW_SIF, 0, k)
+                               : cut_of(m->p, CS_FW_ILACS, kind == CS_KIND_ILACS_SHORT, k);
 }
 
 /* ---- latent quality ---- */
@@ -382,7 +485,7 @@ void cs_set_mean(cs_model *m, int i)
 {
     const cs_params *p = m->p;
     double t = cs_engine_now(m->eng);
-    m->m[i] = p->base + p->gov_effect[m->gov[i]] +
+    m->m[i] = p->base + m->u[i] + p->gov_effect[m->gov[i]] +
               p->beta_workforce * (m->stab[i] - p->stability_ref) + p->drift * cs_days_to_years(t);
 }
 
@@ -409,7 +512,7 @@ void cs_q_sample(cs_model *m, int i, double t)
     } else {
         double th = m->p->theta;
         e = exp(-th * cs_days_to_years(dt));
-        sd = m->p->qsd * sqrt(1.0 - e * e);
+        sd = m->p->qsd * sqrt((1.0 - m->p->persist) * (1.0 - e * e));
     }
     double z = gsl_ran_gaussian_ziggurat(cs_rng(m, i, CS_PROC_QUALITY), 1.0);
     m->q[i] = m->m[i] + (m->q[i] - m->m[i]) * e + sd * z;
@@ -430,8 +533,11 @@ void cs_q_sample(cs_model *m, int i, double t)
 }
 
 /* Initial quality given the real grade: (q, y) are jointly normal at the judgement, the
- * reading y lay in the grade's interval; draw y from its truncated normal, q given y, then
- * carry q forward to the start by the OU transition. */
+ * reading y lay in the grade's interval of the framework that gave it (SIF; ILACS, short for
+ * good or better, standard otherwise, as ILACS assigns them; older frameworks: the SIF's
+ * thresholds + judgement.older.shift); draw y from its truncated normal, q given y, the
+ * persistent effect u given q (Cov(u, q) = Var u = persist * sd^2), then carry q forward to the
+ * start by the OU transition around the authority's own mean. */
 static void init_quality(cs_model *m, int i)
 {
     const cs_params *p = m->p;
@@ -439,10 +545,13 @@ static void init_quality(cs_model *m, int i)
     gsl_rng *r = cs_rng(m, i, CS_PROC_INIT);
     double s2 = p->qsd * p->qsd;
     double mu = m->m[i];
-    double tau = p->judge[CS_FW_SIF].tau;
+    int ilacs = a->judged_fw == CS_JFW_ILACS;
+    double tau = p->judge[ilacs ? CS_FW_ILACS : CS_FW_SIF].tau;
     double c[4];
     for (int k = 0; k < 4; k++)
-        c[k] = p->judge[CS_FW_SIF].c[k] + p->judge[CS_FW_SIF].shift;
+        c[k] = ilacs ? cut_of(p, CS_FW_ILACS, a->grade <= CS_GRADE_GOOD, k)
+                     : cut_of(p, CS_FW_SIF, 0, k) +
+                           (a->judged_fw == CS_JFW_OLDER ? p->older_shift : 0);
     double lo = -INFINITY, hi = INFINITY;
     switch (a->grade) {
     case CS_GRADE_INADEQUATE:
@@ -468,10 +577,17 @@ static void init_quality(cs_model *m, int i)
         double y = mu + sy * gsl_cdf_ugaussian_Pinv(u);
         double k = s2 / (s2 + tau * tau);
         q = mu + k * (y - mu) + sqrt(s2 * (1 - k)) * gsl_ran_gaussian_ziggurat(r, 1.0);
+        double rho = p->persist;
+        if (rho > 0) {
+            m->u[i] =
+                rho * (q - mu) + sqrt(s2 * rho * (1 - rho)) * gsl_ran_gaussian_ziggurat(r, 1.0);
+            mu += m->u[i];
+        }
         double age = -(double)(a->grade_date - p->start); /* days before the start */
         if (age > 0) {
             double e = exp(-p->theta * cs_days_to_years(age));
-            q = mu + (q - mu) * e + sqrt(s2 * (1 - e * e)) * gsl_ran_gaussian_ziggurat(r, 1.0);
+            q = mu + (q - mu) * e +
+                sqrt(s2 * (1 - rho) * (1 - e * e)) * gsl_ran_gaussian_ziggurat(r, 1.0);
         }
     }
     m->q[i] = q;
@@ -706,6 +822,14 @@ static void on_snapshot(cs_model *m)
         b->series[S_SIF_GRADES][k * 4 + (size_t)g] = m->sif_n[g];
     put(m, S_REINSPECTED, (double)m->reinspected);
     put(m, S_IMPROVED, (double)m->improved);
+    put(m, S_SIF_JUDGED, (double)m->sif_judged);
+    for (int g = 0; g < CS_NGRADES; g++) {
+        b->series[S_JUDGED_SIF][k * 4 + (size_t)g] = m->judged_n[0][g];
+        b->series[S_JUDGED_STANDARD][k * 4 + (size_t)g] = m->judged_n[1][g];
+        b->series[S_JUDGED_SHORT][k * 4 + (size_t)g] = m->judged_n[2][g];
+    }
+    for (int j = 0; j < CS_NGRADES * CS_NGRADES; j++)
+        b->series[S_TRANSITIONS][k * 16 + (size_t)j] = m->trans_n[j];
     m->snap++;
     if (m->snap < m->w->n_time)
         cs_engine_schedule(m->eng, m->w->time_days[m->snap], PRIO_SNAPSHOT, EV_SNAPSHOT, -1, 0, 0);
@@ -719,6 +843,9 @@ static void reset_state(cs_model *m)
     memset(m->grade_n, 0, sizeof m->grade_n);
     memset(m->gov_n, 0, sizeof m->gov_n);
     memset(m->sif_n, 0, sizeof m->sif_n);
+    memset(m->judged_n, 0, sizeof m->judged_n);
+    memset(m->trans_n, 0, sizeof m->trans_n);
+    m->sif_judged = 0;
     m->reinspected = m->improved = 0;
     memset(m->sif_j, 0, n);
     memset(m->trust_due, 0, n);
@@ -761,7 +888,7 @@ static int model_init(void *vm, cs_engine *eng)
     reset_state(m);
     double th = p->theta;
     m->tick_e = exp(-th * cs_days_to_years(p->sample_days));
-    m->tick_sd = p->qsd * sqrt(1.0 - m->tick_e * m->tick_e);
+    m->tick_sd = p->qsd * sqrt((1.0 - p->persist) * (1.0 - m->tick_e * m->tick_e));
     m->fw = p->first_framework;
     if (p->first_framework == CS_FW_SIF && p->ilacs_from <= p->start) m->fw = CS_FW_ILACS;
     for (size_t i = 0; i < m->n; i++) {
@@ -769,8 +896,11 @@ static int model_init(void *vm, cs_engine *eng)
         m->grade[i] = (uint8_t)a->grade;
         m->grade_n[a->grade]++;
         m->gov[i] = (uint8_t)a->governance;
-        m->sif_j[i] = (uint8_t)(a->sif_done != 0);
+        m->jfw[i] = (uint8_t)a->judged_fw;
+        m->sif_j[i] = (uint8_t)(a->judged_fw == CS_JFW_SIF);
         if (m->sif_j[i]) m->sif_n[a->grade]++;
+        m->sif_ever[i] = (uint8_t)(a->sif_done != 0);
+        m->sif_judged += m->sif_ever[i];
         m->gov_n[a->governance]++;
         m->grade_t[i] = (double)(a->grade_date - p->start);
         m->last_graded[i] = m->last_visit[i] = m->grade_t[i];
@@ -779,10 +909,12 @@ static int model_init(void *vm, cs_engine *eng)
                 (double)(a->inadequate_dates[j] - p->start);
         m->n_inad[i] = a->n_inadequate;
         init_workforce(m, (int)i);
+        m->u[i] = 0;
         cs_set_mean(m, (int)i);
-        if (p->grade_model == CS_GM_PROBIT)
+        if (p->grade_model == CS_GM_PROBIT) {
             init_quality(m, (int)i);
-        else
+            cs_set_mean(m, (int)i); /* with the persistent effect drawn */
+        } else
             m->q[i] = NAN, m->q_t[i] = 0;
         if (p->lead_rate > 0)
             cs_engine_schedule(

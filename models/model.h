@@ -40,6 +40,14 @@ typedef struct cs_world {
     double *time_days;     /* [n_time] */
     char **time_iso;       /* [n_time] */
     int64_t sponsor_slots; /* (pip + extra) * k, or INT64_MAX when unlimited */
+    /* known events (authorities.events) */
+    cs_known_events known;
+    double *trust_live; /* [n_la] go-live of a trust live at the start, days (<= 0); NAN if none */
+    size_t n_due;       /* events decided by the start that take effect after it, by time */
+    struct cs_due {
+        int32_t la, kind; /* row, cs_known_kind */
+        double t;         /* days from the start (> 0) */
+    } * due;
 } cs_world;
 
 int cs_world_create(cs_world **out, const cs_params *p, cs_error *err);

@@ -28,6 +28,7 @@ enum cs_ev {
     EV_CAPACITY,      /* national: capacity path step; aux = step index */
     EV_MONITOR_START, /* national: monitoring visits begin */
     EV_RISK,          /* national: risk assessment */
+    EV_KNOWN,         /* la: a known event of the record; aux = cs_known_kind */
 };
 
 /* Priority classes of internal events at equal times (engine order: lower first). */
@@ -66,8 +67,11 @@ struct cs_model {
     int fw; /* current framework */
     /* per-authority state */
     double *q, *q_t, *m; /* quality, its sample time, its current mean */
+    double *u;           /* persistent authority effect on the mean */
     uint8_t *grade, *gov, *latent;
     uint8_t *sif_j;        /* latest judgement made under the SIF */
+    uint8_t *jfw;          /* cs_judged_fw of the latest judgement */
+    uint8_t *sif_ever;     /* a SIF judgement was published (before the start or since) */
     uint8_t *trust_due;    /* a live trust awaits its 12-month inspection */
     double *grade_t;       /* publication time of the published grade */
     double *last_graded;   /* end of the last graded inspection */
@@ -97,6 +101,9 @@ struct cs_model {
     double busy_int, cap_int, acct_t;
     /* counters */
     int32_t grade_n[CS_NGRADES], gov_n[CS_NGOV], sif_n[CS_NGRADES];
+    int32_t sif_judged;                       /* authorities with a SIF judgement */
+    int32_t judged_n[3][CS_NGRADES];          /* since the start, by kind (SIF, ILACS std, short) */
+    int32_t trans_n[CS_NGRADES * CS_NGRADES]; /* consecutive SIF/ILACS judgements, from*4+to */
     int64_t reinspected, improved;
     int64_t commissioners, trusts_created, sponsors_used, inspections, monitoring, emergencies,
         n_signals, detections, latent_n, starts;
@@ -112,7 +119,8 @@ struct cs_model {
 /* model.c */
 void cs_q_sample(cs_model *m, int i, double t);
 void cs_set_mean(cs_model *m, int i);
-double cs_cut(const cs_model *m, int k); /* threshold k of the current framework */
+double cs_cut(const cs_model *m, int k);                /* threshold k of the current framework */
+double cs_cut_kind(const cs_model *m, int kind, int k); /* ... of a graded inspection kind */
 void cs_log(cs_model *m, int la, int type, int before, int after, double value);
 gsl_rng *cs_rng(cs_model *m, int la, int proc);
 
@@ -135,7 +143,8 @@ double cs_capacity_at(const cs_model *m, double t);
 
 /* regime.c */
 void cs_regime_init(cs_model *m);
-void cs_regime_publish(cs_model *m, int la, int grade, int wholesale);
+void cs_regime_known(cs_model *m, int la, int kind);
+void cs_regime_publish(cs_model *m, int la, int grade, int wholesale, int kind);
 int cs_regime_handle(cs_model *m, const cs_event *ev);
 void cs_set_gov(cs_model *m, int la, int gov);
 

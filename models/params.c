@@ -38,6 +38,9 @@ const cs_key cs_params_keys[] = {
      0, 0, 0, "authority table built by scripts/build_authorities.py from data/raw"},
     {"authorities.limit", CS_KEY_INT, OFF(limit), 0, 1e6, "0", NULL, 0, 0, 0,
      "use only the first n authorities (0 = all)"},
+    {"authorities.events", CS_KEY_PATH, OFF(events), 0, 0, "", NULL, 0, 0, 0,
+     "known events (data/known_events.csv): those decided by the start and due after it happen "
+     "on their dates (docs/model.md section 6); empty = none"},
     {"authorities.only", CS_KEY_STRING, OFF(only), 0, 0, "", NULL, 0, 0, 0,
      "comma-separated ONS codes to keep (empty = all)"},
     /* quality */
@@ -46,6 +49,10 @@ const cs_key cs_params_keys[] = {
     {"quality.sd", CS_KEY_DOUBLE, OFF(qsd), 0, 50, "1", NULL, 0, 0, 0,
      "stationary sd of quality: the OU volatility is sd * sqrt(2 theta); 1 fixes the latent "
      "scale, so theta sets persistence alone"},
+    {"quality.persistent_share", CS_KEY_DOUBLE, OFF(persist), 0, 0.99, "0", NULL, 0, 0, 0,
+     "share of quality's stationary variance that is a persistent authority-level long-run mean "
+     "(a random effect drawn with initial quality, given the latest grade); the OU moves the "
+     "rest around it; 0 = one national mean (docs/model.md section 2)"},
     {"quality.base", CS_KEY_DOUBLE, OFF(base), -10, 10, "0", NULL, 0, 0, 0,
      "long-run mean of quality under a council (the scale's origin)"},
     {"quality.drift", CS_KEY_DOUBLE, OFF(drift), -5, 5, "0", NULL, 0, 0, 0,
@@ -90,20 +97,28 @@ const cs_key cs_params_keys[] = {
      0, "SIF: added to every SIF threshold (the reference framework: keep 0)"},
     {"judgement.sif.tau", CS_KEY_DOUBLE, OFF(judge[CS_FW_SIF].tau), 0, 10, "0.5", NULL, 0, 0, 0,
      "sd of the SIF reading of quality; GUESS"},
-    {"judgement.ilacs.c0", CS_KEY_DOUBLE, OFF(judge[CS_FW_ILACS].c[0]), -20, 20, "-2.1", NULL, 0,
-     0, 0, "ILACS thresholds c0..c3 before the shift (default: the SIF's)"},
-    {"judgement.ilacs.c1", CS_KEY_DOUBLE, OFF(judge[CS_FW_ILACS].c[1]), -20, 20, "-0.86", NULL, 0,
-     0, 0, "ILACS threshold c1 before the shift"},
-    {"judgement.ilacs.c2", CS_KEY_DOUBLE, OFF(judge[CS_FW_ILACS].c[2]), -20, 20, "0.65", NULL, 0,
-     0, 0, "ILACS threshold c2 before the shift"},
-    {"judgement.ilacs.c3", CS_KEY_DOUBLE, OFF(judge[CS_FW_ILACS].c[3]), -20, 20, "2.3", NULL, 0,
-     0, 0, "ILACS threshold c3 before the shift"},
+    {"judgement.ilacs.standard.shift_c1", CS_KEY_DOUBLE, OFF(ilacs_d[0][1]), -20, 20, "0", NULL,
+     0, 0, 0, "ILACS standard inspection: c1 = SIF c1 + ilacs.shift + this (c0 moves with c1)"},
+    {"judgement.ilacs.standard.shift_c2", CS_KEY_DOUBLE, OFF(ilacs_d[0][2]), -20, 20, "0", NULL,
+     0, 0, 0, "ILACS standard inspection: c2 = SIF c2 + ilacs.shift + this"},
+    {"judgement.ilacs.standard.shift_c3", CS_KEY_DOUBLE, OFF(ilacs_d[0][3]), -20, 20, "0", NULL,
+     0, 0, 0, "ILACS standard inspection: c3 = SIF c3 + ilacs.shift + this"},
+    {"judgement.ilacs.short.shift_c1", CS_KEY_DOUBLE, OFF(ilacs_d[1][1]), -20, 20, "0", NULL, 0,
+     0, 0, "ILACS short inspection: c1 = SIF c1 + ilacs.shift + this (c0 moves with c1)"},
+    {"judgement.ilacs.short.shift_c2", CS_KEY_DOUBLE, OFF(ilacs_d[1][2]), -20, 20, "0", NULL, 0,
+     0, 0, "ILACS short inspection: c2 = SIF c2 + ilacs.shift + this"},
+    {"judgement.ilacs.short.shift_c3", CS_KEY_DOUBLE, OFF(ilacs_d[1][3]), -20, 20, "0", NULL, 0,
+     0, 0, "ILACS short inspection: c3 = SIF c3 + ilacs.shift + this"},
     {"judgement.ilacs.shift", CS_KEY_DOUBLE, OFF(judge[CS_FW_ILACS].shift), -20, 20, "0", NULL, 0,
      0, 0,
-     "ILACS severity against the SIF, added to its thresholds (positive = harsher); not "
-     "identified by pre-2018 data: baseline gives it a distribution (docs/calibration.md)"},
+     "ILACS severity against the SIF: added to the SIF's thresholds (positive = harsher; 0 = "
+     "as severe as the SIF); baseline gives it a distribution (docs/model.md section 3)"},
     {"judgement.ilacs.tau", CS_KEY_DOUBLE, OFF(judge[CS_FW_ILACS].tau), 0, 10, "0.5", NULL, 0, 0,
      0, "sd of the ILACS reading of quality; GUESS"},
+    {"judgement.older.shift", CS_KEY_DOUBLE, OFF(older_shift), -20, 20, "-0.7", NULL, 0, 0, 0,
+     "frameworks before the SIF (SLAC, CPI, TLAC) graded with the SIF thresholds + this, for "
+     "the initial quality of authorities last graded by them: -0.7 reproduces ADCS (Jan 2015): "
+     "the SIF graded 44% of the first 41 lower, 17% higher (docs/model.md section 3)"},
     {"judgement.report_delay", CS_KEY_DIST, OFF(report_delay), 0, 3650,
      "{dist: gamma, mean: 35, sd: 10}", NULL, 0, 0, 0,
      "days from the end of fieldwork to publication; GUESS"},
@@ -115,9 +130,10 @@ const cs_key cs_params_keys[] = {
      "markov model: P(next grade | previous), rows outstanding..inadequate; 16 values, or 96 "
      "for one matrix per governance state; GUESS"},
     /* inspectorate */
-    {"inspectorate.fte", CS_KEY_DOUBLE, OFF(fte), 0, 1e6, "45", NULL, 0, 0, 0,
-     "inspectors (FTE) for local-authority inspections; no public count: set to reproduce "
-     "SIF-era volumes (docs/calibration.md)"},
+    {"inspectorate.fte", CS_KEY_DOUBLE, OFF(fte), 0, 1e6, "62", NULL, 0, 0, 0,
+     "inspectors (FTE) for local-authority inspections; no public count: 2016-17 SIF volumes "
+     "and completion are reproduced at 60-65 and not at 55 or 70 (scripts/capacity_scan.py, "
+     "docs/model.md section 4)"},
     {"inspectorate.capacity_scale", CS_KEY_DOUBLE, OFF(fte_scale), 0, 1000, "1", NULL, 0, 0, 0,
      "multiplier of fte, for policy scenarios relative to the calibrated capacity"},
     {"inspectorate.working_days", CS_KEY_DOUBLE, OFF(working_days), 1, 366, "220", NULL, 0, 0, 0,
@@ -176,20 +192,20 @@ const cs_key cs_params_keys[] = {
      NULL, 0, 0, 0, "queue class of focused visits"},
     {"inspectorate.overdue_after", CS_KEY_DOUBLE, OFF(overdue_after), 0, 3650, "183", NULL, 0, 0,
      0, "days past its target before a queued visit is overdue (ILACS: six months either side)"},
-    {"inspectorate.sif.cycle", CS_KEY_DIST, OFF(sif_cycle), 1, 36500,
-     "{dist: uniform, lo: 1278, hi: 1644}", NULL, 0, 0, 0,
-     "days from a SIF judgement (not inadequate) to the next routine inspection; GUESS"},
+    {"inspectorate.sif.cycle", CS_KEY_DIST, OFF(sif_cycle), 1, 36500, "1096", NULL, 0, 0, 0,
+     "days from a SIF judgement (not inadequate) to the next routine inspection: the SIF's "
+     "planned three-year cycle (NAO 2016); any slip comes from capacity"},
     {"inspectorate.sif.reinspect", CS_KEY_DIST, OFF(sif_reinspect), 1, 36500,
      "{dist: uniform, lo: 730, hi: 1200}", NULL, 0, 0, 0,
      "days from an inadequate judgement to re-inspection: 24-40 months, as the seven SIF "
      "re-inspections to 2017 (consecutive_judgements_to_2017.csv)"},
-    {"inspectorate.sif.first_from", CS_KEY_DATE, OFF(sif_first_from), 0, 0, "2015-09-25", NULL,
+    {"inspectorate.sif.first_from", CS_KEY_DATE, OFF(sif_first_from), 0, 0, "2013-11-01", NULL,
      0, 0, 0,
-     "LAs without a SIF judgement at the start get target dates spread uniformly from this date "
-     "(before the start: inspections already under way; 80 days = fieldwork + report)"},
-    {"inspectorate.sif.first_deadline", CS_KEY_DATE, OFF(sif_first_deadline), 0, 0, "2017-06-30",
+     "the SIF's planned three-year cycle of first inspections runs from this date (Nov 2013; "
+     "NAO 2016): LAs without a SIF judgement at the start take its remaining slots"},
+    {"inspectorate.sif.first_deadline", CS_KEY_DATE, OFF(sif_first_deadline), 0, 0, "2016-10-31",
      NULL, 0, 0, 0,
-     "... to this date (cycle extended to Mar 2017; all done late 2017: NAO 2016)"},
+     "... to this date, as planned (the slip to late 2017 must come from capacity)"},
     {"inspectorate.ilacs.interval.outstanding", CS_KEY_DIST,
      OFF(ilacs_interval[CS_GRADE_OUTSTANDING]), 1, 36500, "{dist: uniform, lo: 913, hi: 1278}",
      NULL, 0, 0, 0, "ILACS: days to the next short inspection (third anniversary +- 6 months)"},
@@ -242,6 +258,9 @@ const cs_key cs_params_keys[] = {
     {"triggers.min_gap", CS_KEY_DOUBLE, OFF(sig_min_gap), 0, 3650, "183", NULL, 0, 0, 0,
      "no emergency inspection within this many days of the last visit; GUESS"},
     /* regime */
+    {"regime.announced", CS_KEY_DATE, OFF(announced), 0, 0, "2015-12-14", NULL, 0, 0, 0,
+     "the regime's announcement: an LA under notice at the start is reviewed six months after "
+     "the later of its judgement and this date (DfE, 14 Dec 2015)"},
     {"regime.review_days", CS_KEY_DOUBLE, OFF(review_days), 0, 3650, "183", NULL, 0, 0, 0,
      "days from an inadequate judgement to the review (six months, DfE Dec 2015); 0 = no review"},
     {"regime.improvement_margin", CS_KEY_DOUBLE, OFF(improvement_margin), -10, 10, "0", NULL, 0,
@@ -339,13 +358,20 @@ const size_t cs_params_nkeys = sizeof cs_params_keys / sizeof cs_params_keys[0];
 
 int cs_params_check(const cs_params *p, const char *file, cs_error *err)
 {
-    for (int f = 0; f < CS_NFW; f++) {
-        const double *c = p->judge[f].c;
-        if (!(c[0] < c[1] && c[1] < c[2] && c[2] < c[3]))
+    const double *c = p->judge[CS_FW_SIF].c;
+    if (!(c[0] < c[1] && c[1] < c[2] && c[2] < c[3]))
+        return cs_error_set(err, CS_EINVAL, file, 0, 0, "judgement.sif.c0",
+                            "thresholds must increase: c0 < c1 < c2 < c3, got %g, %g, %g, %g", c[0],
+                            c[1], c[2], c[3]);
+    for (int k = 0; k < 2; k++) {
+        const double *d = p->ilacs_d[k];
+        if (!(c[1] + d[1] < c[2] + d[2] && c[2] + d[2] < c[3] + d[3]))
             return cs_error_set(err, CS_EINVAL, file, 0, 0,
-                                f == CS_FW_SIF ? "judgement.sif.c0" : "judgement.ilacs.c0",
-                                "thresholds must increase: c0 < c1 < c2 < c3, got %g, %g, %g, %g",
-                                c[0], c[1], c[2], c[3]);
+                                k ? "judgement.ilacs.short.shift_c1"
+                                  : "judgement.ilacs.standard.shift_c1",
+                                "ILACS thresholds (SIF thresholds + shifts) must increase, got "
+                                "%g, %g, %g",
+                                c[1] + d[1], c[2] + d[2], c[3] + d[3]);
     }
     size_t n = p->markov.n;
     if (n != 16 && n != 16 * CS_NGOV)

@@ -44,7 +44,8 @@ typedef struct cs_kind_params {
 } cs_kind_params;
 
 typedef struct cs_judgement_params {
-    double c[4];  /* c0 (wholesale failure) < c1 (inadequate) < c2 (RI) < c3 (good) */
+    double c[4];  /* SIF: c0 (wholesale failure) < c1 (inadequate) < c2 (RI) < c3 (good);
+                   * ILACS: unused (its thresholds are the SIF's plus shifts) */
     double shift; /* added to every threshold: the framework's severity */
     double tau;   /* sd of the inspectors' reading of quality */
 } cs_judgement_params;
@@ -61,14 +62,21 @@ typedef struct cs_params {
     char *table;
     int64_t limit; /* use the first n rows (0 = all) */
     char *only;    /* comma-separated ONS codes to keep ("" = all) */
+    char *events;  /* known events CSV ("" = none) */
     /* quality (latent practice quality, an Ornstein-Uhlenbeck process) */
     double theta, qsd, base, drift, beta_workforce, stability_ref, sample_days;
+    double persist; /* share of quality's variance that is a persistent authority effect */
     double gov_effect[CS_NGOV];
     double lead_rate;
     cs_dist lead_jump;
     /* judgement */
     int grade_model; /* cs_grade_model */
     cs_judgement_params judge[CS_NFW];
+    /* ILACS threshold k (1..3) of a standard [0] or short [1] inspection = SIF threshold k +
+     * judge[CS_FW_ILACS].shift + ilacs_d[.][k] (c0 moves with c1), so that each replication's
+     * ILACS thresholds follow its draw of the SIF's */
+    double ilacs_d[2][4];
+    double older_shift; /* frameworks before the SIF: SIF thresholds + this (initial quality) */
     cs_dist report_delay;
     double monitor_tau;
     cs_array markov; /* 16 (one matrix) or 16*CS_NGOV (per governance), rows by grade */
@@ -96,6 +104,7 @@ typedef struct cs_params {
     double sig_rate, sig_slope, sig_false_rate, sig_sev_genuine, sig_sev_false, sig_threshold,
         sig_min_gap;
     /* regime */
+    int32_t announced; /* the regime's announcement (days since epoch) */
     double review_days, improvement_margin;
     cs_dist appoint_delay, immediate_delay;
     bool persistence_on, wholesale_on;

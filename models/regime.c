@@ -89,7 +89,7 @@ static void remember_inadequate(cs_model *m, int la, double t)
 }
 
 /* A judgement is published: the grade changes and every rule acts now. */
-void cs_regime_publish(cs_model *m, int la, int grade, int wholesale)
+void cs_regime_publish(cs_model *m, int la, int grade, int wholesale, int kind)
 {
     const cs_params *p = m->p;
     double now = now_of(m);
@@ -102,6 +102,12 @@ void cs_regime_publish(cs_model *m, int la, int grade, int wholesale)
     if (m->sif_j[la]) m->sif_n[old]--;
     m->sif_j[la] = (uint8_t)(m->fw == CS_FW_SIF);
     if (m->sif_j[la]) m->sif_n[grade]++;
+    if (m->sif_j[la] && !m->sif_ever[la]) m->sif_judged++;
+    m->sif_ever[la] |= m->sif_j[la];
+    /* the record's transition table pairs consecutive SIF/ILACS judgements only */
+    if (m->jfw[la] != CS_JFW_OLDER) m->trans_n[old * CS_NGRADES + grade]++;
+    m->jfw[la] = (uint8_t)(m->fw == CS_FW_SIF ? CS_JFW_SIF : CS_JFW_ILACS);
+    if (kind >= CS_KIND_SIF && kind <= CS_KIND_ILACS_SHORT) m->judged_n[kind][grade]++;
     if (old == CS_GRADE_INADEQUATE) {
         m->reinspected++;
         m->improved += grade != CS_GRADE_INADEQUATE;
@@ -194,7 +200,8 @@ int cs_regime_handle(cs_model *m, const cs_event *ev)
     double now = now_of(m);
     switch (ev->type) {
     case EV_PUBLISH:
-        cs_regime_publish(m, la, (int)(ev->aux & 0xff), (int)(ev->aux >> 8));
+        cs_regime_publish(m, la, (int)(ev->aux & 0xff), (int)((ev->aux >> 8) & 0xff),
+                          (int)(ev->aux >> 16));
         break;
     case EV_REVIEW: {
         m->h_review[la] = 0;
@@ -238,6 +245,9 @@ int cs_regime_handle(cs_model *m, const cs_event *ev)
         m->trust_due[la] = 1;
         cs_insp_request(m, la, 0, CS_REASON_TRUST, now + p->trust_inspect_after);
         break;
+    case EV_KNOWN:
+        cs_regime_known(m, la, (int)ev->aux);
+        break;
     case EV_LIFT:
         m->h_lift[la] = 0;
         if (m->grade[la] == CS_GRADE_INADEQUATE) break;
@@ -252,22 +262,118 @@ int cs_regime_handle(cs_model *m, const cs_event *ev)
     return CS_OK;
 }
 
-/* Governance at the start: commissioners in post get their report; trusts being set up go
- * live; partners hold a sponsor slot; LAs under notice at the start are not reviewed (the
- * six-month rule applies to judgements published after the announcement). */
+/* A trust's go-live known from the record, after the start (a time > 0), else -1. */
+static double known_live(const cs_model *m, int la)
+{
+    const cs_world *w = m->w;
+    for (size_t k = 0; k < w->n_due; k++)
+        if (w->due[k].la == la && w->due[k].kind == CS_KNOWN_TRUST) return w->due[k].t;
+    return -1;
+}
+
+static int known_governance_due(const cs_model *m, int la)
+{
+    const cs_world *w = m->w;
+    for (size_t k = 0; k < w->n_due; k++)
+        if (w->due[k].la == la && w->due[k].kind != CS_KNOWN_PIP) return 1;
+    return 0;
+}
+
+static void schedule_live(cs_model *m, int la)
+{
+    double t = known_live(m, la);
+    if (t < now_of(m)) t = now_of(m) + draw(m, la, &m->p->trust_setup);
+    cs_engine_cancel(m->eng, m->h_live[la]);
+    m->h_live[la] = cs_engine_schedule(m->eng, t, PRIO_STATE, EV_TRUST_LIVE, la, 0, 0);
+}
+
+/* A known event of the record, on its date (decided by the start, effective after it). The
+ * model's own rules may have moved the authority elsewhere by then; the event applies where
+ * it still makes sense (a commissioner to a council or notice, a trust to one being set up). */
+void cs_regime_known(cs_model *m, int la, int kind)
+{
+    switch (kind) {
+    case CS_KNOWN_COMMISSIONER:
+        /* EV_APPOINT at once (same time, same class: it follows in insertion order) */
+        cs_engine_cancel(m->eng, m->h_appoint[la]);
+        m->h_appoint[la] = cs_engine_schedule(m->eng, now_of(m), PRIO_STATE, EV_APPOINT, la, 0, 0);
+        break;
+    case CS_KNOWN_TRUST_SETUP:
+        if (m->gov[la] == CS_GOV_TRUST || m->gov[la] == CS_GOV_TRUST_SETUP) break;
+        if (m->gov[la] == CS_GOV_PARTNER) release_sponsor(m, la);
+        cs_engine_cancel(m->eng, m->h_report[la]);
+        m->h_report[la] = 0;
+        cs_engine_cancel(m->eng, m->h_review[la]);
+        m->h_review[la] = 0;
+        cs_engine_cancel(m->eng, m->h_appoint[la]);
+        m->h_appoint[la] = 0;
+        cs_set_gov(m, la, CS_GOV_TRUST_SETUP);
+        schedule_live(m, la);
+        break;
+    case CS_KNOWN_TRUST:
+        /* the EV_TRUST_LIVE scheduled for this date does it; a trust decided but not yet
+         * being set up (the model moved it) is set up now and goes live at once */
+        if (m->gov[la] != CS_GOV_TRUST_SETUP && m->gov[la] != CS_GOV_TRUST) {
+            if (m->gov[la] == CS_GOV_PARTNER) release_sponsor(m, la);
+            cs_set_gov(m, la, CS_GOV_TRUST_SETUP);
+            cs_engine_cancel(m->eng, m->h_live[la]);
+            m->h_live[la] =
+                cs_engine_schedule(m->eng, now_of(m), PRIO_STATE, EV_TRUST_LIVE, la, 0, 0);
+        }
+        break;
+    case CS_KNOWN_PARTNER:
+        if (m->gov[la] == CS_GOV_PARTNER || m->gov[la] == CS_GOV_TRUST) break;
+        if (take_sponsor(m, la)) cs_set_gov(m, la, CS_GOV_PARTNER);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Governance at the start, with the rules evaluated for the history each authority brings:
+ * - under notice: the persistence rule (more than `count` inadequate judgements in `years`
+ *   up to the start) appoints a commissioner after the immediate delay; otherwise the
+ *   six-month review falls `review_days` after the later of the judgement and the regime's
+ *   announcement, if that is still to come (earlier reviews happened before the start, and
+ *   the table records their outcome);
+ * - a commissioner in post gets the report, unless the record already knows what followed;
+ *   one whose authority is judged RI or better since has the arrangement lifted after the lag;
+ * - trusts being set up go live (on the known date, else after the set-up time); partners
+ *   hold a sponsor slot; a trust live at the start keeps its go-live date, so it gets its
+ *   12-month inspection (when that is still to come) and may return to its council;
+ * - then the known events decided by the start are scheduled on their dates, and override the
+ *   rules' own timing (Norfolk and Sandwell: persistent failure, commissioners directed on
+ *   8 Jan 2016). */
 void cs_regime_init(cs_model *m)
 {
     const cs_params *p = m->p;
+    const cs_world *w = m->w;
     for (size_t i = 0; i < m->n; i++) {
         int la = (int)i;
         switch (m->gov[i]) {
+        case CS_GOV_NOTICE: {
+            if (p->persistence_on && recent_inadequate(m, la) > (int)p->persistence_count) {
+                appoint(m, la, draw(m, la, &p->immediate_delay));
+            } else if (p->review_days > 0) {
+                double from = fmax(m->grade_t[i], (double)(p->announced - p->start));
+                if (from + p->review_days > 0)
+                    m->h_review[i] = cs_engine_schedule(m->eng, from + p->review_days, PRIO_STATE,
+                                                        EV_REVIEW, la, 0, 0);
+            }
+            break;
+        }
         case CS_GOV_COMMISSIONER:
-            m->h_report[i] = cs_engine_schedule(m->eng, draw(m, la, &p->report_time), PRIO_STATE,
-                                                EV_REPORT, la, 0, 0);
+            if (m->grade[i] <= CS_GRADE_RI) {
+                double t = m->grade_t[i] + draw(m, la, &p->lift_lag);
+                m->h_lift[i] =
+                    cs_engine_schedule(m->eng, t > 0 ? t : 0, PRIO_STATE, EV_LIFT, la, 0, 0);
+            } else if (!known_governance_due(m, la)) {
+                m->h_report[i] = cs_engine_schedule(m->eng, draw(m, la, &p->report_time),
+                                                    PRIO_STATE, EV_REPORT, la, 0, 0);
+            }
             break;
         case CS_GOV_TRUST_SETUP:
-            m->h_live[i] = cs_engine_schedule(m->eng, draw(m, la, &p->trust_setup), PRIO_STATE,
-                                              EV_TRUST_LIVE, la, 0, 0);
+            schedule_live(m, la);
             break;
         case CS_GOV_PARTNER:
             if (m->sponsors_used < m->w->sponsor_slots) {
@@ -275,8 +381,27 @@ void cs_regime_init(cs_model *m)
                 m->sponsors_used++;
             }
             break;
+        case CS_GOV_TRUST:
+            m->live_t[i] = w->trust_live[i];
+            if (!isnan(m->live_t[i]) && m->live_t[i] + p->trust_inspect_after > 0 &&
+                m->grade_t[i] < m->live_t[i]) {
+                m->trust_due[i] = 1;
+                cs_insp_request(m, la, 0, CS_REASON_TRUST, m->live_t[i] + p->trust_inspect_after);
+            }
+            break;
         default:
             break;
         }
+    }
+    for (size_t k = 0; k < w->n_due; k++) {
+        int la = w->due[k].la;
+        if (w->due[k].kind == CS_KNOWN_COMMISSIONER) {
+            /* the known date replaces the rules' own appointment or review */
+            cs_engine_cancel(m->eng, m->h_appoint[la]);
+            m->h_appoint[la] = 0;
+            cs_engine_cancel(m->eng, m->h_review[la]);
+            m->h_review[la] = 0;
+        }
+        cs_engine_schedule(m->eng, w->due[k].t, PRIO_STATE, EV_KNOWN, la, w->due[k].kind, 0);
     }
 }

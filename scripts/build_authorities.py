@@ -3,7 +3,7 @@
 
 One row per English local authority (LA) with children's services responsibility on
 14 Dec 2015 (152 LAs: Bournemouth, Poole, Dorset county and Northamptonshire as they were
-then), as at a date between 2015-12-14 and 2017-12-31. Every rule is documented in
+then), as at a date between 2015-12-14 and 2018-12-31 (the end of the released record). Every rule is documented in
 data/SOURCES.md; this script is the executable form of that document.
 
 Usage:
@@ -27,7 +27,7 @@ REPO = os.path.dirname(HERE)
 DEFAULT_SHARED = os.path.join(REPO, "data", "raw")  # raw public files (data/SOURCES.md)
 
 MIN_DATE = dt.date(2015, 12, 14)
-MAX_DATE = dt.date(2017, 12, 31)
+MAX_DATE = dt.date(2018, 12, 31)
 
 COLUMNS = ["code", "name", "region", "type", "population", "grade", "grade_date",
            "grade_framework", "sif_done", "inadequate_dates", "governance", "pip",
@@ -44,41 +44,29 @@ GRADE_MAP = {"outstanding": "outstanding", "good": "good",
 SUCCESSORS = {"bournemouth christchurch and poole", "north northamptonshire",
               "west northamptonshire", "cumberland", "westmorland and furness"}
 
-# Partners in Practice, announced Dec 2015 (shared/data/README.md).
-PIP = {"north yorkshire", "hampshire", "westminster", "hammersmith and fulham",
-       "kensington and chelsea", "leeds", "durham", "richmond upon thames",
-       "kingston upon thames"}
-
-# Governance events known to 2017. (LA, state, effective date, source). Dates given only to
-# the month or year take effect at the END of that month/year (the state is certainly in
-# place by then). States only progress commissioner < trust_setup < trust in 2013-2017 (no
-# arrangement in this list was lifted before 2018), so the state at a date is the highest-
-# ranked state whose event has taken effect. partner is separate (Isle of Wight only).
+# Known events: data/known_events.csv, one row per dated event with its source (copied from
+# the facts in data/raw/README.md and the seeds; data/SOURCES.md). Governance events (LA key,
+# state, effective date, source): dates given only to the month or year take effect at the END
+# of that month/year (the state is certainly in place by then). No arrangement in the list was
+# lifted before 2019 as far as the data say, so the state at a date is the highest-ranked state
+# whose event has taken effect (commissioner < trust_setup < trust; partner apart: Isle of
+# Wight only). Partners in Practice (pip): announced Dec 2015.
+KNOWN_EVENTS = os.path.join(REPO, "data", "known_events.csv")
 GOV_RANK = {"partner": 1, "commissioner": 2, "trust_setup": 3, "trust": 4}
-GOV_EVENTS = [
-    ("doncaster", "commissioner", "2013-12-31", "README: commissioner appointed 2013"),
-    ("doncaster", "trust_setup", "2013-11-30", "README: trust ordered Nov 2013"),
-    ("doncaster", "trust", "2014-10-31", "README: Doncaster Children's Services Trust live Oct 2014 (imposed)"),
-    ("slough", "trust_setup", "2014-07-31", "README: trust decided Jul 2014"),
-    ("slough", "commissioner", "2014-12-31", "README: commissioner appointed 2014"),
-    ("slough", "trust", "2015-10-31", "README: Slough Children's Services Trust live Oct 2015 (imposed)"),
-    ("kingston upon thames", "trust", "2014-04-30", "README: Achieving for Children, Apr 2014 (voluntary; counted as trust)"),
-    ("richmond upon thames", "trust", "2014-04-30", "README: Achieving for Children, Apr 2014 (voluntary; counted as trust)"),
-    ("windsor and maidenhead", "trust", "2017-12-31", "README: joined Achieving for Children 2017 (voluntary; counted as trust)"),
-    ("birmingham", "commissioner", "2014-03-28", "README: commissioners 'a series'; first (Lord Warner) announced 27-28 Mar 2014 (Public Sector Executive 28.03.14; BBC)"),
-    ("birmingham", "trust_setup", "2017-01-31", "README: Birmingham Children's Trust, council decision Jan 2017 (live Apr 2018)"),
-    ("sunderland", "commissioner", "2015-07-20", "README: Sunderland commissioner; date: CYP Now / LocalGov 20 Jul 2015"),
-    ("sunderland", "trust_setup", "2015-12-31", "README: Together for Children announced Dec 2015"),
-    ("sunderland", "trust", "2017-04-30", "README: Together for Children delivering from Apr 2017"),
-    ("norfolk", "commissioner", "2016-01-08", "README: Dec 2015 - Jan 2016; date: CYP Now 8 Jan 2016 (direction, Dave Hill)"),
-    ("sandwell", "commissioner", "2016-01-08", "README: Dec 2015 - Jan 2016; date: CYP Now 8 Jan 2016 (direction, Eleanor Brazil)"),
-    ("sandwell", "trust_setup", "2016-10-31", "README: Sandwell Children's Trust announced Oct 2016 (live Apr 2018)"),
-    ("torbay", "commissioner", "2016-05-31", "README: Torbay commissioner May 2016"),
-    ("reading", "commissioner", "2016-09-16", "README: Reading 2016; date: gov.uk 'Direction issued to Reading borough council', published 16 Sep 2016"),
-    ("kirklees", "commissioner", "2016-11-30", "README: Kirklees commissioner Nov 2016"),
-    ("worcestershire", "commissioner", "2017-03-31", "README: DfE tender Jul 2017; appointment Mar 2017 per LGC / CYP Now 19 Sep 2017 (direction two months after the Jan 2017 judgement)"),
-    ("isle of wight", "partner", "2013-12-31", "README: run by Hampshire in partnership by 2016; began 2013 (Hampshire CC news 8 Jan 2019; OnTheWight 26 Mar 2013)"),
-]
+
+
+def read_known_events(path=KNOWN_EVENTS):
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _norm_early(name):  # norm() is defined below; the table's names are plain
+    return name.lower().replace("&", "and")
+
+
+GOV_EVENTS = [(_norm_early(e["name"]), e["event"], e["date"], e["source"])
+              for e in read_known_events() if e["event"] in GOV_RANK]
+PIP = {_norm_early(e["name"]) for e in read_known_events() if e["event"] == "pip"}
 
 # Earlier-framework judgements in the wide history file, in tie-break order (earlier in the
 # list wins when two are published the same day). (date column, grade column, framework).
@@ -145,7 +133,23 @@ def read_inputs(shared):
     lookup = pd.read_csv(os.path.join(shared, "la_lookup.csv"), dtype=str)
     hist = pd.read_csv(os.path.join(shared, "ofsted_history_2009_2017_wide.csv"), dtype=str)
     wf = pd.read_csv(os.path.join(shared, "workforce_2017.csv"), dtype=str)
-    return lookup, hist, wf
+    j18 = pd.read_csv(os.path.join(shared, "ofsted_overall_judgements_2018.csv"), dtype=str)
+    return lookup, hist, wf, j18
+
+
+def judgements_2018(j18):
+    """The 2018 overall judgements by LA key: list of (date, grade, framework, is_sif_or_ilacs,
+    counts, inspection type). SIF re-inspections are framework sif; ILACS standard and short
+    inspections framework ilacs."""
+    out = {}
+    for _, r in j18.iterrows():
+        fw = {"SIF": "sif", "ILACS": "ilacs"}[r["framework"]]
+        g = grade_of(r["overall"])
+        if g is None:
+            raise SystemExit(f"2018: {r['la_name']}: unknown grade {r['overall']!r}")
+        out.setdefault(norm(r["la_name"]), []).append(
+            (parse_date(r["publication_date"]), g, fw, True, True))
+    return out
 
 
 def judgements(row, slac_lac_counts=False, count_tlac=True):
@@ -170,7 +174,8 @@ def judgements(row, slac_lac_counts=False, count_tlac=True):
 
 
 def latest_grade(js, date):
-    """SIF overall if any on or before date (latest), else the latest earlier-framework OE."""
+    """The latest SIF or ILACS overall judgement on or before date, else the latest
+    earlier-framework OE."""
     sif = [j for j in js if j[3] and j[0] <= date]
     if sif:
         return max(sif, key=lambda j: j[0])
@@ -197,7 +202,8 @@ def build(date, shared=DEFAULT_SHARED, slac_lac_counts=False, count_tlac=True,
     """Returns (list of row dicts sorted by code, notes)."""
     if not (MIN_DATE <= date <= MAX_DATE):
         raise ValueError(f"date {date} outside {MIN_DATE}..{MAX_DATE}")
-    lookup, hist, wf = read_inputs(shared)
+    lookup, hist, wf, j18 = read_inputs(shared)
+    by18 = judgements_2018(j18)
     notes = []
 
     lk = {norm(r["local_authority_ons_name"]): r for _, r in lookup.iterrows()}
@@ -247,13 +253,13 @@ def build(date, shared=DEFAULT_SHARED, slac_lac_counts=False, count_tlac=True,
             name = h["Local authority name"]
         typ = TYPE_MAP.get(h["LA Authority Type"], h["LA Authority Type"])
 
-        js = judgements(h, slac_lac_counts, count_tlac)
+        js = judgements(h, slac_lac_counts, count_tlac) + by18.pop(key, [])
         g = latest_grade(js, date)
         if g is None:
             raise SystemExit(f"{key}: no judgement on or before {date}")
         lo = years_before(date, 5)
         inad = sorted({j[0] for j in js if j[1] == "inadequate" and j[4] and lo <= j[0] <= date})
-        sif_done = int(any(j[3] and j[0] <= date for j in js))
+        sif_done = int(any(j[2] == "sif" and j[0] <= date for j in js))
         gov = governance(key, g[1], date)
         if voluntary_trust == "council" and key in (
                 "kingston upon thames", "richmond upon thames", "windsor and maidenhead") \
@@ -315,6 +321,8 @@ def build(date, shared=DEFAULT_SHARED, slac_lac_counts=False, count_tlac=True,
         r.update(posts_fte=posts, permanent_fte=perm, agency_fte=agency,
                  turnover_rate=turnover, workforce_source=src)
 
+    if by18:
+        raise SystemExit(f"2018 judgements of unknown LAs: {sorted(by18)}")
     # sanity: commissioner/trust LAs judged RI or better after their arrangement began
     for r in rows:
         if r["governance"] in ("commissioner", "partner") and r["grade"] != "inadequate":
@@ -342,7 +350,7 @@ def to_csv(rows):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--date", required=True, help="YYYY-MM-DD, 2015-12-14 .. 2017-12-31")
+    ap.add_argument("--date", required=True, help="YYYY-MM-DD, 2015-12-14 .. 2018-12-31")
     ap.add_argument("--raw", "--shared", dest="shared", default=DEFAULT_SHARED,
                     help="the raw public data directory (default data/raw)")
     ap.add_argument("-o", "--output", help="default data/authorities_<date>.csv")

@@ -134,6 +134,52 @@ static void test_authorities_rejects_missing_file(void **state)
                  FIX "no_such_file.csv: cannot open: No such file or directory");
 }
 
+static void expect_events_error(const char *path, const char *text)
+{
+    cs_known_events k;
+    cs_error err;
+    cs_error_clear(&err);
+    assert_int_equal(cs_known_events_load(&k, path, &err), CS_EPARSE);
+    assert_string_equal(error_text(&err), text);
+    assert_int_equal(k.n, 0);
+    assert_null(k.ev);
+}
+
+static void test_authorities_loads_known_events(void **state)
+{
+    (void)state;
+    cs_known_events k;
+    cs_error err;
+    cs_error_clear(&err);
+    assert_int_equal(cs_known_events_load(&k, "data/known_events.csv", &err), CS_OK);
+    int norfolk = 0, pip = 0;
+    for (size_t i = 0; i < k.n; i++) {
+        assert_true(k.ev[i].decided <= k.ev[i].date);
+        pip += k.ev[i].kind == CS_KNOWN_PIP;
+        if (!strcmp(k.ev[i].code, "E10000020") && k.ev[i].kind == CS_KNOWN_COMMISSIONER) {
+            norfolk++;
+            assert_int_equal(k.ev[i].date, 16808);    /* 2016-01-08 */
+            assert_int_equal(k.ev[i].decided, 16783); /* 2015-12-14 */
+        }
+    }
+    assert_int_equal(norfolk, 1);
+    assert_int_equal(pip, 9); /* six partners; the Tri-borough is three LAs, AfC two */
+    cs_known_events_free(&k);
+}
+
+static void test_authorities_rejects_bad_known_events(void **state)
+{
+    (void)state;
+    expect_events_error(FIX "events_bad_kind.csv",
+                        FIX "events_bad_kind.csv:3: event: expected one of commissioner, "
+                            "trust_setup, trust, partner, pip, got \"takeover\"");
+    expect_events_error(FIX "events_decided_late.csv",
+                        FIX "events_decided_late.csv:2: decided: the decision (2016-02-01) comes "
+                            "after the event (2016-01-08)");
+    expect_events_error(FIX "events_no_decided.csv",
+                        FIX "events_no_decided.csv:1: decided: missing column in the header");
+}
+
 static void test_enums_names_and_parse(void **state)
 {
     (void)state;
@@ -163,6 +209,8 @@ int main(void)
         cmocka_unit_test(test_authorities_rejects_bad_date),
         cmocka_unit_test(test_authorities_rejects_duplicate_code),
         cmocka_unit_test(test_authorities_rejects_missing_file),
+        cmocka_unit_test(test_authorities_loads_known_events),
+        cmocka_unit_test(test_authorities_rejects_bad_known_events),
         cmocka_unit_test(test_enums_names_and_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

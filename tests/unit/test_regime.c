@@ -20,13 +20,12 @@ typedef struct run {
     cs_repbuf *b;
 } run;
 
-static void run_scripted(run *r, const char *const *sets, size_t n)
+static void run_file(run *r, const char *path, const char *const *sets, size_t n)
 {
     cs_error err;
     cs_error_clear(&err);
     memset(r, 0, sizeof *r);
-    int rc = cs_config_load(&r->cfg, cs_params_keys, cs_params_nkeys, "tests/data/regime/base.yaml",
-                            sets, n, &err);
+    int rc = cs_config_load(&r->cfg, cs_params_keys, cs_params_nkeys, path, sets, n, &err);
     if (!rc) rc = cs_config_apply(r->cfg, 0, &r->p, &err);
     if (!rc) rc = cs_params_check(&r->p, "base.yaml", &err);
     if (!rc) rc = cs_world_create(&r->w, &r->p, &err);
@@ -37,6 +36,11 @@ static void run_scripted(run *r, const char *const *sets, size_t n)
     assert_non_null(r->b);
     rc = cs_model_run(r->m, &r->p, 1, 0, r->b, &err);
     if (rc) fail_msg("run failed: %s", err.msg);
+}
+
+static void run_scripted(run *r, const char *const *sets, size_t n)
+{
+    run_file(r, "tests/data/regime/base.yaml", sets, n);
 }
 
 static void run_free(run *r)
@@ -58,6 +62,27 @@ static double when(const run *r, int type, int before, int after, int k)
         if (after != -2 && e->after != after) continue;
         if (k-- == 0) return e->time;
     }
+    return -1;
+}
+
+/* The same, for one authority (its row in the run). */
+static double when_la(const run *r, int la, int type, int before, int after, int k)
+{
+    for (size_t i = 0; i < r->b->n_events; i++) {
+        const cs_evrec *e = &r->b->events[i];
+        if (e->type != type || e->authority != la) continue;
+        if (before != -2 && e->before != before) continue;
+        if (after != -2 && e->after != after) continue;
+        if (k-- == 0) return e->time;
+    }
+    return -1;
+}
+
+static int row_of(const run *r, const char *code)
+{
+    for (size_t i = 0; i < r->w->n_la; i++)
+        if (!strcmp(r->w->table.rows[i].code, code)) return (int)i;
+    fail_msg("%s not in the run", code);
     return -1;
 }
 
@@ -178,6 +203,112 @@ static void test_regime_ri_lifts_notice(void **state)
     run_free(&r);
 }
 
+/* ---- the record's known events on their exact days (data/known_events.csv) ---- */
+
+#define NORFOLK    "E10000020"
+#define SANDWELL   "E08000028"
+#define SUNDERLAND "E08000024"
+#define SLOUGH     "E06000039"
+#define BIRMINGHAM "E08000025"
+#define DONCASTER  "E08000017"
+
+static void test_regime_known_commissioners_norfolk_sandwell_8_jan_2016(void **state)
+{
+    (void)state;
+    const char *sets[] = {"authorities.only=" NORFOLK "," SANDWELL};
+    run r;
+    run_file(&r, "tests/data/regime/real.yaml", sets, 1);
+    /* 2016-01-08 is day 25 after 2015-12-14 */
+    for (int k = 0; k < 2; k++) {
+        int la = row_of(&r, k ? SANDWELL : NORFOLK);
+        CS_ASSERT_CLOSE(
+            when_la(&r, la, CS_EV_GOVERNANCE_CHANGE, CS_GOV_NOTICE, CS_GOV_COMMISSIONER, 0), 25.0,
+            0, 1e-9);
+        assert_true(when_la(&r, la, CS_EV_COMMISSIONER_APPOINTED, -2, -2, 1) < 0); /* once */
+    }
+    run_free(&r);
+    /* without the known events, their history (three inadequate judgements in five years)
+     * makes the persistence rule appoint at the start */
+    const char *sets2[] = {"authorities.only=" NORFOLK "," SANDWELL, "authorities.events="};
+    run_file(&r, "tests/data/regime/real.yaml", sets2, 2);
+    for (int k = 0; k < 2; k++)
+        CS_ASSERT_CLOSE(when_la(&r, row_of(&r, k ? SANDWELL : NORFOLK), CS_EV_GOVERNANCE_CHANGE,
+                                CS_GOV_NOTICE, CS_GOV_COMMISSIONER, 0),
+                        0.0, 0, 1e-9);
+    run_free(&r);
+}
+
+static void test_regime_known_sunderland_trust_dates(void **state)
+{
+    (void)state;
+    const char *sets[] = {"authorities.only=" SUNDERLAND};
+    run r;
+    run_file(&r, "tests/data/regime/real.yaml", sets, 1);
+    /* set up 2015-12-31 (day 17), live 2017-04-30 (day 503), inspected 365 days later */
+    CS_ASSERT_CLOSE(when(&r, CS_EV_GOVERNANCE_CHANGE, CS_GOV_COMMISSIONER, CS_GOV_TRUST_SETUP, 0),
+                    17.0, 0, 1e-9);
+    CS_ASSERT_CLOSE(when(&r, CS_EV_GOVERNANCE_CHANGE, CS_GOV_TRUST_SETUP, CS_GOV_TRUST, 0), 503.0,
+                    0, 1e-9);
+    CS_ASSERT_CLOSE(when(&r, CS_EV_INSPECTION_STARTED, CS_REASON_TRUST, -2, 0), 503.0 + 365, 0,
+                    1e-9);
+    assert_int_equal(count(&r, CS_EV_COMMISSIONER_REPORT), 0); /* the record decided */
+    run_free(&r);
+}
+
+static void test_regime_known_trusts_live_apr_2018(void **state)
+{
+    (void)state;
+    const char *sets[] = {"authorities.only=" BIRMINGHAM "," SANDWELL, "time.start=2017-12-31",
+                          "authorities.table=data/authorities_2017-12-31.csv"};
+    run r;
+    run_file(&r, "tests/data/regime/real.yaml", sets, 3);
+    /* both in trust_setup at the start; live 2018-04-30 = day 120 */
+    for (int k = 0; k < 2; k++)
+        CS_ASSERT_CLOSE(when_la(&r, row_of(&r, k ? SANDWELL : BIRMINGHAM), CS_EV_GOVERNANCE_CHANGE,
+                                CS_GOV_TRUST_SETUP, CS_GOV_TRUST, 0),
+                        120.0, 0, 1e-9);
+    run_free(&r);
+}
+
+static void test_regime_start_trust_inspected_at_12_months(void **state)
+{
+    (void)state;
+    /* Slough's trust went live on 2015-10-31: its 12-month inspection is due 2016-10-30,
+     * day 321 of a run from 2015-12-14 */
+    const char *sets[] = {"authorities.only=" SLOUGH};
+    run r;
+    run_file(&r, "tests/data/regime/real.yaml", sets, 1);
+    CS_ASSERT_CLOSE(when(&r, CS_EV_INSPECTION_STARTED, CS_REASON_TRUST, -2, 0), 321.0, 0, 1e-9);
+    run_free(&r);
+}
+
+static void test_regime_start_trust_returns_to_council(void **state)
+{
+    (void)state;
+    /* Doncaster, a trust since 2014 and judged good in Jan 2018, returns to its council after
+     * its next good judgement (return probability 1 in real.yaml); without its go-live date
+     * (no known events) it cannot */
+    const char *sets[] = {"authorities.only=" DONCASTER, "time.start=2018-12-31",
+                          "authorities.table=data/authorities_2018-12-31.csv", "quality.base=1.5",
+                          "time.horizon_years=5"};
+    run r;
+    run_file(&r, "tests/data/regime/real.yaml", sets, 5);
+    double t_pub = when(&r, CS_EV_JUDGEMENT_PUBLISHED, -2, CS_GRADE_GOOD, 0);
+    assert_true(t_pub > 0);
+    CS_ASSERT_CLOSE(when(&r, CS_EV_GOVERNANCE_CHANGE, CS_GOV_TRUST, CS_GOV_COUNCIL, 0), t_pub + 60,
+                    0, 1e-9);
+    run_free(&r);
+    const char *sets2[] = {"authorities.only=" DONCASTER,
+                           "time.start=2018-12-31",
+                           "authorities.table=data/authorities_2018-12-31.csv",
+                           "quality.base=1.5",
+                           "time.horizon_years=5",
+                           "authorities.events="};
+    run_file(&r, "tests/data/regime/real.yaml", sets2, 6);
+    assert_true(when(&r, CS_EV_GOVERNANCE_CHANGE, CS_GOV_TRUST, CS_GOV_COUNCIL, 0) < 0);
+    run_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -187,6 +318,11 @@ int main(void)
         cmocka_unit_test(test_regime_wholesale_failure_immediate),
         cmocka_unit_test(test_regime_sponsors_exhausted_gives_trust),
         cmocka_unit_test(test_regime_ri_lifts_notice),
+        cmocka_unit_test(test_regime_known_commissioners_norfolk_sandwell_8_jan_2016),
+        cmocka_unit_test(test_regime_known_sunderland_trust_dates),
+        cmocka_unit_test(test_regime_known_trusts_live_apr_2018),
+        cmocka_unit_test(test_regime_start_trust_inspected_at_12_months),
+        cmocka_unit_test(test_regime_start_trust_returns_to_council),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

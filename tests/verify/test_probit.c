@@ -14,7 +14,11 @@ static void test_probit_grade_shares(void **state)
     for (int g = 0; g < CS_NGOV; g++)
         assert_true(p->gov_effect[g] == 0);
     double q = p->base, tau = p->judge[CS_FW_ILACS].tau;
-    const double *c = p->judge[CS_FW_ILACS].c;
+    /* ILACS thresholds are the SIF's plus shifts (all 0 here) */
+    assert_true(p->judge[CS_FW_ILACS].shift == 0 && p->ilacs_d[0][1] == 0 &&
+                p->ilacs_d[0][2] == 0 && p->ilacs_d[0][3] == 0 && p->ilacs_d[1][1] == 0 &&
+                p->ilacs_d[1][2] == 0 && p->ilacs_d[1][3] == 0);
+    const double *c = p->judge[CS_FW_SIF].c;
     /* P(grade) by grade index (outstanding, good, ri, inadequate) and P(wholesale) */
     double want[CS_NGRADES], want_whole = gsl_cdf_ugaussian_P((c[0] - q) / tau);
     want[CS_GRADE_INADEQUATE] = gsl_cdf_ugaussian_P((c[1] - q) / tau);
