@@ -34,7 +34,7 @@ echo "ok: file-size limit -> status 1, then an identical resume"
 mnt="$TMP/mnt"
 mkdir -p "$mnt"
 if mount -t tmpfs -o size=$((refkb * 60 / 100))k tmpfs "$mnt" 2>/dev/null; then
-  trap 'umount "$mnt" 2>/dev/null; rm -rf "$TMP"' EXIT
+  trap 'umount "$mnt" 2>/dev/null || true; rm -rf "$TMP"' EXIT
   set +e
   "$CSSIM" run "${args[@]}" -o "$mnt/full.h5" 2>"$TMP/err"
   rc=$?
