@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define UB_MAGIC     "cssim-run 1\n"
@@ -111,4 +112,109 @@ hid_t cs_h5_fapl_reader(void)
         return H5I_INVALID_HID;
     }
     return fapl;
+}
+
+/* Bob Jenkins' lookup3 hash, byte by byte, as HDF5 checksums its metadata (H5checksum.c). */
+#define ROT(x, k) (((x) << (k)) | ((x) >> (32 - (k))))
+static uint32_t lookup3(const unsigned char *k, size_t length)
+{
+    uint32_t a, b, c;
+    a = b = c = 0xdeadbeefu + (uint32_t)length;
+    while (length > 12) {
+        a += k[0] + ((uint32_t)k[1] << 8) + ((uint32_t)k[2] << 16) + ((uint32_t)k[3] << 24);
+        b += k[4] + ((uint32_t)k[5] << 8) + ((uint32_t)k[6] << 16) + ((uint32_t)k[7] << 24);
+        c += k[8] + ((uint32_t)k[9] << 8) + ((uint32_t)k[10] << 16) + ((uint32_t)k[11] << 24);
+        a -= c, a ^= ROT(c, 4), c += b;
+        b -= a, b ^= ROT(a, 6), a += c;
+        c -= b, c ^= ROT(b, 8), b += a;
+        a -= c, a ^= ROT(c, 16), c += b;
+        b -= a, b ^= ROT(a, 19), a += c;
+        c -= b, c ^= ROT(b, 4), b += a;
+        length -= 12;
+        k += 12;
+    }
+    switch (length) { /* the last block, zero-padded; every case falls through */
+    case 12:
+        c += (uint32_t)k[11] << 24; /* fall through */
+    case 11:
+        c += (uint32_t)k[10] << 16; /* fall through */
+    case 10:
+        c += (uint32_t)k[9] << 8; /* fall through */
+    case 9:
+        c += k[8]; /* fall through */
+    case 8:
+        b += (uint32_t)k[7] << 24; /* fall through */
+    case 7:
+        b += (uint32_t)k[6] << 16; /* fall through */
+    case 6:
+        b += (uint32_t)k[5] << 8; /* fall through */
+    case 5:
+        b += k[4]; /* fall through */
+    case 4:
+        a += (uint32_t)k[3] << 24; /* fall through */
+    case 3:
+        a += (uint32_t)k[2] << 16; /* fall through */
+    case 2:
+        a += (uint32_t)k[1] << 8; /* fall through */
+    case 1:
+        a += k[0];
+        break;
+    case 0:
+        return c;
+    }
+    c ^= b, c -= ROT(b, 14);
+    a ^= c, a -= ROT(c, 11);
+    b ^= a, b -= ROT(a, 25);
+    c ^= b, c -= ROT(b, 16);
+    a ^= c, a -= ROT(c, 4);
+    b ^= a, b -= ROT(a, 14);
+    c ^= b, c -= ROT(b, 24);
+    return c;
+}
+
+static uint64_t le64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+int cs_h5_superblock_fit(const char *path)
+{
+    FILE *fp = fopen(path, "r+b");
+    if (!fp) return -1;
+    unsigned char sb[48];
+    long at = cs_h5_superblock(fp, sb);
+    struct stat st;
+    int rc = -1;
+    /* superblock versions 2 and 3 with 8-byte addresses: the ones cssim writes */
+    if (at < 0 || (sb[8] != 2 && sb[8] != 3) || sb[9] != 8 || fstat(fileno(fp), &st) != 0 ||
+        lookup3(sb, 44) != (uint32_t)le64(sb + 44) /* low 4 bytes */) {
+        fclose(fp);
+        return -1;
+    }
+    /* the stored end of allocation is an absolute offset (the user block included) */
+    uint64_t eoa = le64(sb + 28), eof = (uint64_t)st.st_size;
+    if (eoa == UINT64_MAX || eoa < (uint64_t)at + 48 || eoa > ((uint64_t)1 << 50)) {
+        fclose(fp);
+        return -1;
+    }
+    if (eoa > eof) {
+        /* cut short (a file-size limit stopped a write): extend it with zeros to its EOA */
+        rc = ftruncate(fileno(fp), (off_t)eoa) == 0 ? 1 : -1;
+    } else if (eoa < eof) {
+        /* EOA behind EOF: raise it, in one 48-byte write (a kill cannot tear it) */
+        uint64_t v = eof;
+        for (int i = 0; i < 8; i++)
+            sb[28 + i] = (unsigned char)(v >> (8 * i));
+        uint32_t sum = lookup3(sb, 44);
+        for (int i = 0; i < 4; i++)
+            sb[44 + i] = (unsigned char)(sum >> (8 * i));
+        rc = pwrite(fileno(fp), sb, 48, (off_t)at) == 48 ? 1 : -1;
+    } else {
+        rc = 0;
+    }
+    fclose(fp);
+    return rc;
 }

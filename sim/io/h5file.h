@@ -11,6 +11,13 @@
  * with its first 48 bytes copied to sb; -1 when fp holds no HDF5 signature. */
 long cs_h5_superblock(FILE *fp, unsigned char sb[48]);
 
+/* Makes the superblock's end of allocation (EOA) agree with the file's size (EOF), which a
+ * killed or failed writer can leave behind it (HDF5 would then allocate over committed data)
+ * or beyond it (a file-size limit: HDF5 then refuses to open the file; the file is extended
+ * with zeros). The superblock (version 2 or 3) is checked against its checksum and rewritten
+ * with a new one in a single write. 0 nothing to do, 1 fixed, -1 not a superblock we know. */
+int cs_h5_superblock_fit(const char *path);
+
 /* The user block cssim writes at the start of every output: "cssim-run 1\n", then
  * "cwd\t<working directory>\n" and "cmd\t<command line>\n", NUL-padded. */
 size_t cs_h5_userblock_size(const char *cmd, const char *cwd);

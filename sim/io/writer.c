@@ -834,7 +834,7 @@ static void extend_to_eoa(const char *path)
             base = base << 8 | sb[12 + i];
             eoa = eoa << 8 | sb[28 + i];
         }
-        uint64_t end = (uint64_t)at + eoa; /* addresses are relative to the superblock */
+        uint64_t end = eoa; /* the stored end of allocation is absolute */
         (void)base;
         if (eoa != UINT64_MAX && end > (uint64_t)st.st_size && end < ((uint64_t)1 << 50))
             if (ftruncate(fileno(fp), (off_t)end) != 0) { /* best effort: open reports it */
@@ -845,20 +845,35 @@ static void extend_to_eoa(const char *path)
 
 /* Reopens PATH.part. Returns 1 when the file holds nothing committed (the run died before
  * cs_writer_begin) and should be recreated. */
+static int reopen_check(cs_writer *w, const cs_writer_opts *o, const h5_detail *dp, cs_error *err);
+
 static int reopen_file(cs_writer *w, const cs_writer_opts *o, cs_error *err)
 {
-    /* One process: the file's superblock is repaired (status flags cleared, end of
-     * allocation raised to the file's size: see extend_to_eoa), then it is only read; the
-     * committed prefix is copied into a new file (cs_writer_add_scenario).
+    /* One process: the superblock's end of allocation is made to agree with the file's size
+     * (cs_h5_superblock_fit: one checksummed 48-byte write, or the file extended with zeros),
+     * and the file is then only read, as a SWMR reader: the committed prefix is copied into a
+     * new file (cs_writer_add_scenario). HDF5 never opens the interrupted file for writing, so
+     * a resume killed at any instant leaves it as it was.
      * Several processes (MPI-IO, no SWMR): reopened for writing and truncated in place. */
+    if (!w->mpi) {
+        cs_h5_superblock_fit(w->part);
+        hid_t rfapl = cs_h5_fapl_reader();
+        w->file = rfapl < 0 ? H5I_INVALID_HID
+                            : H5Fopen(w->part, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, rfapl);
+        if (w->file < 0 && rfapl >= 0) w->file = H5Fopen(w->part, H5F_ACC_RDONLY, rfapl);
+        h5_detail d;
+        h5_get_detail(&d);
+        if (rfapl >= 0) H5Pclose(rfapl);
+        return reopen_check(w, o, &d, err);
+    }
     extend_to_eoa(w->part);
     hid_t fapl = make_fapl(true, NULL);
     if (fapl >= 0 && H5Pset_metadata_read_attempts(fapl, CS_METADATA_READ_ATTEMPTS) < 0) {
         H5Pclose(fapl);
         fapl = H5I_INVALID_HID;
     }
-    unsigned mode = w->mpi ? H5F_ACC_RDWR | H5F_ACC_SWMR_WRITE : H5F_ACC_RDWR;
-    w->file = fapl < 0 ? H5I_INVALID_HID : H5Fopen(w->part, mode, fapl);
+    w->file =
+        fapl < 0 ? H5I_INVALID_HID : H5Fopen(w->part, H5F_ACC_RDWR | H5F_ACC_SWMR_WRITE, fapl);
     h5_detail d;
     h5_get_detail(&d); /* before any other call clears the error stack */
     if (fapl >= 0) H5Pclose(fapl);
@@ -867,13 +882,13 @@ static int reopen_file(cs_writer *w, const cs_writer_opts *o, cs_error *err)
         H5Fclose(w->file);
         w->file = H5I_INVALID_HID;
     }
-    if (w->file >= 0 && !w->mpi) {
-        herr_t c = H5Fclose(w->file);
-        hid_t rfapl = cs_h5_fapl_reader();
-        w->file = c < 0 || rfapl < 0 ? H5I_INVALID_HID : H5Fopen(w->part, H5F_ACC_RDONLY, rfapl);
-        h5_get_detail(&d);
-        if (rfapl >= 0) H5Pclose(rfapl);
-    }
+    return reopen_check(w, o, &d, err);
+}
+
+/* The checks of reopen_file on the opened (or not) PATH.part. */
+static int reopen_check(cs_writer *w, const cs_writer_opts *o, const h5_detail *dp, cs_error *err)
+{
+    h5_detail d = *dp;
     if (w->file < 0 && never_began(w->part)) return 1;
     if (w->file < 0) {
         w->failed = true;

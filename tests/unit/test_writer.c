@@ -6,6 +6,7 @@
 #include "cs_test.h"
 
 #include "cssim/output.h"
+#include "io/h5file.h"
 
 #include <errno.h>
 #include <hdf5.h>
@@ -488,6 +489,30 @@ static void check_scenario(hid_t f, int s, uint64_t nrep)
     H5Dclose(d);
     H5Dclose(rep_scale);
     H5Gclose(g);
+}
+
+/* The superblock repair resume relies on: EOA raised to EOF with a checksum HDF5 accepts. */
+static void test_superblock_fit_raises_eoa(void **state)
+{
+    (void)state;
+    char path[128], cmd[400];
+    path_in(path, sizeof path, "fit.h5");
+    write_complete(path, opts(NREP));
+    assert_int_equal(cs_h5_superblock_fit(path), 0); /* a closed file: EOA == EOF */
+    snprintf(cmd, sizeof cmd, "head -c 5000 /dev/zero >> %s", path);
+    assert_int_equal(run_cmd(cmd), 0);
+    assert_int_equal(cs_h5_superblock_fit(path), 1); /* raised, checksum rewritten */
+    assert_int_equal(cs_h5_superblock_fit(path), 0);
+    hid_t f = open_ro(path); /* HDF5 checks the superblock's checksum */
+    for (int s = 0; s < NSCEN; s++)
+        check_scenario(f, s, NREP);
+    H5Fclose(f);
+    snprintf(cmd, sizeof cmd, "truncate -s -3000 %s", path); /* cut short: extended back */
+    assert_int_equal(run_cmd(cmd), 0);
+    assert_int_equal(cs_h5_superblock_fit(path), 1);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(st.st_size > 0);
 }
 
 static void test_writer_round_trip(void **state)
@@ -1002,6 +1027,7 @@ int main(void)
     if (filter) cmocka_set_test_filter(filter);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_repbuf_grows_and_resets),
+        cmocka_unit_test(test_superblock_fit_raises_eoa),
         cmocka_unit_test(test_writer_round_trip),
         cmocka_unit_test(test_writer_refuses_existing_output),
         cmocka_unit_test(test_writer_refuses_part_without_resume),
