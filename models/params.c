@@ -27,12 +27,13 @@ const cs_key cs_params_keys[] = {
     {"time.horizon_years", CS_KEY_DOUBLE, OFF(horizon_years), 0.01, 100, "10", NULL, 0, 0,
      CS_KEY_NO_UNCERTAIN, "years simulated"},
     /* run */
-    {"run.replications", CS_KEY_INT, OFF(replications), 1, 1e9, "100", NULL, 0, 0, 0,
-     "replications per scenario (-n overrides)"},
-    {"run.seed", CS_KEY_INT, OFF(seed), 0, 9.0e15, "20151214", NULL, 0, 0, 0,
+    /* one value per run (CS_KEY_NO_SWEEP): the writer and the streams assume it */
+    {"run.replications", CS_KEY_INT, OFF(replications), 1, 1e9, "100", NULL, 0, 0,
+     CS_KEY_NO_SWEEP, "replications per scenario (-n overrides)"},
+    {"run.seed", CS_KEY_INT, OFF(seed), 0, 9.0e15, "20151214", NULL, 0, 0, CS_KEY_NO_SWEEP,
      "master seed of the keyed random streams (-s overrides)"},
-    {"run.max_pending_events", CS_KEY_INT, OFF(max_pending), 64, 1e9, "1048576", NULL, 0, 0, 0,
-     "cap on pending events per replication"},
+    {"run.max_pending_events", CS_KEY_INT, OFF(max_pending), 64, 1e9, "1048576", NULL, 0, 0,
+     CS_KEY_NO_SWEEP, "cap on pending events per replication"},
     /* authorities */
     {"authorities.table", CS_KEY_PATH, OFF(table), 0, 0, "data/authorities_2015-12-14.csv", NULL,
      0, 0, 0, "authority table built by scripts/build_authorities.py from data/raw"},

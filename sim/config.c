@@ -985,6 +985,14 @@ static int flatten(cs_config *c, const node *map, const char *prefix, bool top, 
     return CS_OK;
 }
 
+/* A CS_KEY_NO_SWEEP key in a sweep point: the run has one value of it for every point. */
+static int no_sweep(const cs_config *c, size_t ki, const node *k, cs_error *err)
+{
+    return verr(err, k, c->table[ki].path,
+                "may not vary in a sweep (one value applies to every point: set it outside "
+                "sweep:, or with --set)");
+}
+
 typedef struct layer_ctx {
     const cs_val **set; /* n_keys */
     const char *dir;
@@ -997,6 +1005,7 @@ static int layer_leaf(cs_config *c, size_t ki, const node *k, const node *v, voi
                       cs_error *err)
 {
     layer_ctx *x = vctx;
+    if (x->ovr && (c->table[ki].flags & CS_KEY_NO_SWEEP)) return no_sweep(c, ki, k, err);
     if (x->set[ki] && !x->allow_repeat)
         return verr(err, k, c->table[ki].path, "key given twice (first at line %d)",
                     x->set[ki]->line);
@@ -1373,6 +1382,7 @@ static int grid_leaf(cs_config *c, size_t ki, const node *k, const node *v, void
 {
     grid_ctx *x = vctx;
     char g[80];
+    if (c->table[ki].flags & CS_KEY_NO_SWEEP) return no_sweep(c, ki, k, err);
     for (size_t i = 0; i < x->n; i++)
         if (x->g[i].key == ki)
             return verr(err, k, c->table[ki].path, "key swept twice in the grid");

@@ -25,6 +25,11 @@ expect 2 "malformed.yaml:[0-9]+:[0-9]+" -- "$CSSIM" check "$TMP/malformed.yaml"
 expect 2 "--set.*inspectorate.nope" -- "$CSSIM" check scenarios/baseline.yaml --set inspectorate.nope=1
 printf 'extends: %s/scenarios/baseline.yaml\nsweep:\n  grid:\n    inspectorate.fteX: [1, 2]\n' "$PWD" >"$TMP/sweep.yaml"
 expect 2 "sweep.yaml:4:.*inspectorate.fteX" -- "$CSSIM" check "$TMP/sweep.yaml"
+# run.* keys have one value per run: a sweep may not vary them (issue 17, item 2)
+printf 'extends: %s/scenarios/baseline.yaml\nsweep:\n  grid:\n    run.replications: [2, 4]\n' "$PWD" >"$TMP/swrun.yaml"
+expect 2 "swrun.yaml:4:5: run.replications: may not vary in a sweep" -- "$CSSIM" check "$TMP/swrun.yaml"
+expect 2 "swrun.yaml:4:5: run.replications" -- "$CSSIM" run "$TMP/swrun.yaml" -o "$TMP/sw.h5"
+[ ! -e "$TMP/sw.h5" ] && [ ! -e "$TMP/sw.h5.part" ] || fail "output created for a run.* sweep"
 expect 2 "nonexistent.csv" -- "$CSSIM" check scenarios/baseline.yaml --set authorities.table=nonexistent.csv
 expect 2 "-n: expected a positive integer" -- "$CSSIM" run scenarios/baseline.yaml -o "$TMP/o.h5" -n zero
 # never overwrite without --force

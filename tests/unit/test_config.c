@@ -50,7 +50,8 @@ static const cs_key keys[] = {
     {K("run.seed", CS_KEY_INT, seed, 0, INFINITY, NULL), .flags = CS_KEY_REQUIRED, .help = "seed"},
     {K("run.replications", CS_KEY_INT, replications, 1, 1e6, "100"), .help = "replications"},
     {K("run.start", CS_KEY_DATE, start, 0, 0, "2015-01-01"), .help = "start date"},
-    {K("run.mode", CS_KEY_ENUM, mode, 0, 0, "fast"), .choices = modes, .help = "mode"},
+    {K("run.mode", CS_KEY_ENUM, mode, 0, 0, "fast"), .choices = modes, .flags = CS_KEY_NO_SWEEP,
+     .help = "mode (one per run: not in a sweep)"},
     {K("run.label", CS_KEY_STRING, label, 0, 0, NULL), .help = "free text"},
     {K("run.notes", CS_KEY_PATH, notes, 0, 0, NULL), .help = "notes file"},
     /* Out of table order on purpose: the dump still groups it under meta. */
@@ -349,6 +350,26 @@ static void test_config_sweep_rejects_malformed_sections(void **state)
 }
 
 /* ---- errors: files and syntax ---- */
+
+static void test_config_sweep_rejects_a_no_sweep_key(void **state)
+{
+    (void)state;
+    expect_error("run: {seed: 1}\nsweep:\n  grid: {run.mode: [fast, lazy]}\n", CS_EINVAL, 3, 10,
+                 "run.mode", "may not vary in a sweep");
+    expect_error(
+        "run: {seed: 1}\nsweep:\n  list:\n    - {run.seed: 2}\n    - {run: {mode: lazy}}\n",
+        CS_EINVAL, 5, 14, "run.mode", "may not vary in a sweep");
+    /* outside the sweep, and by --set, it is an ordinary key */
+    const char *set[] = {"run.mode=exact"};
+    cs_config *c = load_ok(write_tmp("nosweep.yaml", "run: {seed: 1, mode: lazy}\nsweep:\n  grid: "
+                                                     "{run.seed: [1, 2]}\n"),
+                           set, 1);
+    ex p;
+    apply_ok(c, 1, &p);
+    assert_int_equal(p.mode, 1);
+    free_ex(&p);
+    cs_config_destroy(c);
+}
 
 static void test_config_reports_yaml_syntax_error_position(void **state)
 {
@@ -823,6 +844,7 @@ int main(void)
         cmocka_unit_test(test_config_sweep_list_with_names),
         cmocka_unit_test(test_config_sweep_rejects_unknown_key_at_its_line),
         cmocka_unit_test(test_config_sweep_rejects_malformed_sections),
+        cmocka_unit_test(test_config_sweep_rejects_a_no_sweep_key),
         cmocka_unit_test(test_config_reports_yaml_syntax_error_position),
         cmocka_unit_test(test_config_rejects_multiple_documents),
         cmocka_unit_test(test_config_rejects_inconsistent_tables),

@@ -20,8 +20,10 @@
  * Precedence, later wins: defaults < extends bases (deepest first) < the file < the sweep
  * point's overrides < --set. So --set wins everywhere, over every sweep point too (a --set of a
  * swept key makes the points equal in that key; their descriptions still show the sweep).
- * Only the top-level file may have a sweep. A path value is resolved against the directory of
- * the file that set it (a sweep: the top file's; --set: the current directory).
+ * Only the top-level file may have a sweep. A key flagged CS_KEY_NO_SWEEP (the run.* keys of
+ * the model: replications, seed, event cap) may not appear in a sweep: the run has one value. A
+ * path value is resolved against the directory of the file that set it (a sweep: the top file's;
+ * --set: the current directory).
  *
  * Validation is by the table alone: types, ranges, required keys, enum choices; unknown keys
  * are errors naming the nearest known key ("did you mean"). Every error names the file, line,
@@ -80,6 +82,8 @@ typedef struct cs_steps {
 enum {
     CS_KEY_REQUIRED = 1u << 0,     /* must be set by a file or --set (its default is ignored)   */
     CS_KEY_NO_UNCERTAIN = 1u << 1, /* a DOUBLE that may not be given as a distribution  */
+    CS_KEY_NO_SWEEP = 1u << 2,     /* may not vary between sweep points (one value applies to
+                                      the whole run, e.g. the replication count)           */
 };
 
 typedef struct cs_key {
