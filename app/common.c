@@ -147,8 +147,8 @@ int cs_run_rep(cs_model *m, gsl_rng *r, const cs_params *p, const cs_world *worl
     uint64_t seed = (uint64_t)p->seed;
     if (!n_unc) return cs_model_run(m, p, seed, rep, b, err);
     cs_params mine = *p; /* shallow: only DOUBLE keys are ever redrawn */
-    cs_rng_key(r, seed, rep, (uint32_t)world->n_la, CS_PROC_PARAMS);
-    cs_config_draw(cs_params_keys, unc, n_unc, &mine, r);
+    (void)world;         /* draws are keyed by key path, not by the (filtered) authority count */
+    cs_config_draw(cs_params_keys, unc, n_unc, &mine, r, seed, rep, CS_PROC_PARAMS);
     for (size_t k = 0; k < n_unc; k++)
         b->drawn[k] = *(const double *)((const char *)&mine + cs_params_keys[unc[k].key].offset);
     return cs_model_run(m, &mine, seed, rep, b, err);

@@ -13,6 +13,7 @@
  *    rejects (unknown keys, types, ranges, missing required keys) is CS_EINVAL. */
 #define _POSIX_C_SOURCE 200809L
 #include "cssim/config.h"
+#include "cssim/streams.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -1755,29 +1756,22 @@ size_t cs_config_uncertain(const cs_config *c, size_t point, const cs_uncertain 
 }
 
 void cs_config_draw(const cs_key *table, const cs_uncertain *list, size_t n, void *params,
-                    gsl_rng *r)
+                    gsl_rng *r, uint64_t seed, uint64_t rep, uint32_t proc)
 {
-    /* empirical dists of one joint group draw one shared index: a joint posterior sample */
-    enum { MAXJ = 16 };
-    int jg[MAXJ];
-    double ju[MAXJ];
-    size_t nj = 0;
     for (size_t i = 0; i < n; i++) {
         const cs_key *k = &table[list[i].key];
         const cs_dist *d = &list[i].dist;
         double x;
         if (d->kind == CS_DIST_EMPIRICAL && d->joint > 0 && !d->alias) {
-            size_t g = 0;
-            while (g < nj && jg[g] != d->joint)
-                g++;
-            if (g == nj && nj < MAXJ) {
-                jg[nj] = d->joint;
-                ju[nj++] = gsl_rng_uniform(r);
-            }
-            double u = g < nj ? ju[g] : gsl_rng_uniform(r);
-            size_t idx = (size_t)(u * (double)d->n);
+            /* A joint group's members all take the first uniform of the group's own stream:
+             * one shared index, a joint posterior sample. */
+            char group[32];
+            snprintf(group, sizeof group, "joint:%d", d->joint);
+            cs_rng_key(r, seed, rep, cs_streams_hash(group), proc);
+            size_t idx = (size_t)(gsl_rng_uniform(r) * (double)d->n);
             x = d->values[idx < d->n ? idx : d->n - 1];
         } else {
+            cs_rng_key(r, seed, rep, cs_streams_hash(k->path), proc);
             x = cs_dist_sample(d, r);
         }
         /* Clamped into the key's range: a normal around a probability can stray past 1. */

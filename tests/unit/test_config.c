@@ -5,6 +5,7 @@
 #include "cssim/config.h"
 #include "cssim/dist.h"
 #include "cssim/status.h"
+#include "cssim/streams.h"
 
 #include <gsl/gsl_rng.h>
 #include <stdlib.h>
@@ -634,12 +635,11 @@ static void test_config_uncertain_draws_match_the_distribution(void **state)
     apply_ok(c, 0, &p);
     CS_ASSERT_CLOSE(p.fte, 30, 1e-12, 0); /* the struct holds the mean */
     CS_ASSERT_CLOSE(p.tau, 0.3, 1e-12, 0);
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(r, 12345);
+    gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
     enum { N = 20000 };
     double s_fte = 0, s_tau = 0;
     for (int i = 0; i < N; i++) {
-        cs_config_draw(keys, u, n, &p, r);
+        cs_config_draw(keys, u, n, &p, r, 12345, (uint64_t)i, 8);
         assert_true(p.tau >= 0 && p.tau <= 1);
         s_fte += p.fte;
         s_tau += p.tau;
@@ -664,10 +664,10 @@ static void test_config_uncertain_draws_are_clamped_into_range(void **state)
     ex p;
     apply_ok(c, 0, &p);
     CS_ASSERT_CLOSE(p.fte, 4, 0, 0);
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
     int at_bounds = 0;
     for (int i = 0; i < 1000; i++) {
-        cs_config_draw(keys, u, n, &p, r);
+        cs_config_draw(keys, u, n, &p, r, 1, (uint64_t)i, 8);
         assert_true(p.tau >= 0 && p.tau <= 1);
         at_bounds += p.tau == 0 || p.tau == 1;
     }
@@ -675,6 +675,88 @@ static void test_config_uncertain_draws_are_clamped_into_range(void **state)
     free_ex(&p);
     cs_config_destroy(c);
     gsl_rng_free(r);
+}
+
+/* Draws key `which` (an offset into ex) for replications 0..n-1 of the file's one point. */
+static void draw_reps(const char *path, size_t which, double *out, int n)
+{
+    cs_config *c = load_ok(path, NULL, 0);
+    const cs_uncertain *u;
+    size_t nu = cs_config_uncertain(c, 0, &u);
+    ex p;
+    apply_ok(c, 0, &p);
+    gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
+    for (int i = 0; i < n; i++) {
+        cs_config_draw(keys, u, nu, &p, r, 2024, (uint64_t)i, 8);
+        out[i] = *(double *)((char *)&p + which);
+    }
+    gsl_rng_free(r);
+    free_ex(&p);
+    cs_config_destroy(c);
+}
+
+static void test_config_uncertain_draws_are_keyed_by_key_path(void **state)
+{
+    (void)state;
+    enum { N = 50 };
+    double alone[N], with_fte[N], fte[N];
+    /* fte comes first in table order: before keying by path, making it uncertain shifted
+     * every draw of tau. */
+    draw_reps(write_tmp("ua.yaml", "run.seed: 1\njudgement.sif.tau: {dist: beta, mean: 0.3, sd: "
+                                   "0.1}\n"),
+              offsetof(ex, tau), alone, N);
+    draw_reps(write_tmp("ub.yaml", "run.seed: 1\njudgement.sif.tau: {dist: beta, mean: 0.3, sd: "
+                                   "0.1}\ninspectorate.fte: {dist: gamma, mean: 30, sd: 5}\n"),
+              offsetof(ex, tau), with_fte, N);
+    assert_memory_equal(alone, with_fte, sizeof alone);
+    /* ... and the draws do differ from replication to replication and between keys */
+    draw_reps(write_tmp("ub.yaml", "run.seed: 1\njudgement.sif.tau: {dist: beta, mean: 0.3, sd: "
+                                   "0.1}\ninspectorate.fte: {dist: uniform, lo: 0, hi: 1}\n"),
+              offsetof(ex, fte), fte, N);
+    int differ = 0;
+    for (int i = 1; i < N; i++)
+        differ += alone[i] != alone[0];
+    assert_int_equal(differ, N - 1);
+    /* the key's stream, not tau's: a uniform(0, 1) on tau's stream would track tau's draws */
+    double corr_x = 0;
+    for (int i = 0; i < N; i++)
+        corr_x += fte[i] == alone[i];
+    assert_true(corr_x == 0);
+}
+
+static void test_config_joint_groups_share_an_index_keyed_by_group(void **state)
+{
+    (void)state;
+    enum { N = 200 };
+    double fte[N], tau[N], tau_alone[N], tau_g2[N];
+    const char *both =
+        "run.seed: 1\n"
+        "inspectorate.fte: {dist: empirical, values: [10, 20, 30, 40], joint: 1}\n"
+        "judgement.sif.tau: {dist: empirical, values: [0.1, 0.2, 0.3, 0.4], joint: 1}\n";
+    draw_reps(write_tmp("ua.yaml", both), offsetof(ex, fte), fte, N);
+    draw_reps(write_tmp("ua.yaml", both), offsetof(ex, tau), tau, N);
+    int seen[4] = {0};
+    for (int i = 0; i < N; i++) {
+        CS_ASSERT_CLOSE(fte[i], 100 * tau[i], 1e-12, 0); /* one shared index per replication */
+        seen[(int)(fte[i] / 10) - 1]++;
+    }
+    for (int j = 0; j < 4; j++) /* binomial(200, 1/4): mean 50, sd 6.1 */
+        CS_ASSERT_WITHIN_SE(seen[j], 50, 6.1, 4);
+    /* the group's stream is keyed by the group: dropping fte leaves tau's draws unchanged */
+    draw_reps(write_tmp("ub.yaml",
+                        "run.seed: 1\njudgement.sif.tau: {dist: empirical, values: [0.1, "
+                        "0.2, 0.3, 0.4], joint: 1}\n"),
+              offsetof(ex, tau), tau_alone, N);
+    assert_memory_equal(tau, tau_alone, sizeof tau);
+    /* another group is another stream */
+    draw_reps(write_tmp("ub.yaml",
+                        "run.seed: 1\njudgement.sif.tau: {dist: empirical, values: [0.1, "
+                        "0.2, 0.3, 0.4], joint: 2}\n"),
+              offsetof(ex, tau), tau_g2, N);
+    int same = 0;
+    for (int i = 0; i < N; i++)
+        same += tau_g2[i] == tau[i];
+    assert_true(same < N / 2); /* independent: about N / 4 agree */
 }
 
 /* ---- dump and resolved ---- */
@@ -866,6 +948,8 @@ int main(void)
         cmocka_unit_test(test_config_set_takes_flow_values_and_groups),
         cmocka_unit_test(test_config_uncertain_draws_match_the_distribution),
         cmocka_unit_test(test_config_uncertain_draws_are_clamped_into_range),
+        cmocka_unit_test(test_config_uncertain_draws_are_keyed_by_key_path),
+        cmocka_unit_test(test_config_joint_groups_share_an_index_keyed_by_group),
         cmocka_unit_test(test_config_dump_round_trips),
         cmocka_unit_test(test_config_resolved_lists_every_key),
         cmocka_unit_test(test_config_dates_handle_leap_years),

@@ -33,8 +33,8 @@
  * Uncertain parameters: a CS_KEY_DOUBLE key may instead be given a distribution mapping,
  * e.g. `theta: {dist: lognormal, mean: 0.5, sd: 0.1}`. The struct then holds the mean, and
  * cs_config_uncertain() lists it so the runner can draw one value per replication
- * (cs_config_draw) from a keyed stream; drawn values must satisfy the key's range (they are
- * clamped into it, and the clamping is documented).
+ * (cs_config_draw) from a stream keyed by the key's own path; drawn values must satisfy the key's
+ * range (they are clamped into it, and the clamping is documented).
  *
  * Ownership: a cs_config owns the trees and texts; filled structs own their strings, paths,
  * arrays and dists, freed by cs_config_params_free. Thread-safety: a loaded cs_config is
@@ -126,12 +126,15 @@ const char *cs_config_point_desc(const cs_config *c, size_t point);
 int cs_config_apply(const cs_config *c, size_t point, void *params, cs_error *err);
 void cs_config_params_free(const cs_key *table, size_t n_keys, void *params);
 
-/* The uncertain keys of a point, in table order (stable: CRN relies on it). Valid while c
- * lives. */
+/* The uncertain keys of a point, in table order. Valid while c lives. */
 size_t cs_config_uncertain(const cs_config *c, size_t point, const cs_uncertain **list);
-/* Draws every uncertain key into params (a filled struct), in list order, from r. */
+/* Draws every uncertain key into params (a filled struct). r must be a cs_rng_philox
+ * generator: each key's draw comes from its own stream, keyed (seed, rep,
+ * cs_streams_hash(key path), proc), and each joint group's shared uniform from the stream of
+ * cs_streams_hash("joint:G"). So making one more key uncertain, or one fewer, leaves every
+ * other key's draw unchanged (paired comparisons stay paired). */
 void cs_config_draw(const cs_key *table, const cs_uncertain *list, size_t n, void *params,
-                    gsl_rng *r);
+                    gsl_rng *r, uint64_t seed, uint64_t rep, uint32_t proc);
 
 /* The verbatim text of the top-level file and, concatenated with "# --- extends: PATH"
  * separators, of each file it extends. */
