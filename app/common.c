@@ -22,6 +22,19 @@ int cs_exit_status(int status)
     }
 }
 
+/* A cross-key rule names its key but not where it was set: point there when a file or --set
+ * set it (a table default has no place). */
+static void locate(const cs_config *cfg, size_t point, cs_error *err)
+{
+    const char *file;
+    int line, col;
+    if (err->line || !err->key[0] || cs_config_origin(cfg, point, err->key, &file, &line, &col))
+        return;
+    snprintf(err->file, sizeof err->file, "%s", file);
+    err->line = line;
+    err->col = col;
+}
+
 int cs_scenario_load(cs_scenario *s, const char *path, const char *const *sets, size_t n_sets,
                      int build_worlds)
 {
@@ -39,7 +52,7 @@ int cs_scenario_load(cs_scenario *s, const char *path, const char *const *sets, 
     }
     for (size_t i = 0; i < s->n; i++) {
         rc = cs_config_apply(s->cfg, i, &s->params[i], &err);
-        if (!rc) rc = cs_params_check(&s->params[i], path, &err);
+        if (!rc && (rc = cs_params_check(&s->params[i], path, &err))) locate(s->cfg, i, &err);
         if (!rc && build_worlds) rc = cs_world_create(&s->worlds[i], &s->params[i], &err);
         if (rc) goto fail;
     }

@@ -338,6 +338,47 @@ const cs_key cs_params_keys[] = {
 
 const size_t cs_params_nkeys = sizeof cs_params_keys / sizeof cs_params_keys[0];
 
+/* The most inspectors available at any time of the run: fte * capacity_scale * working_days /
+ * 365.25, times the capacity path's multiplier in force (1 before its first step). */
+static double peak_capacity(const cs_params *p, double end_day)
+{
+    double mult = 1.0, peak = 0.0;
+    for (size_t k = 0; k < p->capacity_path.n; k++) /* the multiplier in force at the start */
+        if (p->capacity_path.from[k] <= p->start) mult = p->capacity_path.value[k];
+    peak = mult;
+    for (size_t k = 0; k < p->capacity_path.n; k++)
+        if (p->capacity_path.from[k] > p->start && p->capacity_path.from[k] <= end_day &&
+            p->capacity_path.value[k] > peak)
+            peak = p->capacity_path.value[k];
+    return p->fte * p->fte_scale * p->working_days / 365.25 * peak;
+}
+
+/* A visit whose team exceeds every capacity the run will have never starts, and as the head of
+ * the one queue it blocks every visit behind it: the run would stall silently. Checked for the
+ * kinds of visit the run can make (SIF while the SIF is in force, ILACS ones once it is,
+ * monitoring once it has begun), with uncertain keys at their means. */
+static int check_capacity(const cs_params *p, const char *file, cs_error *err)
+{
+    static const char *const names[CS_NKINDS] = {"sif", "ilacs_standard", "ilacs_short", "focused",
+                                                 "monitoring"};
+    if (p->unlimited) return CS_OK;
+    double end = (double)p->start + p->horizon_years * 365.25;
+    bool sif = p->first_framework == CS_FW_SIF && p->ilacs_from > p->start;
+    bool ilacs = p->first_framework == CS_FW_ILACS || p->ilacs_from <= end;
+    bool used[CS_NKINDS] = {sif, ilacs, ilacs, ilacs, p->monitoring_from <= end};
+    double cap = peak_capacity(p, end);
+    for (int k = 0; k < CS_NKINDS; k++)
+        if (used[k] && p->kind[k].team > cap)
+            return cs_error_set(
+                err, CS_EINVAL, file, 0, 0, "inspectorate.fte",
+                "capacity of at most %.3g inspectors (fte * capacity_scale * working_days / "
+                "365.25, times the capacity path) is below the team of %g on a %s visit, which "
+                "could never start and would stall the queue; raise inspectorate.fte or lower "
+                "inspectorate.%s.team",
+                cap, p->kind[k].team, names[k], names[k]);
+    return CS_OK;
+}
+
 int cs_params_check(const cs_params *p, const char *file, cs_error *err)
 {
     for (int f = 0; f < CS_NFW; f++) {
@@ -371,5 +412,5 @@ int cs_params_check(const cs_params *p, const char *file, cs_error *err)
     if (p->wf_grad_to < p->wf_grad_from)
         return cs_error_set(err, CS_EINVAL, file, 0, 0, "workforce.graduate_to",
                             "must not be before workforce.graduate_from");
-    return CS_OK;
+    return check_capacity(p, file, err);
 }

@@ -9,13 +9,17 @@
  *    So --set wins everywhere, including over a sweep point.
  *  - Node trees exist only during cs_config_load; values keep their file/line/col (file
  *    names are interned in c->files) so later messages can still point at the source.
- *  - Status: YAML syntax and a --set without '=' are CS_EPARSE; everything the table
- *    rejects (unknown keys, types, ranges, missing required keys) is CS_EINVAL. */
+ *  - Status: YAML syntax, a --set without '=' and a document past the parser's bounds
+ *    (nesting, alias expansion) are CS_EPARSE; everything the table rejects (unknown keys,
+ *    types, ranges, missing required keys) is CS_EINVAL; a file that cannot be read is
+ *    CS_ENOTFOUND (missing), CS_EIO (the device failed) or CS_EINVAL (anything else: not a
+ *    regular file, over 1 MiB, no permission). Only CS_EIO and CS_ENOMEM are not bad input. */
 #define _POSIX_C_SOURCE 200809L
 #include "cssim/config.h"
 #include "cssim/streams.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -26,10 +30,13 @@
 #include <yaml.h>
 
 enum {
-    CFG_MAX_EXTENDS = 16,     /* files below the top one in an extends chain */
-    CFG_MAX_NEST = 64,        /* YAML nesting; also stops recursive aliases */
-    CFG_MAX_POINTS = 1000000, /* sweep points; each holds its own name and description */
-    CFG_PATH_MAX = 512,       /* dotted key paths */
+    CFG_MAX_EXTENDS = 16,        /* files below the top one in an extends chain */
+    CFG_MAX_NEST = 64,           /* YAML nesting, checked while parsing */
+    CFG_MAX_ALIAS_NODES = 10000, /* nodes copied by YAML aliases, in all (an alias bomb) */
+    CFG_MAX_FILE = 1 << 20,      /* bytes of one scenario file */
+    CFG_MAX_POINTS = 1000000,    /* sweep points; each holds its own name and description */
+    CFG_PATH_MAX = 512,          /* dotted key paths */
+    CFG_NAME_MAX = 128,          /* point names */
 };
 
 #if defined(__GNUC__)
@@ -144,65 +151,201 @@ static int oom(cs_error *err)
     return cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
 }
 
-static int build(yaml_document_t *doc, yaml_node_t *yn, const char *file, int fixed_line, int depth,
-                 node **out, cs_error *err)
+/* Reading builds the tree from libyaml's events with an explicit stack, so every bound holds
+ * while parsing, before the document is complete: nesting (CFG_MAX_NEST levels) and the nodes
+ * that aliases copy (CFG_MAX_ALIAS_NODES in all; a few hundred bytes of nested aliases would
+ * otherwise expand to billions of nodes). An alias copies its anchor's subtree, positions
+ * included. Collections under construction count a half-built pair as a pair (its value slot
+ * NULL), so node_free can free a tree abandoned at any event. */
+typedef struct anchor {
+    char *name;
+    node *nd;
+    bool open; /* its collection has not ended yet: an alias to it would be recursive */
+} anchor;
+
+typedef struct frame {
+    node *nd;
+    size_t len, cap; /* kids attached, and allocated */
+    size_t anch;     /* index of the anchor it opened, or SIZE_MAX */
+} frame;
+
+typedef struct reader {
+    const char *file, *key;
+    int fixed_line;
+    frame stack[CFG_MAX_NEST];
+    int depth;
+    anchor *anchors;
+    size_t n_anchors, alias_nodes;
+    int at_line, at_col; /* the alias being copied */
+    node *root;
+    int docs; /* documents begun */
+    cs_error *err;
+} reader;
+
+static int rd_line(const reader *rd, yaml_mark_t m)
+{
+    return rd->fixed_line >= 0 ? rd->fixed_line : (int)m.line + 1;
+}
+
+static int rd_col(const reader *rd, yaml_mark_t m)
+{
+    return rd->fixed_line >= 0 ? 0 : (int)m.column + 1;
+}
+
+static node *new_node(const reader *rd, node_kind kind, yaml_mark_t m)
 {
     node *nd = calloc(1, sizeof *nd);
-    *out = nd;
-    if (!nd) return oom(err);
-    nd->file = file;
-    nd->line = fixed_line >= 0 ? fixed_line : (int)yn->start_mark.line + 1;
-    nd->col = fixed_line >= 0 ? 0 : (int)yn->start_mark.column + 1;
-    if (depth > CFG_MAX_NEST)
-        return cs_error_set(err, CS_EPARSE, file, nd->line, nd->col, NULL,
-                            "nesting deeper than %d levels (a recursive alias?)", CFG_MAX_NEST);
-    switch (yn->type) {
-    case YAML_SCALAR_NODE: {
-        size_t len = yn->data.scalar.length;
-        nd->s = malloc(len + 1);
-        if (!nd->s) return oom(err);
-        memcpy(nd->s, yn->data.scalar.value, len);
-        nd->s[len] = '\0';
-        nd->kind = yn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && is_null_text(nd->s)
-                       ? N_NULL
-                       : N_SCALAR;
+    if (!nd) return NULL;
+    *nd = (node){kind, rd->file, rd_line(rd, m), rd_col(rd, m), NULL, 0, NULL};
+    return nd;
+}
+
+/* Hangs nd under the open collection (or makes it the root); the tree owns it from here. */
+static int attach(reader *rd, node *nd)
+{
+    if (rd->depth == 0) {
+        if (rd->root) { /* a second document */
+            int rc = cs_error_set(rd->err, CS_EPARSE, rd->file, nd->line, nd->col, rd->key,
+                                  "only one YAML document is allowed");
+            node_free(nd);
+            return rc;
+        }
+        rd->root = nd;
         return CS_OK;
     }
-    case YAML_SEQUENCE_NODE: {
-        yaml_node_item_t *it = yn->data.sequence.items.start;
-        size_t n = (size_t)(yn->data.sequence.items.top - it);
-        nd->kind = N_SEQ;
-        nd->kids = calloc(n ? n : 1, sizeof *nd->kids);
-        if (!nd->kids) return oom(err);
-        nd->n = n;
-        for (size_t i = 0; i < n; i++) {
-            int rc = build(doc, yaml_document_get_node(doc, it[i]), file, fixed_line, depth + 1,
-                           &nd->kids[i], err);
-            if (rc) return rc;
+    frame *f = &rd->stack[rd->depth - 1];
+    if (f->len == f->cap) {
+        size_t cap = f->cap ? 2 * f->cap : 8;
+        node **k = realloc(f->nd->kids, cap * sizeof *k);
+        if (!k) {
+            node_free(nd);
+            return oom(rd->err);
         }
-        return CS_OK;
+        memset(k + f->cap, 0, (cap - f->cap) * sizeof *k);
+        f->nd->kids = k;
+        f->cap = cap;
     }
-    case YAML_MAPPING_NODE: {
-        yaml_node_pair_t *pr = yn->data.mapping.pairs.start;
-        size_t n = (size_t)(yn->data.mapping.pairs.top - pr);
-        nd->kind = N_MAP;
-        nd->kids = calloc(n ? 2 * n : 1, sizeof *nd->kids);
-        if (!nd->kids) return oom(err);
-        nd->n = n;
-        for (size_t i = 0; i < n; i++) {
-            int rc = build(doc, yaml_document_get_node(doc, pr[i].key), file, fixed_line, depth + 1,
-                           &nd->kids[2 * i], err);
-            if (!rc)
-                rc = build(doc, yaml_document_get_node(doc, pr[i].value), file, fixed_line,
-                           depth + 1, &nd->kids[2 * i + 1], err);
-            if (rc) return rc;
+    f->nd->kids[f->len++] = nd;
+    f->nd->n = f->nd->kind == N_MAP ? (f->len + 1) / 2 : f->len;
+    return CS_OK;
+}
+
+static node *copy_tree(reader *rd, const node *src, int depth, int *rc)
+{
+    if (++rd->alias_nodes > CFG_MAX_ALIAS_NODES || depth > CFG_MAX_NEST) {
+        *rc = cs_error_set(rd->err, CS_EPARSE, rd->file, rd->at_line, rd->at_col, rd->key,
+                           depth > CFG_MAX_NEST ? "nesting deeper than %d levels"
+                                                : "aliases expand to more than %d nodes",
+                           depth > CFG_MAX_NEST ? CFG_MAX_NEST : CFG_MAX_ALIAS_NODES);
+        return NULL;
+    }
+    node *nd = calloc(1, sizeof *nd);
+    size_t nk = src->kind == N_MAP ? 2 * src->n : src->kind == N_SEQ ? src->n : 0;
+    if (nd) *nd = (node){src->kind, src->file, src->line, src->col, NULL, src->n, NULL};
+    if (!nd || (src->s && !(nd->s = strdup(src->s))) ||
+        !(nd->kids = calloc(nk ? nk : 1, sizeof *nd->kids))) {
+        node_free(nd);
+        *rc = oom(rd->err);
+        return NULL;
+    }
+    for (size_t i = 0; i < nk; i++)
+        if (!(nd->kids[i] = copy_tree(rd, src->kids[i], depth + 1, rc))) {
+            node_free(nd); /* the kids not yet copied are NULL */
+            return NULL;
         }
+    return nd;
+}
+
+static int add_anchor(reader *rd, const yaml_char_t *name, node *nd, bool open, size_t *index)
+{
+    *index = SIZE_MAX;
+    if (!name) return CS_OK;
+    anchor *a = realloc(rd->anchors, (rd->n_anchors + 1) * sizeof *a);
+    if (!a) return oom(rd->err);
+    rd->anchors = a;
+    a[rd->n_anchors] = (anchor){strdup((const char *)name), nd, open};
+    if (!a[rd->n_anchors].name) return oom(rd->err);
+    *index = rd->n_anchors++;
+    return CS_OK;
+}
+
+static int on_alias(reader *rd, const yaml_event_t *ev)
+{
+    const char *name = (const char *)ev->data.alias.anchor;
+    int line = rd_line(rd, ev->start_mark), col = rd_col(rd, ev->start_mark);
+    for (size_t i = rd->n_anchors; i-- > 0;) { /* the latest anchor of a name wins */
+        const anchor *a = &rd->anchors[i];
+        if (strcmp(a->name, name)) continue;
+        if (a->open)
+            return cs_error_set(rd->err, CS_EPARSE, rd->file, line, col, rd->key,
+                                "recursive alias *%s", name);
+        int rc = CS_OK;
+        rd->at_line = line;
+        rd->at_col = col;
+        node *cp = copy_tree(rd, a->nd, rd->depth, &rc);
+        return cp ? attach(rd, cp) : rc;
+    }
+    return cs_error_set(rd->err, CS_EPARSE, rd->file, line, col, rd->key, "undefined alias *%s",
+                        name);
+}
+
+static int on_scalar(reader *rd, const yaml_event_t *ev)
+{
+    node *nd = new_node(rd, N_SCALAR, ev->start_mark);
+    size_t len = ev->data.scalar.length, idx;
+    if (!nd || !(nd->s = malloc(len + 1))) {
+        free(nd);
+        return oom(rd->err);
+    }
+    memcpy(nd->s, ev->data.scalar.value, len);
+    nd->s[len] = '\0';
+    if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && is_null_text(nd->s)) nd->kind = N_NULL;
+    int rc = attach(rd, nd);
+    return rc ? rc : add_anchor(rd, ev->data.scalar.anchor, nd, false, &idx);
+}
+
+static int on_open(reader *rd, const yaml_event_t *ev)
+{
+    bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
+    if (rd->depth >= CFG_MAX_NEST)
+        return cs_error_set(rd->err, CS_EPARSE, rd->file, rd_line(rd, ev->start_mark),
+                            rd_col(rd, ev->start_mark), rd->key, "nesting deeper than %d levels",
+                            CFG_MAX_NEST);
+    node *nd = new_node(rd, seq ? N_SEQ : N_MAP, ev->start_mark);
+    if (!nd || !(nd->kids = calloc(1, sizeof *nd->kids))) {
+        free(nd);
+        return oom(rd->err);
+    }
+    int rc = attach(rd, nd);
+    size_t idx = SIZE_MAX;
+    if (!rc)
+        rc = add_anchor(rd, seq ? ev->data.sequence_start.anchor : ev->data.mapping_start.anchor,
+                        nd, true, &idx);
+    if (!rc) rd->stack[rd->depth++] = (frame){nd, 0, 1, idx};
+    return rc;
+}
+
+/* One event: CS_OK, an error, or 1 at the end of the stream. */
+static int on_event(reader *rd, const yaml_event_t *ev)
+{
+    switch (ev->type) {
+    case YAML_STREAM_END_EVENT:
+        return 1;
+    case YAML_ALIAS_EVENT:
+        return on_alias(rd, ev);
+    case YAML_SCALAR_EVENT:
+        return on_scalar(rd, ev);
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT:
+        return on_open(rd, ev);
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT: {
+        const frame *f = &rd->stack[--rd->depth];
+        if (f->anch != SIZE_MAX) rd->anchors[f->anch].open = false;
         return CS_OK;
     }
     default:
-        nd->kind = N_NULL;
-        nd->s = strdup("");
-        return nd->s ? CS_OK : oom(err);
+        return CS_OK;
     }
 }
 
@@ -217,8 +360,8 @@ static int syntax_error(const yaml_parser_t *p, const char *file, int fixed_line
     return cs_error_set(err, CS_EPARSE, file, line, col, key, "%s", problem);
 }
 
-/* Parses one YAML document. fixed_line >= 0 gives every node that line (for --set values
- * and defaults, which have no file lines of their own). */
+/* Parses one YAML document (an empty text is one null node). fixed_line >= 0 gives every node
+ * that line (for --set values and defaults, which have no file lines of their own). */
 static int parse_text(const char *text, size_t len, const char *file, int fixed_line,
                       const char *key, node **out, cs_error *err)
 {
@@ -226,42 +369,30 @@ static int parse_text(const char *text, size_t len, const char *file, int fixed_
     yaml_parser_t p;
     if (!yaml_parser_initialize(&p)) return oom(err);
     yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-    yaml_document_t doc;
-    if (!yaml_parser_load(&p, &doc)) {
-        int rc = syntax_error(&p, file, fixed_line, key, err);
-        yaml_parser_delete(&p);
-        return rc;
-    }
+    reader rd = {.file = file, .key = key, .fixed_line = fixed_line, .err = err};
     int rc = CS_OK;
-    yaml_node_t *root = yaml_document_get_root_node(&doc);
-    if (root) {
-        rc = build(&doc, root, file, fixed_line, 0, out, err);
-    } else {
-        node *nd = calloc(1, sizeof *nd);
-        *out = nd;
-        if (!nd || !(nd->s = strdup(""))) rc = oom(err);
-        if (nd) {
-            nd->file = file;
-            nd->line = fixed_line >= 0 ? fixed_line : 1;
-            nd->col = fixed_line >= 0 ? 0 : 1;
-        }
-    }
-    yaml_document_delete(&doc);
-    if (rc == CS_OK && root) {
-        yaml_document_t more;
-        if (!yaml_parser_load(&p, &more)) {
+    while (rc == CS_OK) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&p, &ev)) {
             rc = syntax_error(&p, file, fixed_line, key, err);
-        } else {
-            yaml_node_t *r2 = yaml_document_get_root_node(&more);
-            if (r2)
-                rc = cs_error_set(err, CS_EPARSE, file,
-                                  fixed_line >= 0 ? fixed_line : (int)r2->start_mark.line + 1,
-                                  fixed_line >= 0 ? 0 : (int)r2->start_mark.column + 1, key,
-                                  "only one YAML document is allowed");
-            yaml_document_delete(&more);
+            break;
         }
+        rc = on_event(&rd, &ev);
+        yaml_event_delete(&ev);
     }
     yaml_parser_delete(&p);
+    for (size_t i = 0; i < rd.n_anchors; i++)
+        free(rd.anchors[i].name);
+    free(rd.anchors);
+    if (rc == 1) rc = CS_OK;
+    if (!rc && !rd.root) {
+        yaml_mark_t start = {0, 0, 0};
+        if (!(rd.root = new_node(&rd, N_NULL, start))) rc = oom(err);
+    }
+    if (!rc && !rd.root->s && rd.root->kind != N_MAP && rd.root->kind != N_SEQ &&
+        !(rd.root->s = strdup("")))
+        rc = oom(err);
+    *out = rd.root; /* on failure, a partial tree for the caller to free */
     return rc;
 }
 
@@ -1067,26 +1198,54 @@ static int load_defaults(cs_config *c, cs_error *err)
     return CS_OK;
 }
 
+/* Reads a whole scenario file. Refuses what is not a regular file (a FIFO would block, and
+ * /dev/zero be read for ever) and files over CFG_MAX_FILE bytes (also while reading, should
+ * the file grow). Returns 0, an errno value, or READ_NOT_REGULAR / READ_TOO_BIG. */
+enum { READ_NOT_REGULAR = -1, READ_TOO_BIG = -2 };
+
 static int read_all(const char *path, char **text, size_t *len, struct stat *st)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return errno ? errno : EIO;
+    *text = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* O_NONBLOCK: a FIFO opens at once */
+    if (fd < 0) return errno ? errno : EIO;
+    int e = fstat(fd, st) ? (errno ? errno : EIO) : 0;
+    if (!e && !S_ISREG(st->st_mode)) e = READ_NOT_REGULAR;
+    if (!e && st->st_size > CFG_MAX_FILE) e = READ_TOO_BIG;
     sbuf b = {0};
     char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        sb_add(&b, chunk, n);
-    int e = ferror(f) ? EIO : 0;
-    if (!e && fstat(fileno(f), st)) e = errno ? errno : EIO;
-    fclose(f);
+    while (!e) {
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) e = errno ? errno : EIO;
+        if (n <= 0) break;
+        if (b.n + (size_t)n > CFG_MAX_FILE)
+            e = READ_TOO_BIG;
+        else
+            sb_add(&b, chunk, (size_t)n);
+    }
+    close(fd);
     *len = b.n;
     *text = sb_take(&b);
-    if (!*text) return ENOMEM;
+    if (!e && !*text) e = ENOMEM;
     if (e) {
         free(*text);
         *text = NULL;
     }
     return e;
+}
+
+/* How a failed read reads in a message, and its status: bad input (exit 2) unless the
+ * machine failed (EIO) or memory ran out. */
+static const char *read_problem(int e)
+{
+    static const char too_big[] = "larger than 1 MiB (a scenario is a few kilobytes)";
+    return e == READ_NOT_REGULAR ? "not a regular file" : e == READ_TOO_BIG ? too_big : strerror(e);
+}
+
+static int read_status(int e)
+{
+    return e == EIO ? CS_EIO : e == ENOENT || e == ENOTDIR ? CS_ENOTFOUND : CS_EINVAL;
 }
 
 typedef struct chain_link {
@@ -1106,9 +1265,11 @@ static int load_file(cs_config *c, const char *path, const node *from, int depth
     int e = read_all(path, &text, &len, &st);
     if (e == ENOMEM) return oom(err);
     if (e && from)
-        return cs_error_set(err, CS_EIO, from->file, from->line, from->col, "extends",
-                            "cannot read %s: %s", path, strerror(e));
-    if (e) return cs_error_set(err, CS_EIO, path, 0, 0, NULL, "cannot read: %s", strerror(e));
+        return cs_error_set(err, read_status(e), from->file, from->line, from->col, "extends",
+                            "cannot read %s: %s", path, read_problem(e));
+    if (e)
+        return cs_error_set(err, read_status(e), path, 0, 0, NULL, "cannot read: %s",
+                            read_problem(e));
     for (int j = 0; j < depth; j++)
         if (chain[j].dev == st.st_dev && chain[j].ino == st.st_ino) {
             free(text);
@@ -1490,6 +1651,20 @@ static int sweep_list(cs_config *c, const node *list, cs_error *err)
     return rc;
 }
 
+/* A point name names an HDF5 group and the files made from it: 1 to CFG_NAME_MAX letters,
+ * digits and _ - . , = +, not starting with '.' or '-' (so never "/", "." or "..", nor an
+ * option). */
+static bool safe_name(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 0 && n <= CFG_NAME_MAX && s[0] != '.' && s[0] != '-' &&
+           strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.,=+") == n;
+}
+
+#define CFG_UNSAFE_NAME                                                                            \
+    "expected a name of letters, digits and _ - . , = + (not starting with . or -, at most 128 "   \
+    "characters), got \"%s\""
+
 static int sweep_names(cs_config *c, const node *names, cs_error *err)
 {
     char g[80];
@@ -1501,6 +1676,7 @@ static int sweep_names(cs_config *c, const node *names, cs_error *err)
         const node *nm = names->kids[i];
         if (nm->kind != N_SCALAR || !*nm->s)
             return verr(err, nm, "sweep.names", "expected a name, got %s", got(nm, g, sizeof g));
+        if (!safe_name(nm->s)) return verr(err, nm, "sweep.names", CFG_UNSAFE_NAME, nm->s);
         for (size_t j = 0; j < i; j++)
             if (!strcmp(names->kids[j]->s, nm->s))
                 return verr(err, nm, "sweep.names", "duplicate point name \"%s\"", nm->s);
@@ -1560,7 +1736,7 @@ static char *stem(const char *path)
 
 static int finish_points(cs_config *c, cs_error *err)
 {
-    size_t name_key, width = 1;
+    size_t name_key = 0, width = 1;
     bool have_name =
         find_key(c, "meta.name", &name_key) && c->table[name_key].type == CS_KEY_STRING;
     for (size_t n = c->n_points; n >= 10; n /= 10)
@@ -1587,6 +1763,15 @@ static int finish_points(cs_config *c, cs_error *err)
         const cs_val *nv = have_name ? resolve(c, p, name_key) : NULL;
         char *base = nv && nv->u.s ? strdup(nv->u.s) : stem(c->top);
         if (!base) return oom(err);
+        if (!safe_name(base)) {
+            int rc = nv && nv->u.s
+                         ? cs_error_set(err, CS_EINVAL, nv->file, nv->line, nv->col,
+                                        c->table[name_key].path, CFG_UNSAFE_NAME, base)
+                         : cs_error_set(err, CS_EINVAL, c->top, 0, 0, NULL,
+                                        "the file's name is no scenario name: %s", "set meta.name");
+            free(base);
+            return rc;
+        }
         sbuf b = {0};
         if (c->sweep && c->sweep->kind != N_NULL)
             sb_printf(&b, "%s.%0*zu", base, (int)width, p);
@@ -1743,6 +1928,19 @@ void cs_config_params_free(const cs_key *table, size_t n_keys, void *params)
             break;
         }
     }
+}
+
+int cs_config_origin(const cs_config *c, size_t point, const char *key, const char **file,
+                     int *line, int *col)
+{
+    size_t ki;
+    if (point >= c->n_points || !find_key(c, key, &ki)) return CS_ENOTFOUND;
+    const cs_val *v = resolve(c, point, ki);
+    if (!v || v == c->defaults[ki]) return CS_ENOTFOUND;
+    *file = v->file;
+    *line = v->line;
+    *col = v->col;
+    return CS_OK;
 }
 
 size_t cs_config_uncertain(const cs_config *c, size_t point, const cs_uncertain **list)

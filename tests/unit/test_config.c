@@ -10,6 +10,7 @@
 #include <gsl/gsl_rng.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- the example parameter struct and its table, one key of every type ---- */
@@ -372,6 +373,23 @@ static void test_config_sweep_rejects_a_no_sweep_key(void **state)
     cs_config_destroy(c);
 }
 
+static void test_config_rejects_unsafe_point_names(void **state)
+{
+    (void)state;
+    expect_error("run: {seed: 1}\nmeta: {name: 'a/b'}\n", CS_EINVAL, 2, 14, "meta.name",
+                 "expected a name of letters, digits");
+    expect_error("run: {seed: 1}\nmeta: {name: ..}\n", CS_EINVAL, 2, 14, "meta.name", "got \"..\"");
+    expect_error("run: {seed: 1}\nmeta: {name: \"\"}\n", CS_EINVAL, 2, 14, "meta.name", "got \"\"");
+    expect_error("run: {seed: 1}\nsweep:\n  list: [{run.seed: 1}, {run.seed: 2}]\n  names: [ok, "
+                 "-rf]\n",
+                 CS_EINVAL, 4, 15, "sweep.names", "got \"-rf\"");
+    cs_config *c = load_ok(write_tmp("names.yaml", "run: {seed: 1}\nmeta: {name: "
+                                                   "'a_b-c.d,e=f+g'}\n"),
+                           NULL, 0);
+    assert_string_equal(cs_config_point_name(c, 0), "a_b-c.d,e=f+g");
+    cs_config_destroy(c);
+}
+
 static void test_config_reports_yaml_syntax_error_position(void **state)
 {
     (void)state;
@@ -409,9 +427,68 @@ static void test_config_rejects_inconsistent_tables(void **state)
 static void test_config_reports_missing_file(void **state)
 {
     (void)state;
-    expect_error_at(DATA "nonexistent.yaml", NULL, 0, CS_EIO, NULL, 0, 0, "",
+    expect_error_at(DATA "nonexistent.yaml", NULL, 0, CS_ENOTFOUND, NULL, 0, 0, "",
                     "No such file or directory");
-    expect_error("extends: nope.yaml\n", CS_EIO, 1, 10, "extends", "cannot read");
+    /* an unreadable extends is bad input at the extends key, whatever the reason */
+    expect_error("extends: nope.yaml\n", CS_ENOTFOUND, 1, 10, "extends", "cannot read");
+    expect_error("extends: /dev/zero\n", CS_EINVAL, 1, 10, "extends", "not a regular file");
+    expect_error("extends: /\n", CS_EINVAL, 1, 10, "extends", "not a regular file");
+}
+
+/* Bounds hold while parsing: input size, file type, nesting depth and alias expansion. */
+static void test_config_parser_bounds(void **state)
+{
+    (void)state;
+    /* /dev/zero would be read for ever; a FIFO would block with no writer */
+    expect_error_at("/dev/zero", NULL, 0, CS_EINVAL, NULL, 0, 0, "", "not a regular file");
+    char fifo[128];
+    snprintf(fifo, sizeof fifo, "%s/fifo.yaml", tmpdir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    expect_error_at(fifo, NULL, 0, CS_EINVAL, NULL, 0, 0, "", "not a regular file");
+    unlink(fifo);
+    /* over 1 MiB: refused before parsing */
+    size_t big = (1u << 20) + 1;
+    char *text = malloc(big + 1);
+    assert_non_null(text);
+    memset(text, '#', big);
+    text[big] = '\0';
+    expect_error(text, CS_EINVAL, 0, 0, "", "larger than 1 MiB");
+    free(text);
+    /* 64 levels are allowed, 65 are not, reported where the 65th opens */
+    char deep[512];
+    for (int levels = 64; levels <= 65; levels++) {
+        int n = snprintf(deep, sizeof deep, "run: {seed: 1}\nx: ");
+        for (int i = 0; i < levels - 1; i++)
+            deep[n++] = '[';
+        for (int i = 0; i < levels - 1; i++)
+            deep[n++] = ']';
+        strcpy(deep + n, "\n");
+        if (levels == 64)
+            expect_error(deep, CS_EINVAL, 2, 1, "x", "unknown key"); /* parsed whole */
+        else
+            expect_error(deep, CS_EPARSE, 2, 4 + 63, "", "nesting deeper than 64 levels");
+    }
+    /* a billion laughs in 432 bytes: nine levels of nine aliases */
+    char bomb[1024] = "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+    for (int i = 1; i < 9; i++) {
+        size_t n = strlen(bomb);
+        n += (size_t)snprintf(bomb + n, sizeof bomb - n, "a%d: &a%d [", i, i);
+        for (int j = 0; j < 9; j++)
+            n += (size_t)snprintf(bomb + n, sizeof bomb - n, "%s*a%d", j ? ", " : "", i - 1);
+        snprintf(bomb + n, sizeof bomb - n, "]\n");
+    }
+    expect_error(bomb, CS_EPARSE, 5, -1, "", "aliases expand to more than 10000 nodes");
+    expect_error("a: &x [1, *x]\n", CS_EPARSE, 1, 11, "", "recursive alias *x");
+    expect_error("a: *y\n", CS_EPARSE, 1, 4, "", "undefined alias *y");
+    /* an alias within the bounds is a copy of its anchor */
+    cs_config *c =
+        load_ok(write_tmp("alias.yaml", "run: {seed: &s 7, replications: *s}\n"), NULL, 0);
+    ex p;
+    apply_ok(c, 0, &p);
+    assert_int_equal(p.seed, 7);
+    assert_int_equal(p.replications, 7);
+    free_ex(&p);
+    cs_config_destroy(c);
 }
 
 static void test_config_rejects_non_mapping_top_level(void **state)
@@ -927,10 +1004,12 @@ int main(void)
         cmocka_unit_test(test_config_sweep_rejects_unknown_key_at_its_line),
         cmocka_unit_test(test_config_sweep_rejects_malformed_sections),
         cmocka_unit_test(test_config_sweep_rejects_a_no_sweep_key),
+        cmocka_unit_test(test_config_rejects_unsafe_point_names),
         cmocka_unit_test(test_config_reports_yaml_syntax_error_position),
         cmocka_unit_test(test_config_rejects_multiple_documents),
         cmocka_unit_test(test_config_rejects_inconsistent_tables),
         cmocka_unit_test(test_config_reports_missing_file),
+        cmocka_unit_test(test_config_parser_bounds),
         cmocka_unit_test(test_config_rejects_non_mapping_top_level),
         cmocka_unit_test(test_config_extends_cycle_is_an_error),
         cmocka_unit_test(test_config_extends_depth_is_limited),

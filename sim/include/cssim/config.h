@@ -25,6 +25,12 @@
  * path value is resolved against the directory of the file that set it (a sweep: the top file's;
  * --set: the current directory).
  *
+ * Bounds, checked while reading: a scenario file is a regular file of at most 1 MiB; YAML
+ * nests at most 64 collections deep; aliases copy at most 10,000 nodes in all (aliases are
+ * expanded, so more would let a few hundred bytes grow without limit). A point name (meta.name,
+ * or a sweep's names) must be 1-128 letters, digits and _ - . , = +, not starting with . or -:
+ * it names an HDF5 group.
+ *
  * Validation is by the table alone: types, ranges, required keys, enum choices; unknown keys
  * are errors naming the nearest known key ("did you mean"). Every error names the file, line,
  * column and key:   scenarios/x.yaml:42:7: inspectorate.fte: expected a number >= 0, got "ten"
@@ -108,8 +114,9 @@ typedef struct cs_uncertain {
 typedef struct cs_config cs_config;
 
 /* Loads a scenario file with its extends chain and the --set overrides ("a.b=value"), and
- * expands the sweep. Nothing is applied yet. Returns CS_OK, or CS_EIO / CS_EPARSE / CS_EINVAL
- * with err naming file:line:col and key (a bad --set names the file "--set" and its position
+ * expands the sweep. Nothing is applied yet. Returns CS_OK, or CS_EPARSE / CS_EINVAL /
+ * CS_ENOTFOUND (bad input), CS_EIO (a device error) or CS_ENOMEM, with err naming
+ * file:line:col and key (a bad --set names the file "--set" and its position
  * on the command line as the line). */
 int cs_config_load(cs_config **out, const cs_key *table, size_t n_keys, const char *path,
                    const char *const *sets, size_t n_sets, cs_error *err);
@@ -125,6 +132,10 @@ const char *cs_config_point_desc(const cs_config *c, size_t point);
  * freeable by cs_config_params_free. */
 int cs_config_apply(const cs_config *c, size_t point, void *params, cs_error *err);
 void cs_config_params_free(const cs_key *table, size_t n_keys, void *params);
+/* Where a point's value of key was set: the file (or "--set"), line and column, for messages
+ * about cross-key rules. CS_ENOTFOUND for an unknown key or a table default. */
+int cs_config_origin(const cs_config *c, size_t point, const char *key, const char **file,
+                     int *line, int *col);
 
 /* The uncertain keys of a point, in table order. Valid while c lives. */
 size_t cs_config_uncertain(const cs_config *c, size_t point, const cs_uncertain **list);
