@@ -312,7 +312,7 @@ static int on_open(reader *rd, const yaml_event_t *ev)
                             rd_col(rd, ev->start_mark), rd->key, "nesting deeper than %d levels",
                             CFG_MAX_NEST);
     node *nd = new_node(rd, seq ? N_SEQ : N_MAP, ev->start_mark);
-    if (!nd || !(nd->kids = calloc(1, sizeof *nd->kids))) {
+    if (!nd || !(nd->kids = calloc(2, sizeof *nd->kids))) { /* even: room for a half pair */
         free(nd);
         return oom(rd->err);
     }
@@ -321,7 +321,7 @@ static int on_open(reader *rd, const yaml_event_t *ev)
     if (!rc)
         rc = add_anchor(rd, seq ? ev->data.sequence_start.anchor : ev->data.mapping_start.anchor,
                         nd, true, &idx);
-    if (!rc) rd->stack[rd->depth++] = (frame){nd, 0, 1, idx};
+    if (!rc) rd->stack[rd->depth++] = (frame){nd, 0, 2, idx};
     return rc;
 }
 
