@@ -66,7 +66,7 @@ enum { NKEYS = sizeof keys / sizeof keys[0] };
 /* ---- helpers ---- */
 
 static char tmpdir[64];
-static char tmpfiles[32][192];
+static char tmpfiles[64][192];
 static int ntmp;
 
 static int group_setup(void **state)
@@ -92,7 +92,7 @@ static const char *write_tmp(const char *name, const char *text)
     for (int i = 0; i < ntmp; i++)
         if (!strcmp(strrchr(tmpfiles[i], '/') + 1, name)) slot = i;
     if (slot == ntmp) {
-        assert_true(ntmp < 32);
+        assert_true(ntmp < (int)(sizeof tmpfiles / sizeof tmpfiles[0]));
         ntmp++;
     }
     snprintf(tmpfiles[slot], sizeof tmpfiles[slot], "%s/%s", tmpdir, name);
@@ -861,6 +861,7 @@ static void test_config_dump_round_trips(void **state)
     assert_int_equal(cs_config_dump(c, 0, &a, f, 1), CS_OK);
     char *text1 = slurp(f);
     fclose(f);
+    assert_true(ntmp < (int)(sizeof tmpfiles / sizeof tmpfiles[0]));
     snprintf(tmpfiles[ntmp++], sizeof tmpfiles[0], "%s", dump1);
     /* Grouped by prefix even when the table interleaves them; help as comments. */
     const char *meta = strstr(text1, "\nmeta:\n  name: \"full\"  # scenario name\n  data: \"/");
