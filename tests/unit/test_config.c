@@ -390,6 +390,31 @@ static void test_config_rejects_unsafe_point_names(void **state)
     cs_config_destroy(c);
 }
 
+static void test_config_origin_names_where_a_key_was_set(void **state)
+{
+    (void)state;
+    const char *set[] = {"run.seed=3"};
+    cs_config *c = load_ok(DATA "prec.yaml", set, 1);
+    const char *file = NULL;
+    int line = -1, col = -1;
+    assert_int_equal(cs_config_origin(c, 0, "inspectorate.fte", &file, &line, &col), CS_OK);
+    assert_non_null(strstr(file, "prec.yaml"));
+    assert_int_equal(line, 6);
+    assert_int_equal(col, 8);
+    assert_int_equal(cs_config_origin(c, 0, "inspectorate.cap", &file, &line, &col), CS_OK);
+    assert_non_null(strstr(file, "base.yaml")); /* set by the base, not overridden */
+    /* a sweep point's override is where the point's value comes from */
+    assert_int_equal(cs_config_origin(c, 1, "judgement.sif.tau", &file, &line, &col), CS_OK);
+    assert_int_equal(line, 10);
+    assert_int_equal(cs_config_origin(c, 0, "run.seed", &file, &line, &col), CS_OK);
+    assert_string_equal(file, "--set");
+    assert_int_equal(line, 1);
+    /* a table default has no place; nor has an unknown key */
+    assert_int_equal(cs_config_origin(c, 0, "run.mode", &file, &line, &col), CS_ENOTFOUND);
+    assert_int_equal(cs_config_origin(c, 0, "no.such", &file, &line, &col), CS_ENOTFOUND);
+    cs_config_destroy(c);
+}
+
 static void test_config_reports_yaml_syntax_error_position(void **state)
 {
     (void)state;
@@ -1006,6 +1031,7 @@ int main(void)
         cmocka_unit_test(test_config_sweep_rejects_malformed_sections),
         cmocka_unit_test(test_config_sweep_rejects_a_no_sweep_key),
         cmocka_unit_test(test_config_rejects_unsafe_point_names),
+        cmocka_unit_test(test_config_origin_names_where_a_key_was_set),
         cmocka_unit_test(test_config_reports_yaml_syntax_error_position),
         cmocka_unit_test(test_config_rejects_multiple_documents),
         cmocka_unit_test(test_config_rejects_inconsistent_tables),
