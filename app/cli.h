@@ -36,9 +36,9 @@ int cs_scenario_load(cs_scenario *s, const char *path, const char *const *sets, 
 void cs_scenario_free(cs_scenario *s);
 
 /* Runs replication `rep` of a point (parameters p, world) into b: draws its uncertain
- * parameters from the stream keyed (seed, rep, national unit, CS_PROC_PARAMS), so any thread,
- * rank or command draws the same, records them in b->drawn, then runs the model. r is a
- * philox gsl_rng owned by the calling thread. */
+ * parameters, each from its own stream keyed (seed, rep, hash of its key path,
+ * CS_PROC_PARAMS; cs_config_draw), so any thread, rank or command draws the same, records them in
+ * b->drawn, then runs the model. r is a philox gsl_rng owned by the calling thread. */
 int cs_run_rep(cs_model *m, gsl_rng *r, const cs_params *p, const cs_world *world,
                const cs_uncertain *unc, size_t n_unc, uint64_t rep, cs_repbuf *b, cs_error *err);
 

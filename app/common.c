@@ -22,6 +22,19 @@ int cs_exit_status(int status)
     }
 }
 
+/* A cross-key rule names its key but not where it was set: point there when a file or --set
+ * set it (a table default has no place). */
+static void locate(const cs_config *cfg, size_t point, cs_error *err)
+{
+    const char *file;
+    int line, col;
+    if (err->line || !err->key[0] || cs_config_origin(cfg, point, err->key, &file, &line, &col))
+        return;
+    snprintf(err->file, sizeof err->file, "%s", file);
+    err->line = line;
+    err->col = col;
+}
+
 int cs_scenario_load(cs_scenario *s, const char *path, const char *const *sets, size_t n_sets,
                      int build_worlds)
 {
@@ -39,7 +52,7 @@ int cs_scenario_load(cs_scenario *s, const char *path, const char *const *sets, 
     }
     for (size_t i = 0; i < s->n; i++) {
         rc = cs_config_apply(s->cfg, i, &s->params[i], &err);
-        if (!rc) rc = cs_params_check(&s->params[i], path, &err);
+        if (!rc && (rc = cs_params_check(&s->params[i], path, &err))) locate(s->cfg, i, &err);
         if (!rc && build_worlds) rc = cs_world_create(&s->worlds[i], &s->params[i], &err);
         if (rc) goto fail;
     }
@@ -147,8 +160,8 @@ int cs_run_rep(cs_model *m, gsl_rng *r, const cs_params *p, const cs_world *worl
     uint64_t seed = (uint64_t)p->seed;
     if (!n_unc) return cs_model_run(m, p, seed, rep, b, err);
     cs_params mine = *p; /* shallow: only DOUBLE keys are ever redrawn */
-    cs_rng_key(r, seed, rep, (uint32_t)world->n_la, CS_PROC_PARAMS);
-    cs_config_draw(cs_params_keys, unc, n_unc, &mine, r);
+    (void)world;         /* draws are keyed by key path, not by the (filtered) authority count */
+    cs_config_draw(cs_params_keys, unc, n_unc, &mine, r, seed, rep, CS_PROC_PARAMS);
     for (size_t k = 0; k < n_unc; k++)
         b->drawn[k] = *(const double *)((const char *)&mine + cs_params_keys[unc[k].key].offset);
     return cs_model_run(m, &mine, seed, rep, b, err);

@@ -406,6 +406,12 @@ cs_model *cs_model_create(const cs_world *w, size_t max_pending)
     m->q_cap = 2 * n + 8;
     ALLOC(queue, m->q_cap);
     m->st = cs_streams_create((uint32_t)n + 1, CS_NPROCS);
+    /* Keyed by ONS code (E09000002 -> 9000002: codes are unique and validated), not by row:
+     * a subset run shares each authority's random numbers with the full run. */
+    for (size_t i = 0; m->st && i < n; i++)
+        cs_streams_set_id(m->st, (uint32_t)i,
+                          (uint32_t)strtoul(w->table.rows[i].code + 1, NULL, 10));
+    if (m->st) cs_streams_set_id(m->st, CS_STREAMS_NATIONAL, CS_STREAMS_NATIONAL);
     m->eng = cs_engine_create(&model_type, m, 8 * n + 64, max_pending);
     if (!m->st || !m->eng) goto fail;
     return m;

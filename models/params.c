@@ -27,12 +27,13 @@ const cs_key cs_params_keys[] = {
     {"time.horizon_years", CS_KEY_DOUBLE, OFF(horizon_years), 0.01, 100, "10", NULL, 0, 0,
      CS_KEY_NO_UNCERTAIN, "years simulated"},
     /* run */
-    {"run.replications", CS_KEY_INT, OFF(replications), 1, 1e9, "100", NULL, 0, 0, 0,
-     "replications per scenario (-n overrides)"},
-    {"run.seed", CS_KEY_INT, OFF(seed), 0, 9.0e15, "20151214", NULL, 0, 0, 0,
+    /* one value per run (CS_KEY_NO_SWEEP): the writer and the streams assume it */
+    {"run.replications", CS_KEY_INT, OFF(replications), 1, 1e9, "100", NULL, 0, 0,
+     CS_KEY_NO_SWEEP, "replications per scenario (-n overrides)"},
+    {"run.seed", CS_KEY_INT, OFF(seed), 0, 9.0e15, "20151214", NULL, 0, 0, CS_KEY_NO_SWEEP,
      "master seed of the keyed random streams (-s overrides)"},
-    {"run.max_pending_events", CS_KEY_INT, OFF(max_pending), 64, 1e9, "1048576", NULL, 0, 0, 0,
-     "cap on pending events per replication"},
+    {"run.max_pending_events", CS_KEY_INT, OFF(max_pending), 64, 1e9, "1048576", NULL, 0, 0,
+     CS_KEY_NO_SWEEP, "cap on pending events per replication"},
     /* authorities */
     {"authorities.table", CS_KEY_PATH, OFF(table), 0, 0, "data/authorities_2015-12-14.csv", NULL,
      0, 0, 0, "authority table built by scripts/build_authorities.py from data/raw"},
@@ -356,6 +357,47 @@ const cs_key cs_params_keys[] = {
 
 const size_t cs_params_nkeys = sizeof cs_params_keys / sizeof cs_params_keys[0];
 
+/* The most inspectors available at any time of the run: fte * capacity_scale * working_days /
+ * 365.25, times the capacity path's multiplier in force (1 before its first step). */
+static double peak_capacity(const cs_params *p, double end_day)
+{
+    double mult = 1.0, peak = 0.0;
+    for (size_t k = 0; k < p->capacity_path.n; k++) /* the multiplier in force at the start */
+        if (p->capacity_path.from[k] <= p->start) mult = p->capacity_path.value[k];
+    peak = mult;
+    for (size_t k = 0; k < p->capacity_path.n; k++)
+        if (p->capacity_path.from[k] > p->start && p->capacity_path.from[k] <= end_day &&
+            p->capacity_path.value[k] > peak)
+            peak = p->capacity_path.value[k];
+    return p->fte * p->fte_scale * p->working_days / 365.25 * peak;
+}
+
+/* A visit whose team exceeds every capacity the run will have never starts, and as the head of
+ * the one queue it blocks every visit behind it: the run would stall silently. Checked for the
+ * kinds of visit the run can make (SIF while the SIF is in force, ILACS ones once it is,
+ * monitoring once it has begun), with uncertain keys at their means. */
+static int check_capacity(const cs_params *p, const char *file, cs_error *err)
+{
+    static const char *const names[CS_NKINDS] = {"sif", "ilacs_standard", "ilacs_short", "focused",
+                                                 "monitoring"};
+    if (p->unlimited) return CS_OK;
+    double end = (double)p->start + p->horizon_years * 365.25;
+    bool sif = p->first_framework == CS_FW_SIF && p->ilacs_from > p->start;
+    bool ilacs = p->first_framework == CS_FW_ILACS || p->ilacs_from <= end;
+    bool used[CS_NKINDS] = {sif, ilacs, ilacs, ilacs, p->monitoring_from <= end};
+    double cap = peak_capacity(p, end);
+    for (int k = 0; k < CS_NKINDS; k++)
+        if (used[k] && p->kind[k].team > cap)
+            return cs_error_set(
+                err, CS_EINVAL, file, 0, 0, "inspectorate.fte",
+                "capacity of at most %.3g inspectors (fte * capacity_scale * working_days / "
+                "365.25, times the capacity path) is below the team of %g on a %s visit, which "
+                "could never start and would stall the queue; raise inspectorate.fte or lower "
+                "inspectorate.%s.team",
+                cap, p->kind[k].team, names[k], names[k]);
+    return CS_OK;
+}
+
 int cs_params_check(const cs_params *p, const char *file, cs_error *err)
 {
     const double *c = p->judge[CS_FW_SIF].c;
@@ -396,5 +438,5 @@ int cs_params_check(const cs_params *p, const char *file, cs_error *err)
     if (p->wf_grad_to < p->wf_grad_from)
         return cs_error_set(err, CS_EINVAL, file, 0, 0, "workforce.graduate_to",
                             "must not be before workforce.graduate_from");
-    return CS_OK;
+    return check_capacity(p, file, err);
 }

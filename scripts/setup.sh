@@ -2,7 +2,8 @@
 # Set-up from nothing on Debian 12: installs what is missing (apt), configures and builds.
 #   scripts/setup.sh            the program and what `cssim run` and analysis/ need
 #   scripts/setup.sh --tests    also what the test suite needs (cmocka, hdf5-tools, chromium,
-#                               R's hdf5r, SimPy, OpenMPI with parallel HDF5)
+#                               R's hdf5r, SimPy, OpenMPI with parallel HDF5, clang and
+#                               libFuzzer for tests/fuzz/run.sh)
 # Options: --build-dir DIR (default build), --build-type TYPE (default RelWithDebInfo),
 #          --no-build (install only), and any -DVAR=VALUE passed on to cmake.
 set -euo pipefail
@@ -27,7 +28,7 @@ pkgs=(build-essential cmake pkg-config git libgsl-dev libhdf5-dev hdf5-tools lib
       python3-matplotlib python3-scipy python3-xarray python3-h5netcdf)
 if [ "$tests" = 1 ]; then
   pkgs+=(python3-simpy3 chromium r-cran-hdf5r openmpi-bin libopenmpi-dev libhdf5-openmpi-dev
-         clang-format time)
+         clang-format time clang libclang-rt-14-dev)
 fi
 
 step() { echo "setup.sh [$(date +%H:%M:%S)] $*"; }

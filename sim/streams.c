@@ -73,7 +73,8 @@ void cs_rng_key(gsl_rng *r, uint64_t seed, uint64_t replication, uint32_t unit, 
 
 struct cs_streams {
     uint32_t n_units, n_procs;
-    gsl_rng **r; /* [unit * n_procs + proc] */
+    gsl_rng **r;  /* [unit * n_procs + proc] */
+    uint32_t *id; /* [unit]: the unit word of its key (its index unless set) */
 };
 
 cs_streams *cs_streams_create(uint32_t n_units, uint32_t n_procs)
@@ -85,10 +86,13 @@ cs_streams *cs_streams_create(uint32_t n_units, uint32_t n_procs)
     s->n_procs = n_procs;
     size_t n = (size_t)n_units * n_procs;
     s->r = calloc(n, sizeof *s->r);
-    if (!s->r) {
-        free(s);
+    s->id = malloc(n_units * sizeof *s->id);
+    if (!s->r || !s->id) {
+        cs_streams_destroy(s);
         return NULL;
     }
+    for (uint32_t u = 0; u < n_units; u++)
+        s->id[u] = u;
     for (size_t i = 0; i < n; i++) {
         s->r[i] = gsl_rng_alloc(cs_rng_philox);
         if (!s->r[i]) {
@@ -104,9 +108,10 @@ void cs_streams_destroy(cs_streams *s)
 {
     if (!s) return;
     size_t n = (size_t)s->n_units * s->n_procs;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; s->r && i < n; i++)
         gsl_rng_free(s->r[i]); /* gsl_rng_free(NULL) is a no-op */
     free(s->r);
+    free(s->id);
     free(s);
 }
 
@@ -114,7 +119,25 @@ void cs_streams_reset(cs_streams *s, uint64_t seed, uint64_t replication)
 {
     for (uint32_t u = 0; u < s->n_units; u++)
         for (uint32_t p = 0; p < s->n_procs; p++)
-            cs_rng_key(s->r[(size_t)u * s->n_procs + p], seed, replication, u, p);
+            cs_rng_key(s->r[(size_t)u * s->n_procs + p], seed, replication, s->id[u], p);
+}
+
+int cs_streams_set_id(cs_streams *s, uint32_t unit, uint32_t id)
+{
+    if (unit == CS_STREAMS_NATIONAL) unit = s->n_units - 1;
+    if (unit >= s->n_units) return -1;
+    s->id[unit] = id;
+    return 0;
+}
+
+/* FNV-1a, 32 bits: stable across platforms and versions (the keys of recorded runs depend
+ * on it), and cheap enough to hash a key path per replication. */
+uint32_t cs_streams_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    return h;
 }
 
 gsl_rng *cs_streams_get(cs_streams *s, uint32_t unit, uint32_t proc)

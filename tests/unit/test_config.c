@@ -5,10 +5,12 @@
 #include "cssim/config.h"
 #include "cssim/dist.h"
 #include "cssim/status.h"
+#include "cssim/streams.h"
 
 #include <gsl/gsl_rng.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- the example parameter struct and its table, one key of every type ---- */
@@ -50,7 +52,8 @@ static const cs_key keys[] = {
     {K("run.seed", CS_KEY_INT, seed, 0, INFINITY, NULL), .flags = CS_KEY_REQUIRED, .help = "seed"},
     {K("run.replications", CS_KEY_INT, replications, 1, 1e6, "100"), .help = "replications"},
     {K("run.start", CS_KEY_DATE, start, 0, 0, "2015-01-01"), .help = "start date"},
-    {K("run.mode", CS_KEY_ENUM, mode, 0, 0, "fast"), .choices = modes, .help = "mode"},
+    {K("run.mode", CS_KEY_ENUM, mode, 0, 0, "fast"), .choices = modes, .flags = CS_KEY_NO_SWEEP,
+     .help = "mode (one per run: not in a sweep)"},
     {K("run.label", CS_KEY_STRING, label, 0, 0, NULL), .help = "free text"},
     {K("run.notes", CS_KEY_PATH, notes, 0, 0, NULL), .help = "notes file"},
     /* Out of table order on purpose: the dump still groups it under meta. */
@@ -63,7 +66,7 @@ enum { NKEYS = sizeof keys / sizeof keys[0] };
 /* ---- helpers ---- */
 
 static char tmpdir[64];
-static char tmpfiles[32][192];
+static char tmpfiles[64][192];
 static int ntmp;
 
 static int group_setup(void **state)
@@ -89,7 +92,7 @@ static const char *write_tmp(const char *name, const char *text)
     for (int i = 0; i < ntmp; i++)
         if (!strcmp(strrchr(tmpfiles[i], '/') + 1, name)) slot = i;
     if (slot == ntmp) {
-        assert_true(ntmp < 32);
+        assert_true(ntmp < (int)(sizeof tmpfiles / sizeof tmpfiles[0]));
         ntmp++;
     }
     snprintf(tmpfiles[slot], sizeof tmpfiles[slot], "%s/%s", tmpdir, name);
@@ -350,6 +353,68 @@ static void test_config_sweep_rejects_malformed_sections(void **state)
 
 /* ---- errors: files and syntax ---- */
 
+static void test_config_sweep_rejects_a_no_sweep_key(void **state)
+{
+    (void)state;
+    expect_error("run: {seed: 1}\nsweep:\n  grid: {run.mode: [fast, lazy]}\n", CS_EINVAL, 3, 10,
+                 "run.mode", "may not vary in a sweep");
+    expect_error(
+        "run: {seed: 1}\nsweep:\n  list:\n    - {run.seed: 2}\n    - {run: {mode: lazy}}\n",
+        CS_EINVAL, 5, 14, "run.mode", "may not vary in a sweep");
+    /* outside the sweep, and by --set, it is an ordinary key */
+    const char *set[] = {"run.mode=exact"};
+    cs_config *c = load_ok(write_tmp("nosweep.yaml", "run: {seed: 1, mode: lazy}\nsweep:\n  grid: "
+                                                     "{run.seed: [1, 2]}\n"),
+                           set, 1);
+    ex p;
+    apply_ok(c, 1, &p);
+    assert_int_equal(p.mode, 1);
+    free_ex(&p);
+    cs_config_destroy(c);
+}
+
+static void test_config_rejects_unsafe_point_names(void **state)
+{
+    (void)state;
+    expect_error("run: {seed: 1}\nmeta: {name: 'a/b'}\n", CS_EINVAL, 2, 14, "meta.name",
+                 "expected a name of letters, digits");
+    expect_error("run: {seed: 1}\nmeta: {name: ..}\n", CS_EINVAL, 2, 14, "meta.name", "got \"..\"");
+    expect_error("run: {seed: 1}\nmeta: {name: \"\"}\n", CS_EINVAL, 2, 14, "meta.name", "got \"\"");
+    expect_error("run: {seed: 1}\nsweep:\n  list: [{run.seed: 1}, {run.seed: 2}]\n  names: [ok, "
+                 "-rf]\n",
+                 CS_EINVAL, 4, 15, "sweep.names", "got \"-rf\"");
+    cs_config *c = load_ok(write_tmp("names.yaml", "run: {seed: 1}\nmeta: {name: "
+                                                   "'a_b-c.d,e=f+g'}\n"),
+                           NULL, 0);
+    assert_string_equal(cs_config_point_name(c, 0), "a_b-c.d,e=f+g");
+    cs_config_destroy(c);
+}
+
+static void test_config_origin_names_where_a_key_was_set(void **state)
+{
+    (void)state;
+    const char *set[] = {"run.seed=3"};
+    cs_config *c = load_ok(DATA "prec.yaml", set, 1);
+    const char *file = NULL;
+    int line = -1, col = -1;
+    assert_int_equal(cs_config_origin(c, 0, "inspectorate.fte", &file, &line, &col), CS_OK);
+    assert_non_null(strstr(file, "prec.yaml"));
+    assert_int_equal(line, 6);
+    assert_int_equal(col, 8);
+    assert_int_equal(cs_config_origin(c, 0, "inspectorate.cap", &file, &line, &col), CS_OK);
+    assert_non_null(strstr(file, "base.yaml")); /* set by the base, not overridden */
+    /* a sweep point's override is where the point's value comes from */
+    assert_int_equal(cs_config_origin(c, 1, "judgement.sif.tau", &file, &line, &col), CS_OK);
+    assert_int_equal(line, 10);
+    assert_int_equal(cs_config_origin(c, 0, "run.seed", &file, &line, &col), CS_OK);
+    assert_string_equal(file, "--set");
+    assert_int_equal(line, 1);
+    /* a table default has no place; nor has an unknown key */
+    assert_int_equal(cs_config_origin(c, 0, "run.mode", &file, &line, &col), CS_ENOTFOUND);
+    assert_int_equal(cs_config_origin(c, 0, "no.such", &file, &line, &col), CS_ENOTFOUND);
+    cs_config_destroy(c);
+}
+
 static void test_config_reports_yaml_syntax_error_position(void **state)
 {
     (void)state;
@@ -387,9 +452,68 @@ static void test_config_rejects_inconsistent_tables(void **state)
 static void test_config_reports_missing_file(void **state)
 {
     (void)state;
-    expect_error_at(DATA "nonexistent.yaml", NULL, 0, CS_EIO, NULL, 0, 0, "",
+    expect_error_at(DATA "nonexistent.yaml", NULL, 0, CS_ENOTFOUND, NULL, 0, 0, "",
                     "No such file or directory");
-    expect_error("extends: nope.yaml\n", CS_EIO, 1, 10, "extends", "cannot read");
+    /* an unreadable extends is bad input at the extends key, whatever the reason */
+    expect_error("extends: nope.yaml\n", CS_ENOTFOUND, 1, 10, "extends", "cannot read");
+    expect_error("extends: /dev/zero\n", CS_EINVAL, 1, 10, "extends", "not a regular file");
+    expect_error("extends: /\n", CS_EINVAL, 1, 10, "extends", "not a regular file");
+}
+
+/* Bounds hold while parsing: input size, file type, nesting depth and alias expansion. */
+static void test_config_parser_bounds(void **state)
+{
+    (void)state;
+    /* /dev/zero would be read for ever; a FIFO would block with no writer */
+    expect_error_at("/dev/zero", NULL, 0, CS_EINVAL, NULL, 0, 0, "", "not a regular file");
+    char fifo[128];
+    snprintf(fifo, sizeof fifo, "%s/fifo.yaml", tmpdir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    expect_error_at(fifo, NULL, 0, CS_EINVAL, NULL, 0, 0, "", "not a regular file");
+    unlink(fifo);
+    /* over 1 MiB: refused before parsing */
+    size_t big = (1u << 20) + 1;
+    char *text = malloc(big + 1);
+    assert_non_null(text);
+    memset(text, '#', big);
+    text[big] = '\0';
+    expect_error(text, CS_EINVAL, 0, 0, "", "larger than 1 MiB");
+    free(text);
+    /* 64 levels are allowed, 65 are not, reported where the 65th opens */
+    char deep[512];
+    for (int levels = 64; levels <= 65; levels++) {
+        int n = snprintf(deep, sizeof deep, "run: {seed: 1}\nx: ");
+        for (int i = 0; i < levels - 1; i++)
+            deep[n++] = '[';
+        for (int i = 0; i < levels - 1; i++)
+            deep[n++] = ']';
+        strcpy(deep + n, "\n");
+        if (levels == 64)
+            expect_error(deep, CS_EINVAL, 2, 1, "x", "unknown key"); /* parsed whole */
+        else
+            expect_error(deep, CS_EPARSE, 2, 4 + 63, "", "nesting deeper than 64 levels");
+    }
+    /* a billion laughs in 432 bytes: nine levels of nine aliases */
+    char bomb[1024] = "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+    for (int i = 1; i < 9; i++) {
+        size_t n = strlen(bomb);
+        n += (size_t)snprintf(bomb + n, sizeof bomb - n, "a%d: &a%d [", i, i);
+        for (int j = 0; j < 9; j++)
+            n += (size_t)snprintf(bomb + n, sizeof bomb - n, "%s*a%d", j ? ", " : "", i - 1);
+        snprintf(bomb + n, sizeof bomb - n, "]\n");
+    }
+    expect_error(bomb, CS_EPARSE, 5, -1, "", "aliases expand to more than 10000 nodes");
+    expect_error("a: &x [1, *x]\n", CS_EPARSE, 1, 11, "", "recursive alias *x");
+    expect_error("a: *y\n", CS_EPARSE, 1, 4, "", "undefined alias *y");
+    /* an alias within the bounds is a copy of its anchor */
+    cs_config *c =
+        load_ok(write_tmp("alias.yaml", "run: {seed: &s 7, replications: *s}\n"), NULL, 0);
+    ex p;
+    apply_ok(c, 0, &p);
+    assert_int_equal(p.seed, 7);
+    assert_int_equal(p.replications, 7);
+    free_ex(&p);
+    cs_config_destroy(c);
 }
 
 static void test_config_rejects_non_mapping_top_level(void **state)
@@ -613,12 +737,11 @@ static void test_config_uncertain_draws_match_the_distribution(void **state)
     apply_ok(c, 0, &p);
     CS_ASSERT_CLOSE(p.fte, 30, 1e-12, 0); /* the struct holds the mean */
     CS_ASSERT_CLOSE(p.tau, 0.3, 1e-12, 0);
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(r, 12345);
+    gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
     enum { N = 20000 };
     double s_fte = 0, s_tau = 0;
     for (int i = 0; i < N; i++) {
-        cs_config_draw(keys, u, n, &p, r);
+        cs_config_draw(keys, u, n, &p, r, 12345, (uint64_t)i, 8);
         assert_true(p.tau >= 0 && p.tau <= 1);
         s_fte += p.fte;
         s_tau += p.tau;
@@ -643,10 +766,10 @@ static void test_config_uncertain_draws_are_clamped_into_range(void **state)
     ex p;
     apply_ok(c, 0, &p);
     CS_ASSERT_CLOSE(p.fte, 4, 0, 0);
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
     int at_bounds = 0;
     for (int i = 0; i < 1000; i++) {
-        cs_config_draw(keys, u, n, &p, r);
+        cs_config_draw(keys, u, n, &p, r, 1, (uint64_t)i, 8);
         assert_true(p.tau >= 0 && p.tau <= 1);
         at_bounds += p.tau == 0 || p.tau == 1;
     }
@@ -654,6 +777,88 @@ static void test_config_uncertain_draws_are_clamped_into_range(void **state)
     free_ex(&p);
     cs_config_destroy(c);
     gsl_rng_free(r);
+}
+
+/* Draws key `which` (an offset into ex) for replications 0..n-1 of the file's one point. */
+static void draw_reps(const char *path, size_t which, double *out, int n)
+{
+    cs_config *c = load_ok(path, NULL, 0);
+    const cs_uncertain *u;
+    size_t nu = cs_config_uncertain(c, 0, &u);
+    ex p;
+    apply_ok(c, 0, &p);
+    gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
+    for (int i = 0; i < n; i++) {
+        cs_config_draw(keys, u, nu, &p, r, 2024, (uint64_t)i, 8);
+        out[i] = *(double *)((char *)&p + which);
+    }
+    gsl_rng_free(r);
+    free_ex(&p);
+    cs_config_destroy(c);
+}
+
+static void test_config_uncertain_draws_are_keyed_by_key_path(void **state)
+{
+    (void)state;
+    enum { N = 50 };
+    double alone[N], with_fte[N], fte[N];
+    /* fte comes first in table order: before keying by path, making it uncertain shifted
+     * every draw of tau. */
+    draw_reps(write_tmp("ua.yaml", "run.seed: 1\njudgement.sif.tau: {dist: beta, mean: 0.3, sd: "
+                                   "0.1}\n"),
+              offsetof(ex, tau), alone, N);
+    draw_reps(write_tmp("ub.yaml", "run.seed: 1\njudgement.sif.tau: {dist: beta, mean: 0.3, sd: "
+                                   "0.1}\ninspectorate.fte: {dist: gamma, mean: 30, sd: 5}\n"),
+              offsetof(ex, tau), with_fte, N);
+    assert_memory_equal(alone, with_fte, sizeof alone);
+    /* ... and the draws do differ from replication to replication and between keys */
+    draw_reps(write_tmp("ub.yaml", "run.seed: 1\njudgement.sif.tau: {dist: beta, mean: 0.3, sd: "
+                                   "0.1}\ninspectorate.fte: {dist: uniform, lo: 0, hi: 1}\n"),
+              offsetof(ex, fte), fte, N);
+    int differ = 0;
+    for (int i = 1; i < N; i++)
+        differ += alone[i] != alone[0];
+    assert_int_equal(differ, N - 1);
+    /* the key's stream, not tau's: a uniform(0, 1) on tau's stream would track tau's draws */
+    double corr_x = 0;
+    for (int i = 0; i < N; i++)
+        corr_x += fte[i] == alone[i];
+    assert_true(corr_x == 0);
+}
+
+static void test_config_joint_groups_share_an_index_keyed_by_group(void **state)
+{
+    (void)state;
+    enum { N = 200 };
+    double fte[N], tau[N], tau_alone[N], tau_g2[N];
+    const char *both =
+        "run.seed: 1\n"
+        "inspectorate.fte: {dist: empirical, values: [10, 20, 30, 40], joint: 1}\n"
+        "judgement.sif.tau: {dist: empirical, values: [0.1, 0.2, 0.3, 0.4], joint: 1}\n";
+    draw_reps(write_tmp("ua.yaml", both), offsetof(ex, fte), fte, N);
+    draw_reps(write_tmp("ua.yaml", both), offsetof(ex, tau), tau, N);
+    int seen[4] = {0};
+    for (int i = 0; i < N; i++) {
+        CS_ASSERT_CLOSE(fte[i], 100 * tau[i], 1e-12, 0); /* one shared index per replication */
+        seen[(int)(fte[i] / 10) - 1]++;
+    }
+    for (int j = 0; j < 4; j++) /* binomial(200, 1/4): mean 50, sd 6.1 */
+        CS_ASSERT_WITHIN_SE(seen[j], 50, 6.1, 4);
+    /* the group's stream is keyed by the group: dropping fte leaves tau's draws unchanged */
+    draw_reps(write_tmp("ub.yaml",
+                        "run.seed: 1\njudgement.sif.tau: {dist: empirical, values: [0.1, "
+                        "0.2, 0.3, 0.4], joint: 1}\n"),
+              offsetof(ex, tau), tau_alone, N);
+    assert_memory_equal(tau, tau_alone, sizeof tau);
+    /* another group is another stream */
+    draw_reps(write_tmp("ub.yaml",
+                        "run.seed: 1\njudgement.sif.tau: {dist: empirical, values: [0.1, "
+                        "0.2, 0.3, 0.4], joint: 2}\n"),
+              offsetof(ex, tau), tau_g2, N);
+    int same = 0;
+    for (int i = 0; i < N; i++)
+        same += tau_g2[i] == tau[i];
+    assert_true(same < N / 2); /* independent: about N / 4 agree */
 }
 
 /* ---- dump and resolved ---- */
@@ -681,6 +886,7 @@ static void test_config_dump_round_trips(void **state)
     assert_int_equal(cs_config_dump(c, 0, &a, f, 1), CS_OK);
     char *text1 = slurp(f);
     fclose(f);
+    assert_true(ntmp < (int)(sizeof tmpfiles / sizeof tmpfiles[0]));
     snprintf(tmpfiles[ntmp++], sizeof tmpfiles[0], "%s", dump1);
     /* Grouped by prefix even when the table interleaves them; help as comments. */
     const char *meta = strstr(text1, "\nmeta:\n  name: \"full\"  # scenario name\n  data: \"/");
@@ -823,10 +1029,14 @@ int main(void)
         cmocka_unit_test(test_config_sweep_list_with_names),
         cmocka_unit_test(test_config_sweep_rejects_unknown_key_at_its_line),
         cmocka_unit_test(test_config_sweep_rejects_malformed_sections),
+        cmocka_unit_test(test_config_sweep_rejects_a_no_sweep_key),
+        cmocka_unit_test(test_config_rejects_unsafe_point_names),
+        cmocka_unit_test(test_config_origin_names_where_a_key_was_set),
         cmocka_unit_test(test_config_reports_yaml_syntax_error_position),
         cmocka_unit_test(test_config_rejects_multiple_documents),
         cmocka_unit_test(test_config_rejects_inconsistent_tables),
         cmocka_unit_test(test_config_reports_missing_file),
+        cmocka_unit_test(test_config_parser_bounds),
         cmocka_unit_test(test_config_rejects_non_mapping_top_level),
         cmocka_unit_test(test_config_extends_cycle_is_an_error),
         cmocka_unit_test(test_config_extends_depth_is_limited),
@@ -844,6 +1054,8 @@ int main(void)
         cmocka_unit_test(test_config_set_takes_flow_values_and_groups),
         cmocka_unit_test(test_config_uncertain_draws_match_the_distribution),
         cmocka_unit_test(test_config_uncertain_draws_are_clamped_into_range),
+        cmocka_unit_test(test_config_uncertain_draws_are_keyed_by_key_path),
+        cmocka_unit_test(test_config_joint_groups_share_an_index_keyed_by_group),
         cmocka_unit_test(test_config_dump_round_trips),
         cmocka_unit_test(test_config_resolved_lists_every_key),
         cmocka_unit_test(test_config_dates_handle_leap_years),

@@ -2,8 +2,10 @@
 #include "cs_test.h"
 
 #include "cssim/streams.h"
+#include "params.h"
 
 #include <Random123/philox.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { NDRAW = 100000 };
@@ -166,6 +168,57 @@ static void test_streams_doubles_have_53_bits(void **state)
     gsl_rng_free(r);
 }
 
+static void test_streams_unit_ids_key_the_streams(void **state)
+{
+    (void)state;
+    static double a[100], b[100];
+    cs_streams *s = cs_streams_create(3, 2);
+    gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
+    assert_int_equal(cs_streams_set_id(s, 1, 9000002), 0);
+    assert_int_equal(cs_streams_set_id(s, CS_STREAMS_NATIONAL, CS_STREAMS_NATIONAL), 0);
+    assert_int_equal(cs_streams_set_id(s, 3, 1), -1);
+    cs_streams_reset(s, 42, 7);
+    /* unit 1 now draws what a generator keyed by its id draws; unit 0 keeps its index */
+    draw(cs_streams_get(s, 1, 1), a, 100);
+    cs_rng_key(r, 42, 7, 9000002, 1);
+    draw(r, b, 100);
+    assert_true(same(a, b, 100));
+    draw(cs_streams_get(s, 0, 1), a, 100);
+    cs_rng_key(r, 42, 7, 0, 1);
+    draw(r, b, 100);
+    assert_true(same(a, b, 100));
+    draw(cs_streams_get(s, CS_STREAMS_NATIONAL, 0), a, 100);
+    cs_rng_key(r, 42, 7, UINT32_MAX, 0);
+    draw(r, b, 100);
+    assert_true(same(a, b, 100));
+    gsl_rng_free(r);
+    cs_streams_destroy(s);
+}
+
+/* FNV-1a known answers (the recorded scheme depends on them), and the model's uncertain
+ * parameters and joint groups each get a stream of their own. */
+static void test_streams_hash_is_stable_and_keys_do_not_collide(void **state)
+{
+    (void)state;
+    assert_int_equal(cs_streams_hash(""), 0x811c9dc5u);
+    assert_int_equal(cs_streams_hash("a"), 0xe40c292cu);
+    assert_int_equal(cs_streams_hash("foobar"), 0xbf9cf968u);
+    size_t n = cs_params_nkeys + 64;
+    uint32_t *h = malloc(n * sizeof *h);
+    assert_non_null(h);
+    for (size_t i = 0; i < cs_params_nkeys; i++)
+        h[i] = cs_streams_hash(cs_params_keys[i].path);
+    for (int g = 1; g <= 64; g++) {
+        char name[32];
+        snprintf(name, sizeof name, "joint:%d", g);
+        h[cs_params_nkeys + (size_t)g - 1] = cs_streams_hash(name);
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < i; j++)
+            if (h[i] == h[j]) fail_msg("stream key collision between entries %zu and %zu", i, j);
+    free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -175,6 +228,8 @@ int main(void)
         cmocka_unit_test(test_streams_pairs_uncorrelated),
         cmocka_unit_test(test_streams_uniform_chi_square),
         cmocka_unit_test(test_streams_doubles_have_53_bits),
+        cmocka_unit_test(test_streams_unit_ids_key_the_streams),
+        cmocka_unit_test(test_streams_hash_is_stable_and_keys_do_not_collide),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,8 +20,16 @@
  * Precedence, later wins: defaults < extends bases (deepest first) < the file < the sweep
  * point's overrides < --set. So --set wins everywhere, over every sweep point too (a --set of a
  * swept key makes the points equal in that key; their descriptions still show the sweep).
- * Only the top-level file may have a sweep. A path value is resolved against the directory of
- * the file that set it (a sweep: the top file's; --set: the current directory).
+ * Only the top-level file may have a sweep. A key flagged CS_KEY_NO_SWEEP (the run.* keys of
+ * the model: replications, seed, event cap) may not appear in a sweep: the run has one value. A
+ * path value is resolved against the directory of the file that set it (a sweep: the top file's;
+ * --set: the current directory).
+ *
+ * Bounds, checked while reading: a scenario file is a regular file of at most 1 MiB; YAML
+ * nests at most 64 collections deep; aliases copy at most 10,000 nodes in all (aliases are
+ * expanded, so more would let a few hundred bytes grow without limit). A point name (meta.name,
+ * or a sweep's names) must be 1-128 letters, digits and _ - . , = +, not starting with . or -:
+ * it names an HDF5 group.
  *
  * Validation is by the table alone: types, ranges, required keys, enum choices; unknown keys
  * are errors naming the nearest known key ("did you mean"). Every error names the file, line,
@@ -31,8 +39,8 @@
  * Uncertain parameters: a CS_KEY_DOUBLE key may instead be given a distribution mapping,
  * e.g. `theta: {dist: lognormal, mean: 0.5, sd: 0.1}`. The struct then holds the mean, and
  * cs_config_uncertain() lists it so the runner can draw one value per replication
- * (cs_config_draw) from a keyed stream; drawn values must satisfy the key's range (they are
- * clamped into it, and the clamping is documented).
+ * (cs_config_draw) from a stream keyed by the key's own path; drawn values must satisfy the key's
+ * range (they are clamped into it, and the clamping is documented).
  *
  * Ownership: a cs_config owns the trees and texts; filled structs own their strings, paths,
  * arrays and dists, freed by cs_config_params_free. Thread-safety: a loaded cs_config is
@@ -80,6 +88,8 @@ typedef struct cs_steps {
 enum {
     CS_KEY_REQUIRED = 1u << 0,     /* must be set by a file or --set (its default is ignored)   */
     CS_KEY_NO_UNCERTAIN = 1u << 1, /* a DOUBLE that may not be given as a distribution  */
+    CS_KEY_NO_SWEEP = 1u << 2,     /* may not vary between sweep points (one value applies to
+                                      the whole run, e.g. the replication count)           */
 };
 
 typedef struct cs_key {
@@ -104,8 +114,9 @@ typedef struct cs_uncertain {
 typedef struct cs_config cs_config;
 
 /* Loads a scenario file with its extends chain and the --set overrides ("a.b=value"), and
- * expands the sweep. Nothing is applied yet. Returns CS_OK, or CS_EIO / CS_EPARSE / CS_EINVAL
- * with err naming file:line:col and key (a bad --set names the file "--set" and its position
+ * expands the sweep. Nothing is applied yet. Returns CS_OK, or CS_EPARSE / CS_EINVAL /
+ * CS_ENOTFOUND (bad input), CS_EIO (a device error) or CS_ENOMEM, with err naming
+ * file:line:col and key (a bad --set names the file "--set" and its position
  * on the command line as the line). */
 int cs_config_load(cs_config **out, const cs_key *table, size_t n_keys, const char *path,
                    const char *const *sets, size_t n_sets, cs_error *err);
@@ -121,13 +132,20 @@ const char *cs_config_point_desc(const cs_config *c, size_t point);
  * freeable by cs_config_params_free. */
 int cs_config_apply(const cs_config *c, size_t point, void *params, cs_error *err);
 void cs_config_params_free(const cs_key *table, size_t n_keys, void *params);
+/* Where a point's value of key was set: the file (or "--set"), line and column, for messages
+ * about cross-key rules. CS_ENOTFOUND for an unknown key or a table default. */
+int cs_config_origin(const cs_config *c, size_t point, const char *key, const char **file,
+                     int *line, int *col);
 
-/* The uncertain keys of a point, in table order (stable: CRN relies on it). Valid while c
- * lives. */
+/* The uncertain keys of a point, in table order. Valid while c lives. */
 size_t cs_config_uncertain(const cs_config *c, size_t point, const cs_uncertain **list);
-/* Draws every uncertain key into params (a filled struct), in list order, from r. */
+/* Draws every uncertain key into params (a filled struct). r must be a cs_rng_philox
+ * generator: each key's draw comes from its own stream, keyed (seed, rep,
+ * cs_streams_hash(key path), proc), and each joint group's shared uniform from the stream of
+ * cs_streams_hash("joint:G"). So making one more key uncertain, or one fewer, leaves every
+ * other key's draw unchanged (paired comparisons stay paired). */
 void cs_config_draw(const cs_key *table, const cs_uncertain *list, size_t n, void *params,
-                    gsl_rng *r);
+                    gsl_rng *r, uint64_t seed, uint64_t rep, uint32_t proc);
 
 /* The verbatim text of the top-level file and, concatenated with "# --- extends: PATH"
  * separators, of each file it extends. */

@@ -12,8 +12,12 @@
  * and two scenarios run under one seed share their random numbers unit by unit and process
  * by process (common random numbers).
  *
- * Units are authorities 0..n_units-2 and the national unit n_units-1 (CS_STREAMS_NATIONAL
- * resolves to it). Thread-safety: one cs_streams per thread/context. */
+ * A unit is addressed by its index: authorities 0..n_units-2 and the national unit n_units-1
+ * (CS_STREAMS_NATIONAL resolves to it). The unit word of its key is its id: the index unless
+ * cs_streams_set_id gives another. The model keys an authority by its ONS code and the
+ * national unit by CS_STREAMS_NATIONAL, so a run over a subset of the authorities shares every
+ * authority's random numbers with the full run. Names (e.g. the key path of an uncertain
+ * parameter) are keyed by cs_streams_hash. Thread-safety: one cs_streams per thread/context. */
 #ifndef CSSIM_STREAMS_H
 #define CSSIM_STREAMS_H
 
@@ -22,7 +26,9 @@
 
 #define CS_STREAMS_SCHEME                                                                          \
     "philox4x32-10; key=(seed&0xffffffff, seed>>32); "                                             \
-    "counter=(block, replication, unit, process); 53-bit doubles"
+    "counter=(block, replication, unit, process); 53-bit doubles; "                                \
+    "unit=ONS code digits (E09000002 -> 9000002), national 0xffffffff, "                           \
+    "uncertain parameter fnv1a32(key path) or fnv1a32(\"joint:G\") with process 8"
 
 #define CS_STREAMS_NATIONAL UINT32_MAX
 
@@ -40,6 +46,11 @@ void cs_streams_reset(cs_streams *s, uint64_t seed, uint64_t replication);
 /* The stream for (unit, process); unit CS_STREAMS_NATIONAL is the national unit. NULL when
  * unit or proc is out of range. */
 gsl_rng *cs_streams_get(cs_streams *s, uint32_t unit, uint32_t proc);
+/* Sets the id (the key's unit word) of unit (an index, or CS_STREAMS_NATIONAL); takes effect
+ * at the next reset. Ids should be distinct, or units share streams. -1 when out of range. */
+int cs_streams_set_id(cs_streams *s, uint32_t unit, uint32_t id);
+/* A stable 32-bit hash of a name (FNV-1a), to key a stream by a name. */
+uint32_t cs_streams_hash(const char *s);
 uint32_t cs_streams_units(const cs_streams *s);
 uint32_t cs_streams_procs(const cs_streams *s);
 
