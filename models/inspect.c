@@ -381,17 +381,15 @@ void cs_insp_init(cs_model *m)
     const cs_params *p = m->p;
     const cs_world *w = m->w;
     m->cap = cs_capacity_at(m, 0);
-    /* The SIF's planned cycle gives each of the n authorities a slot, evenly spread; those
-     * judged before the start took the first `done` slots, so the others take the remaining
-     * ones (uniformly, in random order): targets already past queue at once, and any slip
-     * beyond the plan comes from finite capacity. */
-    size_t done = 0;
-    for (size_t i = 0; i < m->n; i++)
-        done += w->table.rows[i].sif_done != 0;
+    /* The SIF's planned cycle gives each of the country's authorities a slot, evenly spread;
+     * those judged before the start took the first slots (their share of the whole table: a
+     * national plan, the same whatever subset of authorities a run keeps), so the others take
+     * the remaining ones (uniformly, in random order): targets already past queue at once, and
+     * any slip beyond the plan comes from finite capacity. */
     double plan_from = (double)(p->sif_first_from - p->start);
     double plan_span = (double)(p->sif_first_deadline - p->sif_first_from);
     if (plan_span < 0) plan_span = 0;
-    double first_from = plan_from + plan_span * (double)done / (double)m->n;
+    double first_from = plan_from + plan_span * w->sif_done_share;
     double first_span = plan_from + plan_span - first_from;
     for (size_t i = 0; i < m->n; i++) {
         const cs_authority *a = &w->table.rows[i];

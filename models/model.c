@@ -273,6 +273,10 @@ int cs_world_create(cs_world **out, const cs_params *p, cs_error *err)
         free(w);
         return rc;
     }
+    size_t n_done = 0;
+    for (size_t i = 0; i < w->table.n; i++)
+        n_done += w->table.rows[i].sif_done != 0;
+    w->sif_done_share = w->table.n ? (double)n_done / (double)w->table.n : 0;
     /* keep the selected rows, in table order */
     size_t k = 0;
     for (size_t i = 0; i < w->table.n; i++) {

@@ -40,6 +40,8 @@ typedef struct cs_world {
     double *time_days;     /* [n_time] */
     char **time_iso;       /* [n_time] */
     int64_t sponsor_slots; /* (pip + extra) * k, or INT64_MAX when unlimited */
+    double sif_done_share; /* share of the whole table (before any authorities.only or limit)
+                              judged under the SIF by the start: the national plan's progress */
     /* known events (authorities.events) */
     cs_known_events known;
     double *trust_live; /* [n_la] go-live of a trust live at the start, days (<= 0); NAN if none */

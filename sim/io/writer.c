@@ -59,6 +59,8 @@
  * by default 100 times with exponential back-off: over a minute on a damaged file. A few
  * attempts suffice for a file whose writer is dead or flushes in order. */
 #define CS_METADATA_READ_ATTEMPTS 4
+/* How long a run waits for another run's lock on the same output before refusing. */
+#define CS_LOCK_WAIT_S 10
 
 /* One dataset appended along dimension 0. */
 typedef struct cs_wdset {
@@ -2475,6 +2477,18 @@ static int lock_output(cs_writer *w, cs_error *err)
             return cs_error_set(err, CS_EIO, w->lock_path, 0, 0, NULL, "cannot create: %s",
                                 strerror(errno));
         struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        /* A run that was just stopped may take a moment to exit (MPI ranks finishing their
+         * round): wait for it a little before refusing. */
+        int held = 0;
+        for (int k = 0; k < 10 * CS_LOCK_WAIT_S && fcntl(fd, F_OFD_SETLK, &fl) != 0 &&
+                        (errno == EAGAIN || errno == EACCES);
+             k++) {
+            if (!held++)
+                fprintf(stderr, "cssim: %s is held by another run; waiting up to %d s for it\n",
+                        w->lock_path, CS_LOCK_WAIT_S);
+            struct timespec ts = {0, 100000000L};
+            nanosleep(&ts, NULL);
+        }
         if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
             int e = errno;
             char pid[32] = "";
