@@ -68,24 +68,20 @@ def regime_per_year(run, scenario):
     """Commissioners appointed and trusts gone live per simulation year, per replication
     (from the cumulative series at yearly snapshots; year k covers days [k, k+1) * 365.25
     up to the last snapshot)."""
-    nat = run.national_wide(scenario, ["commissioners_appointed", "trusts_created"])
-    nat["year"] = np.floor(nat["time_days"] / DAYS_PER_YEAR + 1e-9).astype(int)
-    # the cumulative value at the first snapshot of each year, and at the end
-    rows = []
-    for rep, d in nat.groupby("replication"):
-        d = d.sort_values("time_days")
-        first = d.groupby("year").first()
-        last = d.iloc[-1]
-        years = list(first.index)
-        for i, y in enumerate(years):
-            nxt = first.iloc[i + 1] if i + 1 < len(years) else last
-            rows.append({"replication": rep, "year": y,
-                         "start": first.iloc[i]["date"],
-                         "commissioners_appointed": nxt["commissioners_appointed"]
-                         - first.iloc[i]["commissioners_appointed"],
-                         "trusts_created": nxt["trusts_created"] - first.iloc[i]["trusts_created"]})
-    df = pd.DataFrame(rows)
-    df.insert(0, "scenario", scenario)
+    tm = run.time(scenario)
+    t = tm["time_days"].values
+    year = np.floor(t / DAYS_PER_YEAR + 1e-9).astype(int)
+    years, first = np.unique(year, return_index=True)
+    nxt = np.r_[first[1:], len(t) - 1]
+    out = {}
+    for name in ("commissioners_appointed", "trusts_created"):
+        x, *_ = run._read(scenario, f"national/{name}")
+        x = np.asarray(x, float)
+        out[name] = (x[:, nxt] - x[:, first]).reshape(-1)
+    nr = x.shape[0]
+    df = pd.DataFrame({"scenario": scenario, "replication": np.repeat(np.arange(nr), len(years)),
+                       "year": np.tile(years, nr),
+                       "start": np.tile(tm["date"].values[first], nr), **out})
     return df
 
 
@@ -121,9 +117,8 @@ def truth(run, scenario):
 
 
 # ---- question 2: time from inadequate to RI or better ------------------------------------------
-ROUTES = ("notice", "commissioner", "partner", "trust")
-_ROUTE_RANK = {"council": 0, "notice": 0, "commissioner": 1, "partner": 2, "trust_setup": 3,
-               "trust": 3}
+from .episodes import ROUTES  # noqa: E402
+from .episodes import inadequate_episodes as _episodes  # noqa: E402
 
 
 def inadequate_episodes(run, scenario, include_initial=False, route_by="reached"):
@@ -143,67 +138,10 @@ def inadequate_episodes(run, scenario, include_initial=False, route_by="reached"
     real judgement date is earlier, so their durations are shorter than the truth).
 
     Returns: replication, authority, start, end, duration_days, duration_years, observed
-    (True: reached RI or better), route, n_inadequate (judgements in the episode)."""
-    ev = run.events(scenario, ["judgement_published", "governance_change"])
-    horizon = run.horizon_days(scenario)
-    auth = run.authorities()
-    init_grade = list(auth["initial_grade"]) if "initial_grade" in auth else None
-    init_gov = list(auth["initial_governance"]) if "initial_governance" in auth else None
-    n_la = len(auth)
-    nrep = run.replications(scenario)
-    ev = ev[ev["authority"] >= 0].sort_values(["replication", "authority", "seq"])
-    rows = []
-    # group events per (replication, authority); authorities without events still matter
-    # when include_initial (an initially inadequate LA never re-judged is censored)
-    groups = {k: d for k, d in ev.groupby(["replication", "authority"], sort=False)}
-    keys = set(groups)
-    if include_initial and init_grade is not None:
-        keys |= {(r, a) for r in range(nrep) for a in range(n_la) if init_grade[a] == "inadequate"}
-    for key in sorted(keys):
-        rep, la = key
-        d = groups.get(key)
-        gov = init_gov[la] if init_gov is not None else "council"
-        cur = None  # open episode
-        if include_initial and init_grade is not None and init_grade[la] == "inadequate":
-            cur = {"start": 0.0, "rank": _ROUTE_RANK.get(gov, 0), "start_gov": gov, "n": 1}
-        if d is not None:
-            for t, typ, b, a in zip(d["time_days"].values, d["type"].astype(str).values,
-                                    d["before_label"].values, d["after_label"].values):
-                if typ == "governance_change":
-                    gov = a
-                    if cur is not None:
-                        cur["rank"] = max(cur["rank"], _ROUTE_RANK.get(a, 0))
-                        if cur.get("pending_start"):
-                            cur["start_gov"] = a
-                    continue
-                if cur is not None:
-                    cur.pop("pending_start", None)
-                if a == "inadequate":
-                    if cur is None:
-                        cur = {"start": t, "rank": _ROUTE_RANK.get(gov, 0), "start_gov": gov,
-                               "n": 1, "pending_start": True}
-                    else:
-                        cur["n"] += 1
-                elif a in ("outstanding", "good", "ri") and cur is not None:
-                    rows.append(_episode(rep, la, cur, t, True, route_by))
-                    cur = None
-        if cur is not None:
-            rows.append(_episode(rep, la, cur, horizon, False, route_by))
-    df = pd.DataFrame(rows, columns=["replication", "authority", "start", "end", "duration_days",
-                                     "duration_years", "observed", "route", "start_governance",
-                                     "n_inadequate"])
-    codes = list(auth["authority"])
-    df["authority_code"] = [codes[a] for a in df["authority"]]
-    df.insert(0, "scenario", scenario)
-    return df
-
-
-def _episode(rep, la, cur, end, observed, route_by):
-    rank = cur["rank"] if route_by == "reached" else _ROUTE_RANK.get(cur["start_gov"], 0)
-    dur = max(end - cur["start"], 0.0)
-    return {"replication": rep, "authority": la, "start": cur["start"], "end": end,
-            "duration_days": dur, "duration_years": dur / DAYS_PER_YEAR, "observed": observed,
-            "route": ROUTES[rank], "start_governance": cur["start_gov"], "n_inadequate": cur["n"]}
+    (True: reached RI or better), route, start_governance, n_inadequate (judgements in the
+    episode), commissioner_time (days to a commissioner, NaN if none), commissioner_already,
+    authority_code. Built with numpy (episodes.py)."""
+    return _episodes(run, scenario, include_initial=include_initial, route_by=route_by)
 
 
 def kaplan_meier(durations, observed, level=0.95):
