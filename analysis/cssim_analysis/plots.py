@@ -170,20 +170,102 @@ def compare_medians(run, scenarios, path, grade="inadequate"):
     return _save(fig, path)
 
 
-def frontier(table, path, x="fte", ys=("undetected_failure_years", "overdue_inspections",
-                                          "mean_grade_age", "detection_latency")):
-    """table: capacity.capacity_table(); one line per scheduling policy."""
-    ys = [y for y in ys if f"{y}_mean" in table.columns]
-    fig, axes = plt.subplots(1, len(ys), figsize=(4.2 * len(ys), 3.8), squeeze=False)
-    for ax, y in zip(axes.ravel(), ys):
-        for i, (pol, d) in enumerate(table.groupby("policy", sort=True)):
-            d = d.sort_values(x)
-            err = np.vstack([d[f"{y}_mean"] - d[f"{y}_lo"], d[f"{y}_hi"] - d[f"{y}_mean"]])
-            ax.errorbar(d[x], d[f"{y}_mean"], yerr=np.nan_to_num(err), marker="o", capsize=3,
-                        color=f"C{i}", label=str(pol))
-        ax.set_xlabel("inspector capacity (FTE, or x calibrated)" if x == "fte" else x)
-        ax.set_title(y.replace("_", " "), fontsize=9)
-        ax.grid(alpha=0.3)
-    axes.ravel()[0].legend(title="policy", fontsize=8)
-    fig.suptitle("capacity frontier (mean and 95% CI over replications)", fontsize=10)
+POLICY_COLOURS = {"cycle": "C0", "cadence": "C1", "risk": "C2"}
+_CRIT_LABEL = {"inspector_days": ("inspector-days used", "inspector-days"),
+               "undetected_failure_years": ("undetected failure", "authority-years"),
+               "detection_latency": ("detection latency", "days")}
+
+
+def _pcol(pol, i):
+    return POLICY_COLOURS.get(pol, f"C{3 + i}")
+
+
+def frontier(b, path, periods=("SIF era", "ILACS era"),
+             crits=("undetected_failure_years", "detection_latency", "inspector_days")):
+    """The capacity frontier: paired difference from the reference (scenario minus reference,
+    95% paired t interval) against nominal inspector FTE, one line per policy, one row per
+    period; the calibrated FTE range (posterior 5-95%) shaded. b: capacity.benchmark()."""
+    eo = b.get("effort")
+    ref = b["reference"]
+    if eo is None or not len(eo):
+        return None
+    periods = [p for p in periods if (eo["period"] == p).any()] or ["whole run"]
+    fig, axes = plt.subplots(len(periods), len(crits), figsize=(4.4 * len(crits),
+                                                                3.3 * len(periods)),
+                             squeeze=False)
+    cal = b.get("calibrated_fte")
+    pols = sorted(eo["policy"].unique())
+    for r, per in enumerate(periods):
+        for c, crit in enumerate(crits):
+            ax = axes[r, c]
+            if cal:
+                ax.axvspan(cal[0], cal[2], color="#999999", alpha=0.15, lw=0,
+                           label="calibrated FTE (posterior 5-95%)")
+            for i, pol in enumerate(pols):
+                d = eo[(eo["period"] == per) & (eo["criterion"] == crit)
+                       & (eo["policy"] == pol)].sort_values("fte")
+                err = np.vstack([d["diff"] - d["paired_lo"], d["paired_hi"] - d["diff"]])
+                ax.errorbar(d["fte"], d["diff"], yerr=np.nan_to_num(err), marker="o",
+                            capsize=3, color=_pcol(pol, i), label=pol)
+            ax.axhline(0, color="black", lw=0.8)
+            name, unit = _CRIT_LABEL[crit]
+            ax.set_xlabel("inspector capacity (nominal FTE)")
+            ax.set_ylabel(f"difference ({unit})")
+            ax.set_title(f"{per}: {name}", fontsize=9)
+            ax.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=7, loc="best")
+    fig.suptitle(f"capacity frontier: scenario minus reference ({ref}), mean and paired 95% "
+                 "interval over replications", fontsize=10)
+    return _save(fig, path)
+
+
+def effort_plane(b, path, periods=("whole run", "SIF era", "ILACS era"),
+                 outcomes=("undetected_failure_years", "detection_latency")):
+    """Effort against outcome: paired differences from the reference (scenario minus
+    reference) of inspector-days (x) and each outcome (y), with paired 95% intervals on both
+    axes; one colour per policy, labelled with the FTE; hollow markers: dominated (some other
+    point no worse on effort and both outcomes, better on one, by the means)."""
+    eo = b.get("effort")
+    if eo is None or not len(eo):
+        return None
+    ref = b["reference"]
+    periods = [p for p in periods if (eo["period"] == p).any()]
+    dom = set()
+    if "dominance" in b:
+        dom = set(b["dominance"].loc[b["dominance"]["dominated"], "scenario"])
+    fig, axes = plt.subplots(len(periods), len(outcomes), figsize=(6.2 * len(outcomes),
+                                                                  3.8 * len(periods)),
+                             squeeze=False)
+    pols = sorted(eo["policy"].unique())
+    for r, per in enumerate(periods):
+        d = eo[eo["period"] == per]
+        x = d[d["criterion"] == "inspector_days"].set_index("scenario")
+        for c, crit in enumerate(outcomes):
+            ax = axes[r, c]
+            y = d[d["criterion"] == crit].set_index("scenario")
+            for i, pol in enumerate(pols):
+                ss = [s for s in x.index if x.loc[s, "policy"] == pol]
+                for s in ss:
+                    xe = [[x.loc[s, "diff"] - x.loc[s, "paired_lo"]],
+                          [x.loc[s, "paired_hi"] - x.loc[s, "diff"]]]
+                    ye = [[y.loc[s, "diff"] - y.loc[s, "paired_lo"]],
+                          [y.loc[s, "paired_hi"] - y.loc[s, "diff"]]]
+                    hollow = s in dom and per == "whole run"
+                    ax.errorbar(x.loc[s, "diff"], y.loc[s, "diff"],
+                                xerr=np.nan_to_num(xe), yerr=np.nan_to_num(ye), fmt="o",
+                                color=_pcol(pol, i), mfc="white" if hollow else _pcol(pol, i),
+                                ms=7, capsize=2, label=pol if s == ss[0] else None)
+                    ax.annotate(f"{x.loc[s, 'fte']:g}", (x.loc[s, "diff"], y.loc[s, "diff"]),
+                                textcoords="offset points", xytext=(5, 4), fontsize=7)
+            ax.axhline(0, color="black", lw=0.7)
+            ax.axvline(0, color="black", lw=0.7)
+            name, unit = _CRIT_LABEL[crit]
+            ax.set_xlabel("inspector-days used, difference (inspector-days)")
+            ax.set_ylabel(f"{name}, difference ({unit})")
+            ax.set_title(f"{per}: effort against {name}", fontsize=9)
+            ax.grid(alpha=0.3)
+    axes[0, 0].legend(title="policy (label: FTE)", fontsize=7)
+    fig.suptitle(f"effort against outcome: scenario minus reference ({ref}), paired 95% "
+                 "intervals; hollow = dominated over the whole run; lower-left is better",
+                 fontsize=10)
     return _save(fig, path)
