@@ -49,10 +49,10 @@ def metric_values(run, scenario, spec):
     if kind == "summary":
         s = run.summary(scenario)[name].astype(float)
         return s.rename(spec)
-    a = run.national_array(scenario, name)
+    x, dims, coords, _, _ = run._read(scenario, f"national/{name}")
     if label is not None:
-        a = a.sel({a.dims[2]: label})
-    x = a.values.astype(float)
+        x = x[:, :, list(coords[dims[2]]).index(label)]
+    x = np.asarray(x, float)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         v = x[:, -1] if kind == "end" else np.nanmean(x, axis=1)

@@ -237,7 +237,19 @@ class Run:
                     if isinstance(v, h5py.Dataset) and v.ndim >= 2 and not _is_scale(v)]
 
     def _read(self, scenario, rel):
-        """(values [replications,...], dim labels, {dim: coordinate labels}, attrs)."""
+        """(values [replications,...], dim labels, {dim: coordinate labels}, attrs, enum).
+        National series are small and kept (cached); panels are read each time."""
+        key = ("read", scenario, rel)
+        if key in self._cache:
+            return self._cache[key]
+        out = self._read_uncached(scenario, rel)
+        if rel.startswith("national/"):
+            if isinstance(out[0], np.ndarray):
+                out[0].setflags(write=False)   # shared by later calls: nobody may change it
+            self._cache[key] = out
+        return out
+
+    def _read_uncached(self, scenario, rel):
         f, g = self._open(scenario)
         with f:
             if rel not in g:
@@ -373,6 +385,12 @@ class Run:
     # ---- per-replication scalars -------------------------------------------------------------
     def summary(self, scenario):
         """One row per replication, one column per summary/<name> (float64)."""
+        key = ("summary", scenario)
+        if key not in self._cache:
+            self._cache[key] = self._summary(scenario)
+        return self._cache[key].copy()
+
+    def _summary(self, scenario):
         f, g = self._open(scenario)
         with f:
             n = self._nrep(g)

@@ -5,6 +5,8 @@ frame with one value per replication into median and 50% / 90% bands across repl
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -26,6 +28,40 @@ def fan(df, value="value", by=("date",)):
     return out
 
 
+def fan_array(x, tm, label_name=None, labels=None):
+    """fan() of an array [replication, time] or [replication, time, label] with numpy (the
+    same columns as fan(): [label,] date, n, mean, q05, q25, median, q75, q95, time_days).
+    NaNs are left out per point (as pandas does)."""
+    x = np.asarray(x, float)
+    if x.ndim == 2:
+        x = x[:, :, None]
+        labels = [None]
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        q = np.nanquantile(x, BANDS, axis=0)               # [5, time, label]
+        mean = np.nanmean(x, axis=0)
+    n = np.isfinite(x).sum(axis=0)
+    nt, nl = x.shape[1], x.shape[2]
+    d = {}
+    if label_name is not None:
+        d[label_name] = pd.Categorical(np.repeat(labels, nt), categories=labels)
+    d["date"] = np.tile(tm["date"].values, nl)
+    d["n"] = n.T.reshape(-1)
+    d["mean"] = mean.T.reshape(-1)
+    for k, name in enumerate(["q05", "q25", "median", "q75", "q95"]):
+        d[name] = q[k].T.reshape(-1)
+    d["time_days"] = np.tile(tm["time_days"].values, nl)
+    return pd.DataFrame(d)
+
+
+def series_fan(run, scenario, series, label=None):
+    """fan_array() of national/<series> (one label of a wide series, if given)."""
+    x, dims, coords, _, _ = run._read(scenario, f"national/{series}")
+    if label is not None:
+        x = x[:, :, list(coords[dims[2]]).index(label)]
+    return fan_array(x, run.time(scenario))
+
+
 # ---- question 1: grades -------------------------------------------------------------------
 def grade_counts(run, scenario):
     """Tidy: replication, date, grade, count."""
@@ -41,7 +77,13 @@ def grade_shares(run, scenario):
 
 
 def grade_share_fan(run, scenario):
-    return fan(grade_shares(run, scenario), "share", ("grade", "date"))
+    """Shares of all authorities by published grade: median, 50% and 90% bands by date."""
+    x, dims, coords, _, _ = run._read(scenario, "national/grade_counts")
+    x = np.asarray(x, float)
+    tot = x.sum(axis=2, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sh = np.where(tot > 0, x / tot, np.nan)
+    return fan_array(sh, run.time(scenario), "grade", coords.get(dims[2]) or list(GRADES))
 
 
 # ---- question 3: regime -------------------------------------------------------------------
@@ -72,6 +114,8 @@ def regime_per_year(run, scenario):
     t = tm["time_days"].values
     year = np.floor(t / DAYS_PER_YEAR + 1e-9).astype(int)
     years, first = np.unique(year, return_index=True)
+    if len(first) > 1 and first[-1] == len(t) - 1:     # a year that starts at the last snapshot
+        years, first = years[:-1], first[:-1]
     nxt = np.r_[first[1:], len(t) - 1]
     out = {}
     for name in ("commissioners_appointed", "trusts_created"):
@@ -220,3 +264,69 @@ __all__ = ["fan", "grade_counts", "grade_shares", "grade_share_fan", "governance
            "regime_counts", "regime_per_year", "backlog", "workforce", "truth",
            "inadequate_episodes", "kaplan_meier", "km_median", "km_by_route", "GRADES",
            "GOVERNANCE", "ROUTES", "BANDS"]
+
+
+# ---- capacity made visible (issue 16) -----------------------------------------------------------
+def waits(run, scenario, ev=None):
+    """Wait of every visit that started: days from its target date to its start (the value of
+    inspection_started; 0 for a visit started on or before its target), with the visit type
+    (the reason: routine, reinspection, emergency, trust, monitoring, focused). Tidy frame:
+    replication, time_days, reason (Categorical), wait_days."""
+    from .loader import REASONS
+    if ev is None:
+        ev = run.events_raw(scenario, ["inspection_started"])
+    code = run.event_types(scenario).get("inspection_started")
+    ev = ev[ev["type"] == code]
+    r = ev["before"].astype(int)
+    ok = (r >= 0) & (r < len(REASONS))
+    return pd.DataFrame({"replication": ev["replication"][ok].astype(np.int64),
+                         "time_days": ev["time"][ok],
+                         "reason": pd.Categorical.from_codes(r[ok], categories=list(REASONS)),
+                         "wait_days": ev["value"][ok]})
+
+
+def wait_table(w, overdue_after=183.0):
+    """Per visit type: visits, share started late (wait > 0), share overdue (wait >
+    overdue_after), mean wait and the 50th, 90th and 99th percentiles of days late (all
+    visits, and among late visits)."""
+    rows = []
+    for reason, d in w.groupby("reason", observed=True, sort=False):
+        x = d["wait_days"].values
+        late = x[x > 0]
+        q = lambda v, p: float(np.quantile(v, p)) if len(v) else np.nan  # noqa: E731
+        rows.append({"visit type": reason, "visits": len(x), "share late": (x > 0).mean(),
+                     f"share > {overdue_after:g} d late": (x > overdue_after).mean(),
+                     "mean days late": x.mean(), "median": q(x, 0.5), "q90": q(x, 0.9),
+                     "q99": q(x, 0.99), "median if late": q(late, 0.5),
+                     "q90 if late": q(late, 0.9)})
+    return pd.DataFrame(rows)
+
+
+def judged_share_fan(run, scenario):
+    """The model's counterpart of Ofsted's national statistics: shares of authorities by their
+    latest grade among those judged under the SIF (sif_grade_counts) before the switch to ILACS
+    (inspectorate.ilacs_from), and among all (grade_counts) from then on (by the end of 2017
+    every authority had a SIF judgement)."""
+    x, dims, coords, _, _ = run._read(scenario, "national/grade_counts")
+    x = np.array(x, float)
+    tm = run.time(scenario)
+    frm = run.parameters(scenario).get("inspectorate.ilacs_from")
+    if "sif_grade_counts" in run.national_names(scenario) and frm:
+        sg = np.asarray(run._read(scenario, "national/sif_grade_counts")[0], float)
+        before = (pd.to_datetime(tm["date"]) < pd.Timestamp(str(frm))).values
+        x[:, before, :] = sg[:, before, :]
+    tot = x.sum(axis=2, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sh = np.where(tot > 0, x / tot, np.nan)
+    return fan_array(sh, tm, "grade", coords.get(dims[2]) or list(GRADES))
+
+
+def inadequacy_fans(run, scenario):
+    """{published, latent, undetected}: fans of authorities published inadequate, truly
+    (latently) inadequate, and truly inadequate while published better."""
+    out = {"published": series_fan(run, scenario, "grade_counts", "inadequate")}
+    have = set(run.national_names(scenario))
+    for key, name in (("latent", "latent_inadequate"), ("undetected", "undetected_inadequate")):
+        if name in have:
+            out[key] = series_fan(run, scenario, name)
+    return out
