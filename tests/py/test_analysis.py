@@ -523,6 +523,36 @@ class Analysis(unittest.TestCase):
         self.assertIn(f"mean {x.mean():.2f}", r.stdout)
         self.assertIn("xarray: inadequate share at the end", r.stdout)
 
+    def test_docs_xarray_snippet_days_are_numbers(self):
+        """The xarray snippet of docs/output.md runs as written and loads days as numbers."""
+        with open(os.path.join(ROOT, "docs", "output.md")) as fh:
+            text = fh.read()
+        i = text.index("xarray (no custom loader")
+        code = text[text.index("```python", i) + 9: text.index("```", text.index("```python", i)
+                                                               + 9)]
+        self.assertIn("decode_timedelta=False", code)
+        d = os.path.join(self.tmp.name, "docs")
+        os.makedirs(d, exist_ok=True)
+        subprocess.run([self.cssim, "run", os.path.join(ROOT, "scenarios", "baseline.yaml"),
+                        "-o", os.path.join(d, "out.h5"), "-n", "2", "-q", "--force",
+                        "--set", "time.horizon_years=1"], check=True)
+        import matplotlib
+        matplotlib.use("Agg")
+        cwd = os.getcwd()
+        os.chdir(d)
+        try:
+            ns = {}
+            exec(compile(code, "docs/output.md", "exec"), ns)
+        finally:
+            os.chdir(cwd)
+        for name in ("nat", "summ"):
+            for v, da in ns[name].data_vars.items():
+                if da.attrs.get("units") == "days" or "days" == str(da.attrs.get("units")):
+                    self.assertEqual(da.dtype.kind, "f", f"{name}/{v}")
+        self.assertEqual(ns["nat"]["mean_grade_age"].dtype.kind, "f")
+        self.assertEqual(ns["summ"]["overdue_days"].dtype.kind, "f")
+        self.assertEqual(ns["nat"]["time"].dtype.kind, "M")   # dates still decoded
+
     def test_docs_quote_the_tested_examples(self):
         doc = os.path.join(ROOT, "docs", "output.md")
         with open(doc) as fh:
