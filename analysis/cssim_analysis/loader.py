@@ -229,12 +229,14 @@ class Run:
 
     # ---- national series ------------------------------------------------------------------
     def national_names(self, scenario):
-        f, g = self._open(scenario)
-        with f:
-            if "national" not in g:
-                return []
-            return [k for k, v in g["national"].items()
+        key = ("national_names", scenario)
+        if key not in self._cache:
+            f, g = self._open(scenario)
+            with f:
+                self._cache[key] = [] if "national" not in g else [
+                    k for k, v in g["national"].items()
                     if isinstance(v, h5py.Dataset) and v.ndim >= 2 and not _is_scale(v)]
+        return list(self._cache[key])
 
     def _read(self, scenario, rel):
         """(values [replications,...], dim labels, {dim: coordinate labels}, attrs, enum).

@@ -48,12 +48,11 @@ def summary_metrics(run, scenario):
 
 def grade_share_end(run, scenario):
     """Share of authorities by grade at the last snapshot: median and 90% band."""
-    sh = oc.grade_shares(run, scenario)
-    last = sh[sh["time_days"] == sh["time_days"].max()]
-    f = oc.fan(last, "share", ("grade",))
+    f = oc.grade_share_fan(run, scenario)
+    f = f[f["time_days"] == f["time_days"].max()].drop(columns="time_days")
+    f = f[["grade", "date", "n", "mean", "q05", "q25", "median", "q75", "q95"]]
     f.insert(0, "scenario", scenario)
-    f.insert(2, "date", last["date"].iloc[0])
-    return f
+    return f.reset_index(drop=True)
 
 
 def fte_sweep(run):
