@@ -333,6 +333,77 @@ def markdown(b):
     return "\n".join(out) + "\n"
 
 
+def equal_work_runs(cssim, scenario, b, outdir, n, extra_sets=(), seed=None, threads=None,
+                    iters=5, say=None, level=0.95):
+    """Equal work by simulation: for each policy other than the reference's, run cssim at the
+    capacity where its mean inspector-days (whole run) equal the reference's, found by the
+    secant method on the policy's (FTE, mean inspector-days) points, starting from the
+    benchmark's and adding one run per step, until the mean difference in inspector-days lies
+    within its paired 95% interval of 0 (or 0.5% of the target) or `iters` runs are spent. The
+    same seed and replication numbers as the benchmark: the differences are paired. Returns a
+    frame: policy, fte, runs, and per criterion diff / paired_lo / paired_hi."""
+    from .effort import CRITERIA, period_values
+    ref = b["reference"]
+    lev = b["levels"]
+    pts_all = b["points"]
+    ref_pol = pts_all.loc[pts_all["scenario"] == ref, "policy"].iloc[0]
+    eo = b["effort"]
+    whole = eo[(eo["period"] == "whole run") & (eo["criterion"] == "inspector_days")]
+    target = float(whole.loc[whole["scenario"] == ref, "mean"].iloc[0])
+    ref_vals = None
+    rows = []
+    for pol in sorted(set(pts_all["policy"]) - {ref_pol}):
+        d = whole[whole["policy"] == pol]
+        pts = sorted(zip(d["fte"].astype(float), d["mean"].astype(float)))
+        best = None
+        for k in range(iters):
+            near = sorted(pts, key=lambda p: abs(p[1] - target))[:2]
+            (f0, e0), (f1, e1) = near if len(near) == 2 else (near[0], near[0])
+            f = f0 if e1 == e0 else f0 + (target - e0) * (f1 - f0) / (e1 - e0)
+            f = float(np.clip(f, 1.0, 4 * max(p[0] for p in pts)))
+            f = round(f, 2)
+            if say:
+                say(f"equal work: {pol} at {f:g} FTE (run {k + 1})")
+            h5 = run_sweep(cssim, scenario, None, None, outdir, n, extra_sets, seed, threads,
+                           points=[(f, pol), (float(lev.loc[lev['scenario'] == ref, 'fte']
+                                                   .iloc[0]), ref_pol)],
+                           stem=f"equal_work_{pol}")
+            run = load(h5)
+            a = period_values(run, point_name(f, pol))
+            if ref_vals is None:
+                rn = [s for s in run.scenarios if s != point_name(f, pol)][0]
+                ref_vals = period_values(run, rn)
+            a = a[a["period"] == "whole run"]
+            r0 = ref_vals[ref_vals["period"] == "whole run"]
+            pe = paired(r0["inspector_days"].values, a["inspector_days"].values, level)
+            pts.append((f, float(a["inspector_days"].mean())))
+            best = (f, k + 1, a, r0, pe)
+            if pe["paired_lo"] <= 0 <= pe["paired_hi"] or abs(pe["diff"]) <= 0.005 * target:
+                break
+        f, runs, a, r0, pe = best
+        row = {"policy": pol, "reference": ref, "fte": f, "runs": runs,
+               "target_inspector_days": target}
+        for crit, _ in CRITERIA:
+            r = paired(r0[crit].values, a[crit].values, level)
+            row[f"{crit}_diff"], row[f"{crit}_lo"], row[f"{crit}_hi"] = (
+                r["diff"], r["paired_lo"], r["paired_hi"])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def equal_work_runs_table(ew):
+    rows = []
+    for _, r in ew.iterrows():
+        row = {"policy": r["policy"], "FTE at equal work (run)": _fmt(r["fte"]),
+               "cssim runs": int(r["runs"])}
+        for c, unit in (("inspector_days", "inspector-days"),
+                        ("undetected_failure_years", "authority-years"),
+                        ("detection_latency", "days")):
+            row[f"diff {c} ({unit})"] = _ci_cell(r[f"{c}_diff"], r[f"{c}_lo"], r[f"{c}_hi"])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def select_best(cssim, scenario, points, outdir, metric="undetected_failure_years",
                 alpha=0.05, delta=1.0, n0=10, max_reps=1000, minimize=True, extra_sets=(),
                 seed=None, threads=None, say=None):
@@ -410,6 +481,9 @@ def main(argv=None):
     ap.add_argument("--reference-policy", default="cycle")
     ap.add_argument("-o", "--out", default="capacity-out", help="output directory")
     ap.add_argument("--no-plot", action="store_true")
+    ap.add_argument("--equal-work", action="store_true",
+                    help="also run each other policy at the capacity where its inspector-days "
+                         "match the reference's (secant search, a few cssim runs)")
     g = ap.add_argument_group("selection (--select)")
     g.add_argument("--select", action="store_true",
                    help="run KN on the candidates --fte x --policies until the best on "
@@ -468,6 +542,14 @@ def main(argv=None):
         say(f"warning: the scenarios also differ in {', '.join(other)}")
     b = benchmark(run, reference=a.reference, reference_policy=a.reference_policy)
     md = markdown(b)
+    if a.equal_work and not a.input and "effort" in b:
+        ew = equal_work_runs(cssim, a.scenario, b, a.out, a.replications, a.set, a.seed,
+                             a.threads, say=say)
+        ew.to_csv(os.path.join(a.out, "capacity_equal_work_runs.csv"), index=False)
+        md += "\n".join(["", "### Equal work, simulated: each policy run at the capacity where "
+                          f"its mean inspector-days match `{b['reference']}`'s (scenario minus "
+                          "reference, paired 95% CI)", ""]
+                         + _md_table(equal_work_runs_table(ew))) + "\n"
     print(md)
     with open(os.path.join(a.out, "capacity.md"), "w") as fh:
         fh.write(md)

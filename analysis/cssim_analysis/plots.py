@@ -280,7 +280,7 @@ def effort_plane(b, path, periods=("whole run", "SIF era", "ILACS era"),
     fig.suptitle(f"effort against outcome: scenario minus reference ({ref}), paired 95% "
                  "intervals; hollow = dominated over the whole run; lower-left is better",
                  fontsize=10)
-    return _save(fig, path)
+    return _save(fig, path, top=0.75)
 
 
 # ---- figures of the report (issue 16) ----------------------------------------------------------

@@ -344,12 +344,16 @@ class Analysis(unittest.TestCase):
         out = os.path.join(self.tmp.name, "cap")
         env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "analysis"), CSSIM=self.cssim)
         r = subprocess.run([sys.executable, "-m", "cssim_analysis.capacity", "--fte", "30,45",
-                            "--policies", "cycle,risk", "-n", "4", "-o", out] + SMALL,
+                            "--policies", "cycle,risk", "-n", "4", "--equal-work", "-o", out]
+                           + SMALL,
                            env=env, capture_output=True, text=True, cwd=ROOT)
         self.assertEqual(r.returncode, 0, r.stderr)
         for p in ("fte30_cycle", "fte30_risk", "fte45_cycle", "fte45_risk"):
             self.assertIn(p, r.stdout)
-        self.assertIn("Paired differences against `fte30_cycle`", r.stdout)
+        self.assertIn("Paired differences against `fte30_cycle` (scenario minus reference",
+                      r.stdout)
+        for era in ("whole run", "SIF era", "ILACS era"):
+            self.assertIn(f"### Effort against outcome, {era}", r.stdout)
         self.assertGreater(os.path.getsize(os.path.join(out, "frontier.png")), 10_000)
         lev = pd.read_csv(os.path.join(out, "capacity_levels.csv"))
         with h5py.File(os.path.join(out, "capacity.h5")) as f:
@@ -366,7 +370,24 @@ class Analysis(unittest.TestCase):
                              os.path.join(out, "capacity.h5"), "-o", out + "2", "--no-plot"],
                             env=env, capture_output=True, text=True, cwd=ROOT)
         self.assertEqual(r2.returncode, 0, r2.stderr)
-        self.assertEqual(r.stdout, r2.stdout)
+        sim = "### Equal work, simulated"
+        self.assertIn(sim, r.stdout)
+        self.assertEqual(r.stdout[:r.stdout.index(sim)].rstrip(), r2.stdout.rstrip())
+        ew = pd.read_csv(os.path.join(out, "capacity_equal_work_runs.csv"))
+        self.assertEqual(list(ew["policy"]), ["risk"])
+        self.assertGreaterEqual(int(ew["runs"].iloc[0]), 1)
+        # the run it reports is a real cssim run of risk at that FTE, paired with the reference
+        h5 = os.path.join(out, "equal_work_risk.h5")
+        with h5py.File(h5) as f:
+            fte = float(ew["fte"].iloc[0])
+            g = f[f"scenarios/fte{fte:g}_risk"]
+            # whole run from the series (to the last snapshot, as effort.period_values)
+            a = f["scenarios/fte30_cycle/national/undetected_failure_years"][()]
+            b = g["national/undetected_failure_years"][()]
+            a, b = a[:, -1] - a[:, 0], b[:, -1] - b[:, 0]
+        m, lo, hi = t_ci(b - a)
+        self.assertAlmostEqual(ew["undetected_failure_years_diff"].iloc[0], m, places=6)
+        self.assertAlmostEqual(ew["undetected_failure_years_lo"].iloc[0], lo, places=6)
 
     # ---- issue 16: episodes, waits, periods, tidy table, labels, .part --------------------------
     def test_episodes_equal_a_plain_loop(self):
