@@ -508,11 +508,14 @@ def _write_html(outdir, run, report, figs, tables, wide, cmp, cap, ref, shown):
                                            zip(c["diff"], c["paired_lo"], c["paired_hi"])]
         c["unpaired 95% CI"] = [_ci(d, lo, hi) for d, lo, hi in
                                 zip(c["diff"], c["unpaired_lo"], c["unpaired_hi"])]
+        c["5-95% of the differences"] = [f"{_fmt(a)} to {_fmt(b)}" for a, b in
+                                         zip(c["diff_q05"], c["diff_q95"])]
         c = c[["scenario", "metric", "unit", "n", "mean_ref", "mean",
-               "difference [paired 95% CI]", "unpaired 95% CI", "var_ratio"]]
+               "difference [paired 95% CI]", "5-95% of the differences", "unpaired 95% CI",
+               "var_ratio"]]
         h.append(f"<h2>Policy comparison against {e(ref)}</h2>" + _cap(
             f"{sign} Paired: t interval of the per-replication differences (common random "
-            "numbers). Unpaired: Welch interval treating the runs as independent. var_ratio = "
+            "numbers); their 5-95% range over replications. Unpaired: Welch interval treating the runs as independent. var_ratio = "
             "var(difference) / (var A + var B).") + _table_html(c))
     if cap is not None:
         h.append("<h2>Capacity-policy benchmark</h2>")
