@@ -156,7 +156,7 @@ def forest(cmp, path, title="paired differences against the reference (95% CI)")
         ax.plot(d["diff"], y, "o", color="black", ms=4)
         ax.axvline(0, color="black", lw=0.8)
         ax.set_yticks(y)
-        ax.set_yticklabels(scen, fontsize=8)
+        ax.set_yticklabels(scen if list(axes.ravel()).index(ax) % nc == 0 else [], fontsize=8)
         unit = d["unit"].dropna().iloc[0] if d["unit"].notna().any() else ""
         ax.set_title(f"{m}" + (f" ({unit})" if unit else ""), fontsize=9)
         ax.grid(alpha=0.3, axis="x")
@@ -165,7 +165,7 @@ def forest(cmp, path, title="paired differences against the reference (95% CI)")
     axes.ravel()[0].legend(fontsize=7, loc="best")
     ref = cmp["reference"].iloc[0] if len(cmp) else ""
     fig.suptitle(f"{title}; reference: {ref}", fontsize=10)
-    return _save(fig, path, left=2.3, wspace=2.4, top=0.7)
+    return _save(fig, path, left=2.3, wspace=0.6, top=0.7)
 
 
 def compare_medians(run, scenarios, path, grade="inadequate"):
@@ -267,7 +267,7 @@ def effort_plane(b, path, periods=("whole run", "SIF era", "ILACS era"),
                                 xerr=np.nan_to_num(xe), yerr=np.nan_to_num(ye), fmt="o",
                                 color=_pcol(pol, i), mfc="white" if hollow else _pcol(pol, i),
                                 ms=7, capsize=2, label=pol if s == ss[0] else None)
-                    ax.annotate(f"{x.loc[s, 'fte']:g}", (x.loc[s, "diff"], y.loc[s, "diff"]),
+                    ax.annotate(f"{x.loc[s, 'fte']:.3g}", (x.loc[s, "diff"], y.loc[s, "diff"]),
                                 textcoords="offset points", xytext=(5, 4), fontsize=7)
             ax.axhline(0, color="black", lw=0.7)
             ax.axvline(0, color="black", lw=0.7)

@@ -64,10 +64,14 @@ def fte_sweep(run):
     return len(v - {None}) >= 2
 
 
-def _table_html(df, float_fmt="{:.4g}", index=False):
+def _table_html(df, float_fmt=None, index=False):
+    from .capacity import _fmt
+
     def f(x):
         if isinstance(x, (float, np.floating)):
-            return "n/a" if not np.isfinite(x) else float_fmt.format(x)
+            if not np.isfinite(x):
+                return "n/a"
+            return float_fmt.format(x) if float_fmt else _fmt(float(x))
         return x
     d = df.copy()
     for c in d.columns:
@@ -550,7 +554,8 @@ def _write_html(outdir, run, report, figs, tables, wide, cmp, cap, ref, shown):
             h.append(f"<h3>{e(sec)}</h3>")
             section = sec
         cap_text = FIG_CAPTIONS.get(sec, "").format(ref=ref)
-        if sec in ("Policy comparison", "Capacity frontier") and sign not in cap_text:
+        if sec in ("Policy comparison", "Capacity frontier") and \
+                "scenario minus reference" not in cap_text.lower():
             cap_text += " " + sign
         label = f"{sec}" + (f": {s}" if s else "")
         h.append(f"<figure><img src='{e(os.path.basename(path))}' alt='{e(label)}'>"
