@@ -313,11 +313,15 @@ def build(paths, outdir, reference=None, max_scenarios=8, quiet=False, include_i
                                                                       f"workforce_{tag}.png"))))
 
     # parameter uncertainty: PRCC of drawn parameters with the headline outcomes
-    from .sensitivity import prcc_table
+    from .sensitivity import prcc_table, split_by_prior
     pr = prcc_table(run, ref)
     if len(pr):
         say("sensitivity (PRCC)")
         tables["prcc"] = pr
+        top, split = split_by_prior(run, ref, pr)
+        if len(split):
+            tables["split_by_prior"] = split
+            report["most_influential_prior"] = top
         figs.append(("Which uncertain parameters matter", ref, P.tornado(
             pr, ref, os.path.join(outdir, "prcc.png"))))
 
@@ -506,6 +510,12 @@ def _write_html(outdir, run, report, figs, tables, wide, cmp, cap, ref, shown):
             "Partial rank correlation coefficients of each parameter drawn per replication "
             "(drawn/) with each headline outcome; near 0: no effect.") +
             _table_html(pr.reset_index(), "{:.2f}"))
+        if "split_by_prior" in tables:
+            h.append(f"<h3>Outcomes by thirds of {e(report['most_influential_prior'])}</h3>"
+                     + _cap("The most influential parameter (largest partial rank correlation): "
+                            "its draws cut into thirds; per third, each outcome's mean (5-95% "
+                            "range over those replications).")
+                     + _table_html(tables["split_by_prior"]))
     if cmp is not None:
         c = cmp.copy()
         c["difference [paired 95% CI]"] = [_ci(d, lo, hi) for d, lo, hi in
@@ -584,14 +594,19 @@ def main(argv=None):
     ap.add_argument("--include-initial", action="store_true",
                     help="Kaplan-Meier: also count authorities inadequate at the start (from "
                          "day 0)")
-    ap.add_argument("-j", "--jobs", type=int, default=2,
-                    help="processes drawing the figures (default: %(default)s)")
+    ap.add_argument("-j", "--jobs", type=int,
+                    help="processes drawing the figures (default: 2, or 1 when the load "
+                         "average already exceeds the number of cores)")
     ap.add_argument("-q", "--quiet", action="store_true")
     a = ap.parse_args(argv)
     for f in a.files:
         if not os.path.isfile(f):
             ap.error(f"no such file: {f}")
-    build(a.files, a.out, a.reference, a.max_scenarios, a.quiet, a.include_initial, a.jobs)
+    jobs = a.jobs
+    if jobs is None:
+        busy = hasattr(os, "getloadavg") and os.getloadavg()[0] >= (os.cpu_count() or 1)
+        jobs = 1 if busy else 2
+    build(a.files, a.out, a.reference, a.max_scenarios, a.quiet, a.include_initial, jobs)
     if not a.quiet:
         print(f"wrote {os.path.join(a.out, 'index.html')}", file=sys.stderr)
     return 0

@@ -69,4 +69,34 @@ def prcc_table(run, scenario, outcomes=HEADLINE):
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-__all__ = ["prcc", "prcc_table", "HEADLINE"]
+def split_by_prior(run, scenario, pr, outcomes=HEADLINE, groups=3):
+    """The headline outcomes split by the most influential drawn parameter (the largest
+    |PRCC| over the outcomes of `pr`): per third of its draws (by rank), the range of the
+    parameter and each outcome's mean and 5-95% range over those replications."""
+    from .compare import metric_values
+    if pr is None or not len(pr):
+        return None, pd.DataFrame()
+    top = pr.groupby("parameter")["abs_prcc"].max().idxmax()
+    x = run.drawn(scenario)[top].values
+    cut = np.quantile(x, np.linspace(0, 1, groups + 1))
+    g = np.clip(np.searchsorted(cut, x, side="right") - 1, 0, groups - 1)
+    vals = {}
+    for name, spec in outcomes:
+        try:
+            vals[name] = metric_values(run, scenario, spec).values[:len(x)]
+        except (KeyError, ValueError):
+            pass
+    rows = []
+    for k in range(groups):
+        m = g == k
+        row = {"third": k + 1, top: f"{x[m].min():.3g} to {x[m].max():.3g}",
+               "replications": int(m.sum())}
+        for name, v in vals.items():
+            w = v[m][np.isfinite(v[m])]
+            row[name] = (f"{w.mean():.3g} ({np.quantile(w, 0.05):.3g} to "
+                         f"{np.quantile(w, 0.95):.3g})") if len(w) else "n/a"
+        rows.append(row)
+    return top, pd.DataFrame(rows)
+
+
+__all__ = ["prcc", "prcc_table", "split_by_prior", "HEADLINE"]
