@@ -404,8 +404,9 @@ FIG_CAPTIONS = {
     "Time to a commissioner; trusts returning to councils": "Kaplan-Meier: from an inadequate "
                     "judgement to the appointment of a commissioner (recovery to RI or better "
                     "censors, a competing event; episodes opening with a commissioner in place "
-                    "are left out), and from a trust going live to the service returning to "
-                    "its council. Number at risk under the plot.",
+                    "are left out; the drop at 0 is the appointments made at once, for "
+                    "persistent or wholesale failure), and from a trust going live to the "
+                    "service returning to its council. Number at risk under the plot.",
     "Which uncertain parameters matter": "Partial rank correlation of each drawn parameter with "
                     "each headline outcome over the reference scenario's replications "
                     "(approximate 95% intervals, Fisher z). Red: the outcome rises with the "
