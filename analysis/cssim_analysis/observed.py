@@ -60,4 +60,12 @@ def published_distribution(raw=RAW):
     return pd.DataFrame(rows)
 
 
-__all__ = ["judgements", "grade_shares", "published_distribution", "RAW"]
+def cumulative_targets(path=os.path.join(REPO, "data", "calibration_targets.csv")):
+    """Cumulative counts from the start (14 Dec 2015) in the real record, as the calibration
+    uses them (data/calibration_targets.csv): series (commissioners_appointed, trusts_created,
+    ...), date, value."""
+    d = pd.read_csv(path, parse_dates=["date"])
+    return d[~d["series"].str.contains(r"\[")][["series", "date", "value"]]
+
+
+__all__ = ["judgements", "grade_shares", "published_distribution", "cumulative_targets", "RAW"]

@@ -82,9 +82,19 @@ def governance_stack(run, scenario, path):
     a1.set_title("under intervention, by governance")
     a1.legend(loc="upper left", fontsize=8)
     a1.grid(alpha=0.3)
+    try:
+        from .observed import cumulative_targets
+        real = cumulative_targets()
+    except (OSError, ValueError):
+        real = None
+    start = run.start_date(scenario)
     for name, col in (("commissioners_appointed", "#d7191c"), ("trusts_created", "#5e3c99")):
         fan_axes(a2, oc.series_fan(run, scenario, name), col, label=name.replace("_", " "))
-    a2.set_title("cumulative commissioners and trusts")
+        if real is not None and start == pd.Timestamp("2015-12-14"):
+            r = real[real["series"] == name]
+            a2.plot(r["date"], r["value"], "o", color=col, mec="black", ms=6,
+                    label=f"{name.replace('_', ' ')}: real record")
+    a2.set_title("cumulative commissioners and trusts (points: the real record)")
     a2.set_ylabel("count")
     a2.legend(loc="upper left", fontsize=8)
     a2.grid(alpha=0.3)

@@ -390,6 +390,10 @@ FIG_CAPTIONS = {
     "Published against true inadequacy": "Authorities published inadequate beside those whose "
                     "latent quality is in the inadequate band, and those of them published "
                     "better (undetected): fewer published inadequate is not better practice.",
+    "Governance": "Left: authorities per governance state, mean over replications; right: "
+                  "cumulative commissioners appointed and trusts gone live (median, 50% and "
+                  "90% bands), with the real counts from 14 Dec 2015 to 14 Dec 2017 as points "
+                  "(data/calibration_targets.csv).",
     "Commissioners and trusts per year": "Per simulation year: mean (dot), 95% interval of the "
                     "mean (thick) and 5-95% range over replications (thin).",
     "Inspectorate: queue, overdue, utilisation over time": "Median, 50% and 90% bands over "
