@@ -473,10 +473,17 @@ def _write_html(outdir, run, report, figs, tables, wide, cmp, cap, ref, shown):
         "Metrics from summary/ are per-replication totals over the run; time means and end "
         "values come from the national series. CSV: tables/summary_levels.csv.")
              + _table_html(wide))
-    ge = tables["grade_shares_end"][["scenario", "grade", "date", "median", "q05", "q95", "mean"]]
-    h.append("<h2>Grade shares at the last snapshot</h2>" + _cap(
-        "Share of all authorities: median and 5-95% range over replications, and the mean.")
-             + _table_html(ge))
+    ge = tables["grade_shares_end"]
+    ge = ge.assign(cell=[f"{100 * m:.1f}% ({100 * lo:.1f} to {100 * hi:.1f}); mean "
+                         f"{100 * mu:.1f}%" for m, lo, hi, mu in
+                         zip(ge["median"], ge["q05"], ge["q95"], ge["mean"])])
+    gw = ge.pivot(index="scenario", columns="grade", values="cell")
+    gw = gw.reindex(index=[x for x in run.scenarios if x in gw.index],
+                    columns=[g for g in oc.GRADES if g in gw.columns])
+    gw.columns.name = None
+    h.append(f"<h2>Grade shares at the last snapshot ({e(str(ge['date'].iloc[0])[:10])})</h2>"
+             + _cap("Share of all authorities by published grade: median (5-95% range over "
+                    "replications); mean.") + _table_html(gw.reset_index()))
     if "km_routes" in tables:
         h.append("<h2>Time from inadequate to RI or better (Kaplan-Meier)</h2>" + _cap(
             "Episodes start at an inadequate judgement published during the run and end at the "
@@ -496,18 +503,18 @@ def _write_html(outdir, run, report, figs, tables, wide, cmp, cap, ref, shown):
             "Days from target date to start over the visits that started, all replications "
             "pooled; shares are fractions of visits.") + _table_html(tables["waits"]))
     rp = tables["regime_per_year"]
-    rows = []
-    for (s, start), d in rp.groupby(["scenario", "start"], sort=False):
-        r = d.iloc[0]
-        rows.append({"scenario": s, "year from": pd.Timestamp(start).date().isoformat(),
-                     "commissioners appointed": f"{r['commissioners_appointed']:.2f} "
-                     f"({r['commissioners_appointed_q05']:g} to "
-                     f"{r['commissioners_appointed_q95']:g})",
-                     "trusts gone live": f"{r['trusts_created']:.2f} ({r['trusts_created_q05']:g}"
-                     f" to {r['trusts_created_q95']:g})"})
-    h.append("<h2>Commissioners and trusts per year</h2>" + _cap(
-        "Per simulation year (from the given date): mean over replications (5-95% range "
-        "over replications).") + _table_html(pd.DataFrame(rows)))
+    h.append("<h2>Commissioners and trusts per year</h2>")
+    for col, label in (("commissioners_appointed", "Commissioners appointed"),
+                       ("trusts_created", "Trusts gone live")):
+        t = rp.assign(cell=[f"{m:.2f} ({lo:g} to {hi:g})" for m, lo, hi in
+                            zip(rp[col], rp[f"{col}_q05"], rp[f"{col}_q95"])],
+                      year=[pd.Timestamp(x).date().isoformat() for x in rp["start"]])
+        t = t.pivot(index="year", columns="scenario", values="cell")
+        t = t[[c for c in run.scenarios if c in t.columns]]
+        t.columns.name = None
+        h.append(f"<h3>{label} per year</h3>" + _cap(
+            "Per simulation year (from the given date) and scenario: mean over replications "
+            "(5-95% range over replications).") + _table_html(t.reset_index()))
     if "prcc" in tables:
         pr = tables["prcc"].pivot_table(index="parameter", columns="outcome", values="prcc")
         pr.columns.name = None
