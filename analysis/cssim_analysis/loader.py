@@ -28,7 +28,7 @@ REPORT_CHOICES = ("stay", "partner", "trust")
 # `after` code of inspection_started (docs/output.md, "events: what each event type records").
 REASONS = ("routine", "reinspection", "emergency", "trust", "monitoring", "focused")
 KINDS = ("sif", "ilacs_standard", "ilacs_short", "focused", "monitoring")
-DAYS_PER_YEAR = 365.25
+DAYS_PER_YEAR = 365.25  # models/model.c: t_end = horizon_years * 365.25
 # (event type, field, labels): which before/after codes `Run.events()` names.
 EVENT_LABELS = (("judgement_published", "before", GRADES), ("judgement_published", "after", GRADES),
                 ("inspection_completed", "after", GRADES),
@@ -37,7 +37,7 @@ EVENT_LABELS = (("judgement_published", "before", GRADES), ("judgement_published
                 ("commissioner_report", "after", REPORT_CHOICES),
                 ("inspection_requested", "before", REASONS),
                 ("inspection_started", "before", REASONS), ("inspection_started", "after", KINDS),
-                ("inspection_completed", "before", REASONS))  # models/model.c: t_end = horizon_years * 365.25
+                ("inspection_completed", "before", REASONS))
 
 
 def open_h5(path):
@@ -521,7 +521,8 @@ class Run:
         starts = np.repeat(first, np.diff(np.r_[first, len(rep)]))
         df["seq"] = np.arange(len(rep)) - starts
         df["time_days"] = df.pop("time")
-        df["date"] = self.start_date(scenario) + pd.to_timedelta(np.floor(df["time_days"]), unit="D")
+        df["date"] = self.start_date(scenario) + pd.to_timedelta(np.floor(df["time_days"]),
+                                                                 unit="D")
         codes = np.asarray(self.authorities()["authority"], dtype=object)
         a = df["authority"].values
         df["authority_code"] = np.where(a >= 0, codes[np.clip(a, 0, len(codes) - 1)], None)

@@ -155,7 +155,6 @@ def build(paths, outdir, reference=None, max_scenarios=8, quiet=False, include_i
     say(f"report: {len(scen)} scenario(s) from {len(run.paths)} file(s); reference {ref}")
     figs = []  # (section, scenario, title, file)
     tables = {}
-    html_tables = []   # (section, caption, frame)
     report = {"files": [os.path.abspath(p) for p in run.paths],
               "provenance": {k: run.provenance.get(k) for k in PROVENANCE_KEYS
                              if k in run.provenance},
@@ -541,8 +540,9 @@ def _write_html(outdir, run, report, figs, tables, wide, cmp, cap, ref, shown):
                "var_ratio"]]
         h.append(f"<h2>Policy comparison against {e(ref)}</h2>" + _cap(
             f"{sign} Paired: t interval of the per-replication differences (common random "
-            "numbers); their 5-95% range over replications. Unpaired: Welch interval treating the runs as independent. var_ratio = "
-            "var(difference) / (var A + var B).") + _table_html(c))
+            "numbers); their 5-95% range over replications. Unpaired: Welch interval "
+            "treating the runs as independent. var_ratio = var(difference) / (var A + var B).")
+            + _table_html(c))
     if cap is not None:
         h.append("<h2>Capacity-policy benchmark</h2>")
         h.append("<h3>Levels</h3>" + _cap(
