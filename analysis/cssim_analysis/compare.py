@@ -49,10 +49,10 @@ def metric_values(run, scenario, spec):
     if kind == "summary":
         s = run.summary(scenario)[name].astype(float)
         return s.rename(spec)
-    a = run.national_array(scenario, name)
+    x, dims, coords, _, _ = run._read(scenario, f"national/{name}")
     if label is not None:
-        a = a.sel({a.dims[2]: label})
-    x = a.values.astype(float)
+        x = x[:, :, list(coords[dims[2]]).index(label)]
+    x = np.asarray(x, float)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         v = x[:, -1] if kind == "end" else np.nanmean(x, axis=1)
@@ -77,7 +77,8 @@ def tci(x, level=0.95):
 def paired(a, b, level=0.95):
     """Compares b against a, replication by replication.
 
-    Returns diff = mean(b - a) over complete pairs, the paired t interval (n - 1 df), the
+    Returns diff = mean(b - a) over complete pairs, diff_q05 / diff_q95 (the 5-95% range of
+    the per-replication differences), the paired t interval (n - 1 df), the
     unpaired Welch interval from the same replications treated as independent, var_diff =
     var(b - a), var_sum = var(a) + var(b), var_ratio = var_diff / var_sum (below 1: common
     random numbers helped) and width_ratio = paired / unpaired interval width."""
@@ -90,11 +91,13 @@ def paired(a, b, level=0.95):
     n = len(a)
     out = dict(n=n, mean_ref=np.nan, mean=np.nan, diff=np.nan, paired_lo=np.nan,
                paired_hi=np.nan, unpaired_lo=np.nan, unpaired_hi=np.nan, var_diff=np.nan,
-               var_sum=np.nan, var_ratio=np.nan, width_ratio=np.nan, p_paired=np.nan)
+               var_sum=np.nan, var_ratio=np.nan, width_ratio=np.nan, p_paired=np.nan,
+               diff_q05=np.nan, diff_q95=np.nan)
     if n == 0:
         return out
     d = b - a
-    out.update(mean_ref=a.mean(), mean=b.mean(), diff=d.mean())
+    out.update(mean_ref=a.mean(), mean=b.mean(), diff=d.mean(),
+               diff_q05=np.quantile(d, 0.05), diff_q95=np.quantile(d, 0.95))
     if n < 2:
         return out
     q = 0.5 + level / 2

@@ -5,7 +5,9 @@ group /scenarios/<name>; this module turns its datasets into frames with one row
 replication, date and category, with enumerations decoded to their names.
 
 Files are opened per call and closed again, so a `Run` holds no HDF5 handle and can be kept
-while cssim writes other files (and a finished .part file can be read too).
+while cssim writes other files. A `.part` file (an interrupted or killed run) opens too: when a
+plain open refuses it (the writer left the SWMR flag set), `open_h5` retries with `swmr=True`,
+and every read is sliced to the committed prefix (`progress`).
 """
 from __future__ import annotations
 
@@ -22,7 +24,32 @@ import pandas as pd
 GRADES = ("outstanding", "good", "ri", "inadequate")
 GOVERNANCE = ("council", "notice", "commissioner", "partner", "trust_setup", "trust")
 REPORT_CHOICES = ("stay", "partner", "trust")
+# The `before` code of inspection_requested / _started / _completed (models/inspect.c) and the
+# `after` code of inspection_started (docs/output.md, "events: what each event type records").
+REASONS = ("routine", "reinspection", "emergency", "trust", "monitoring", "focused")
+KINDS = ("sif", "ilacs_standard", "ilacs_short", "focused", "monitoring")
 DAYS_PER_YEAR = 365.25  # models/model.c: t_end = horizon_years * 365.25
+# (event type, field, labels): which before/after codes `Run.events()` names.
+EVENT_LABELS = (("judgement_published", "before", GRADES), ("judgement_published", "after", GRADES),
+                ("inspection_completed", "after", GRADES),
+                ("governance_change", "before", GOVERNANCE),
+                ("governance_change", "after", GOVERNANCE),
+                ("commissioner_report", "after", REPORT_CHOICES),
+                ("inspection_requested", "before", REASONS),
+                ("inspection_started", "before", REASONS), ("inspection_started", "after", KINDS),
+                ("inspection_completed", "before", REASONS))
+
+
+def open_h5(path):
+    """h5py.File(path, "r"), retried with swmr=True when HDF5 refuses a file whose writer was
+    killed (a `.part` keeps the SWMR-write flag set; docs/output.md, "Reading a .part")."""
+    try:
+        return h5py.File(path, "r")
+    except OSError as first:
+        try:
+            return h5py.File(path, "r", swmr=True)
+        except OSError:
+            raise first
 
 
 def _s(v):
@@ -112,7 +139,7 @@ class Run:
         if scenario not in self._where:
             raise KeyError(f"no scenario {scenario!r}; the run has {self.scenarios}")
         w = self._where[scenario]
-        f = h5py.File(w.path, "r")
+        f = open_h5(w.path)
         return f, f[w.group]
 
     @property
@@ -202,15 +229,29 @@ class Run:
 
     # ---- national series ------------------------------------------------------------------
     def national_names(self, scenario):
-        f, g = self._open(scenario)
-        with f:
-            if "national" not in g:
-                return []
-            return [k for k, v in g["national"].items()
+        key = ("national_names", scenario)
+        if key not in self._cache:
+            f, g = self._open(scenario)
+            with f:
+                self._cache[key] = [] if "national" not in g else [
+                    k for k, v in g["national"].items()
                     if isinstance(v, h5py.Dataset) and v.ndim >= 2 and not _is_scale(v)]
+        return list(self._cache[key])
 
     def _read(self, scenario, rel):
-        """(values [replications,...], dim labels, {dim: coordinate labels}, attrs)."""
+        """(values [replications,...], dim labels, {dim: coordinate labels}, attrs, enum).
+        National series are small and kept (cached); panels are read each time."""
+        key = ("read", scenario, rel)
+        if key in self._cache:
+            return self._cache[key]
+        out = self._read_uncached(scenario, rel)
+        if rel.startswith("national/"):
+            if isinstance(out[0], np.ndarray):
+                out[0].setflags(write=False)   # shared by later calls: nobody may change it
+            self._cache[key] = out
+        return out
+
+    def _read_uncached(self, scenario, rel):
         f, g = self._open(scenario)
         with f:
             if rel not in g:
@@ -346,6 +387,12 @@ class Run:
     # ---- per-replication scalars -------------------------------------------------------------
     def summary(self, scenario):
         """One row per replication, one column per summary/<name> (float64)."""
+        key = ("summary", scenario)
+        if key not in self._cache:
+            self._cache[key] = self._summary(scenario)
+        return self._cache[key].copy()
+
+    def _summary(self, scenario):
         f, g = self._open(scenario)
         with f:
             n = self._nrep(g)
@@ -392,12 +439,47 @@ class Run:
                     and k != "replication" and v.dtype.kind == "f"}
         return pd.DataFrame(cols).rename_axis("replication")
 
+    def table(self, scenarios=None, drawn=True):
+        """One tidy table across scenarios (sweep points, or files run with one seed): one row
+        per (scenario, replication); columns scenario, replication, one column per parameter
+        that differs between the scenarios (the swept values, numbers parsed), every
+        summary/<name>, and (drawn=True) every drawn/<key> as `drawn:<key>`."""
+        scenarios = list(scenarios or self.scenarios)
+        swept = self.parameter_table(scenarios, only_differing=True) if len(scenarios) > 1 \
+            else pd.DataFrame(index=pd.Index(scenarios, name="scenario"))
+        swept = swept.drop(columns=[c for c in swept.columns if c.startswith("meta.")],
+                           errors="ignore")
+        frames = []
+        for s in scenarios:
+            d = self.summary(s).reset_index()
+            for c in swept.columns:
+                d.insert(len(d.columns) - len(self.summary(s).columns), c, swept.loc[s, c])
+            if drawn:
+                dr = self.drawn(s)
+                for c in dr.columns:
+                    d[f"drawn:{c}"] = dr[c].values[:len(d)]
+            d.insert(0, "scenario", s)
+            frames.append(d)
+        out = pd.concat(frames, ignore_index=True)
+        for c in swept.columns:  # numbers stay numbers when every point has one
+            num = pd.to_numeric(out[c], errors="coerce")
+            if num.notna().all():
+                out[c] = num
+        return out
+
     # ---- events ----------------------------------------------------------------------------------
-    def events(self, scenario, types=None):
-        """The event table: scenario, replication, seq (order within the replication),
-        time_days, date, authority (index, -1 national), authority_code, type (names),
-        before, after, value, and before_label/after_label where the codes are grades,
-        governance states or commissioner decisions."""
+    def event_types(self, scenario):
+        """{name: code} of the events table's type enumeration."""
+        f, g = self._open(scenario)
+        with f:
+            if "events" not in g:
+                return {}
+            return dict(h5py.check_enum_dtype(g["events"].dtype["type"]) or {})
+
+    def events_raw(self, scenario, types=None):
+        """The committed rows of the events table as a numpy structured array (fields
+        replication, time, authority, type, before, after, value; type as its integer code),
+        optionally only the rows of the given type names, in file order. Fast: no pandas."""
         f, g = self._open(scenario)
         with f:
             if "events" not in g:
@@ -407,36 +489,56 @@ class Run:
             ne = int(g["progress"][1]) if "progress" in g and g["progress"].shape[0] > 1 \
                 else ds.shape[0]
             ev = ds[:min(ne, ds.shape[0])]
-            tnames = _enum_names(ds.dtype["type"]) or {}
+            tnames = dict(h5py.check_enum_dtype(ds.dtype["type"]) or {})
+        if types is not None:
+            types = [types] if isinstance(types, str) else list(types)
+            codes = [tnames[t] for t in types if t in tnames]
+            ev = ev[np.isin(ev["type"], codes)]
+        return ev
+
+    def events(self, scenario, types=None):
+        """The event table: scenario, replication, seq (order within the replication),
+        time_days, date, authority (index, -1 national), authority_code, type (names),
+        before, after, value, and before_label/after_label where the codes are grades,
+        governance states, commissioner decisions, visit reasons (REASONS: the before code of
+        inspection_requested/_started/_completed) or inspection kinds (KINDS: the after code of
+        inspection_started)."""
+        f, g = self._open(scenario)
+        with f:
+            if "events" not in g:
+                raise KeyError(f"{scenario}: no events table (output.events was false)")
+            tnames = _enum_names(g["events"].dtype["type"]) or {}
+        ev = self.events_raw(scenario)
         df = pd.DataFrame({k: ev[k] for k in ev.dtype.names})
+        del ev
         cats = [tnames[k] for k in sorted(tnames)] if tnames else None
         if cats:
             df["type"] = pd.Categorical.from_codes(df["type"].astype(int), categories=cats)
         df["replication"] = df["replication"].astype(np.int64)
         # position within the replication: ties at one time keep the order they happened in
-        df["seq"] = df.groupby("replication").cumcount()
+        rep = df["replication"].values
+        first = np.r_[0, np.flatnonzero(np.diff(rep)) + 1] if len(rep) else np.zeros(0, int)
+        starts = np.repeat(first, np.diff(np.r_[first, len(rep)]))
+        df["seq"] = np.arange(len(rep)) - starts
         df["time_days"] = df.pop("time")
-        df["date"] = self.start_date(scenario) + pd.to_timedelta(np.floor(df["time_days"]), unit="D")
+        df["date"] = self.start_date(scenario) + pd.to_timedelta(np.floor(df["time_days"]),
+                                                                 unit="D")
         codes = np.asarray(self.authorities()["authority"], dtype=object)
         a = df["authority"].values
         df["authority_code"] = np.where(a >= 0, codes[np.clip(a, 0, len(codes) - 1)], None)
         df["before_label"] = None
         df["after_label"] = None
         t = df["type"].astype(str).values
-        for typ, labels, cols in (("judgement_published", GRADES, ("before", "after")),
-                                  ("inspection_completed", GRADES, ("after",)),
-                                  ("governance_change", GOVERNANCE, ("before", "after")),
-                                  ("commissioner_report", REPORT_CHOICES, ("after",))):
+        for typ, col, labels in EVENT_LABELS:
             m = t == typ
             if not m.any():
                 continue
             lab = np.asarray(labels, dtype=object)
-            for c in cols:
-                v = df.loc[m, c].values.astype(int)
-                ok = (v >= 0) & (v < len(lab))
-                out = np.full(len(v), None, dtype=object)
-                out[ok] = lab[v[ok]]
-                df.loc[m, c + "_label"] = out
+            v = df.loc[m, col].values.astype(int)
+            ok = (v >= 0) & (v < len(lab))
+            out = np.full(len(v), None, dtype=object)
+            out[ok] = lab[v[ok]]
+            df.loc[m, col + "_label"] = out
         df.insert(0, "scenario", scenario)
         cols = ["scenario", "replication", "seq", "time_days", "date", "authority",
                 "authority_code", "type", "before", "after", "value", "before_label",
@@ -456,7 +558,7 @@ class Run:
     def authorities(self):
         """The authority table (/authorities): one row per authority, in model order."""
         if "auth" not in self._cache:
-            with h5py.File(self.paths[0], "r") as f:
+            with open_h5(self.paths[0]) as f:
                 cols = {}
                 for k, v in f["authorities"].items():
                     if not isinstance(v, h5py.Dataset) or v.ndim != 1:
@@ -483,7 +585,7 @@ def load(paths):
     paths = [os.fspath(p) for p in paths]
     scenarios, where, provs = [], {}, []
     for i, p in enumerate(paths):
-        with h5py.File(p, "r") as f:
+        with open_h5(p) as f:
             prov = _attrs(f)
             provs.append(prov)
             names = prov.get("scenarios")

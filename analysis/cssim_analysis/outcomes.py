@@ -5,6 +5,8 @@ frame with one value per replication into median and 50% / 90% bands across repl
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -26,6 +28,40 @@ def fan(df, value="value", by=("date",)):
     return out
 
 
+def fan_array(x, tm, label_name=None, labels=None):
+    """fan() of an array [replication, time] or [replication, time, label] with numpy (the
+    same columns as fan(): [label,] date, n, mean, q05, q25, median, q75, q95, time_days).
+    NaNs are left out per point (as pandas does)."""
+    x = np.asarray(x, float)
+    if x.ndim == 2:
+        x = x[:, :, None]
+        labels = [None]
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        q = np.nanquantile(x, BANDS, axis=0)               # [5, time, label]
+        mean = np.nanmean(x, axis=0)
+    n = np.isfinite(x).sum(axis=0)
+    nt, nl = x.shape[1], x.shape[2]
+    d = {}
+    if label_name is not None:
+        d[label_name] = pd.Categorical(np.repeat(labels, nt), categories=labels)
+    d["date"] = np.tile(tm["date"].values, nl)
+    d["n"] = n.T.reshape(-1)
+    d["mean"] = mean.T.reshape(-1)
+    for k, name in enumerate(["q05", "q25", "median", "q75", "q95"]):
+        d[name] = q[k].T.reshape(-1)
+    d["time_days"] = np.tile(tm["time_days"].values, nl)
+    return pd.DataFrame(d)
+
+
+def series_fan(run, scenario, series, label=None):
+    """fan_array() of national/<series> (one label of a wide series, if given)."""
+    x, dims, coords, _, _ = run._read(scenario, f"national/{series}")
+    if label is not None:
+        x = x[:, :, list(coords[dims[2]]).index(label)]
+    return fan_array(x, run.time(scenario))
+
+
 # ---- question 1: grades -------------------------------------------------------------------
 def grade_counts(run, scenario):
     """Tidy: replication, date, grade, count."""
@@ -41,7 +77,13 @@ def grade_shares(run, scenario):
 
 
 def grade_share_fan(run, scenario):
-    return fan(grade_shares(run, scenario), "share", ("grade", "date"))
+    """Shares of all authorities by published grade: median, 50% and 90% bands by date."""
+    x, dims, coords, _, _ = run._read(scenario, "national/grade_counts")
+    x = np.asarray(x, float)
+    tot = x.sum(axis=2, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sh = np.where(tot > 0, x / tot, np.nan)
+    return fan_array(sh, run.time(scenario), "grade", coords.get(dims[2]) or list(GRADES))
 
 
 # ---- question 3: regime -------------------------------------------------------------------
@@ -68,24 +110,22 @@ def regime_per_year(run, scenario):
     """Commissioners appointed and trusts gone live per simulation year, per replication
     (from the cumulative series at yearly snapshots; year k covers days [k, k+1) * 365.25
     up to the last snapshot)."""
-    nat = run.national_wide(scenario, ["commissioners_appointed", "trusts_created"])
-    nat["year"] = np.floor(nat["time_days"] / DAYS_PER_YEAR + 1e-9).astype(int)
-    # the cumulative value at the first snapshot of each year, and at the end
-    rows = []
-    for rep, d in nat.groupby("replication"):
-        d = d.sort_values("time_days")
-        first = d.groupby("year").first()
-        last = d.iloc[-1]
-        years = list(first.index)
-        for i, y in enumerate(years):
-            nxt = first.iloc[i + 1] if i + 1 < len(years) else last
-            rows.append({"replication": rep, "year": y,
-                         "start": first.iloc[i]["date"],
-                         "commissioners_appointed": nxt["commissioners_appointed"]
-                         - first.iloc[i]["commissioners_appointed"],
-                         "trusts_created": nxt["trusts_created"] - first.iloc[i]["trusts_created"]})
-    df = pd.DataFrame(rows)
-    df.insert(0, "scenario", scenario)
+    tm = run.time(scenario)
+    t = tm["time_days"].values
+    year = np.floor(t / DAYS_PER_YEAR + 1e-9).astype(int)
+    years, first = np.unique(year, return_index=True)
+    if len(first) > 1 and first[-1] == len(t) - 1:     # a year that starts at the last snapshot
+        years, first = years[:-1], first[:-1]
+    nxt = np.r_[first[1:], len(t) - 1]
+    out = {}
+    for name in ("commissioners_appointed", "trusts_created"):
+        x, *_ = run._read(scenario, f"national/{name}")
+        x = np.asarray(x, float)
+        out[name] = (x[:, nxt] - x[:, first]).reshape(-1)
+    nr = x.shape[0]
+    df = pd.DataFrame({"scenario": scenario, "replication": np.repeat(np.arange(nr), len(years)),
+                       "year": np.tile(years, nr),
+                       "start": np.tile(tm["date"].values[first], nr), **out})
     return df
 
 
@@ -121,9 +161,8 @@ def truth(run, scenario):
 
 
 # ---- question 2: time from inadequate to RI or better ------------------------------------------
-ROUTES = ("notice", "commissioner", "partner", "trust")
-_ROUTE_RANK = {"council": 0, "notice": 0, "commissioner": 1, "partner": 2, "trust_setup": 3,
-               "trust": 3}
+from .episodes import ROUTES  # noqa: E402
+from .episodes import inadequate_episodes as _episodes  # noqa: E402
 
 
 def inadequate_episodes(run, scenario, include_initial=False, route_by="reached"):
@@ -143,67 +182,10 @@ def inadequate_episodes(run, scenario, include_initial=False, route_by="reached"
     real judgement date is earlier, so their durations are shorter than the truth).
 
     Returns: replication, authority, start, end, duration_days, duration_years, observed
-    (True: reached RI or better), route, n_inadequate (judgements in the episode)."""
-    ev = run.events(scenario, ["judgement_published", "governance_change"])
-    horizon = run.horizon_days(scenario)
-    auth = run.authorities()
-    init_grade = list(auth["initial_grade"]) if "initial_grade" in auth else None
-    init_gov = list(auth["initial_governance"]) if "initial_governance" in auth else None
-    n_la = len(auth)
-    nrep = run.replications(scenario)
-    ev = ev[ev["authority"] >= 0].sort_values(["replication", "authority", "seq"])
-    rows = []
-    # group events per (replication, authority); authorities without events still matter
-    # when include_initial (an initially inadequate LA never re-judged is censored)
-    groups = {k: d for k, d in ev.groupby(["replication", "authority"], sort=False)}
-    keys = set(groups)
-    if include_initial and init_grade is not None:
-        keys |= {(r, a) for r in range(nrep) for a in range(n_la) if init_grade[a] == "inadequate"}
-    for key in sorted(keys):
-        rep, la = key
-        d = groups.get(key)
-        gov = init_gov[la] if init_gov is not None else "council"
-        cur = None  # open episode
-        if include_initial and init_grade is not None and init_grade[la] == "inadequate":
-            cur = {"start": 0.0, "rank": _ROUTE_RANK.get(gov, 0), "start_gov": gov, "n": 1}
-        if d is not None:
-            for t, typ, b, a in zip(d["time_days"].values, d["type"].astype(str).values,
-                                    d["before_label"].values, d["after_label"].values):
-                if typ == "governance_change":
-                    gov = a
-                    if cur is not None:
-                        cur["rank"] = max(cur["rank"], _ROUTE_RANK.get(a, 0))
-                        if cur.get("pending_start"):
-                            cur["start_gov"] = a
-                    continue
-                if cur is not None:
-                    cur.pop("pending_start", None)
-                if a == "inadequate":
-                    if cur is None:
-                        cur = {"start": t, "rank": _ROUTE_RANK.get(gov, 0), "start_gov": gov,
-                               "n": 1, "pending_start": True}
-                    else:
-                        cur["n"] += 1
-                elif a in ("outstanding", "good", "ri") and cur is not None:
-                    rows.append(_episode(rep, la, cur, t, True, route_by))
-                    cur = None
-        if cur is not None:
-            rows.append(_episode(rep, la, cur, horizon, False, route_by))
-    df = pd.DataFrame(rows, columns=["replication", "authority", "start", "end", "duration_days",
-                                     "duration_years", "observed", "route", "start_governance",
-                                     "n_inadequate"])
-    codes = list(auth["authority"])
-    df["authority_code"] = [codes[a] for a in df["authority"]]
-    df.insert(0, "scenario", scenario)
-    return df
-
-
-def _episode(rep, la, cur, end, observed, route_by):
-    rank = cur["rank"] if route_by == "reached" else _ROUTE_RANK.get(cur["start_gov"], 0)
-    dur = max(end - cur["start"], 0.0)
-    return {"replication": rep, "authority": la, "start": cur["start"], "end": end,
-            "duration_days": dur, "duration_years": dur / DAYS_PER_YEAR, "observed": observed,
-            "route": ROUTES[rank], "start_governance": cur["start_gov"], "n_inadequate": cur["n"]}
+    (True: reached RI or better), route, start_governance, n_inadequate (judgements in the
+    episode), commissioner_time (days to a commissioner, NaN if none), commissioner_already,
+    authority_code. Built with numpy (episodes.py)."""
+    return _episodes(run, scenario, include_initial=include_initial, route_by=route_by)
 
 
 def kaplan_meier(durations, observed, level=0.95):
@@ -282,3 +264,69 @@ __all__ = ["fan", "grade_counts", "grade_shares", "grade_share_fan", "governance
            "regime_counts", "regime_per_year", "backlog", "workforce", "truth",
            "inadequate_episodes", "kaplan_meier", "km_median", "km_by_route", "GRADES",
            "GOVERNANCE", "ROUTES", "BANDS"]
+
+
+# ---- capacity made visible (issue 16) -----------------------------------------------------------
+def waits(run, scenario, ev=None):
+    """Wait of every visit that started: days from its target date to its start (the value of
+    inspection_started; 0 for a visit started on or before its target), with the visit type
+    (the reason: routine, reinspection, emergency, trust, monitoring, focused). Tidy frame:
+    replication, time_days, reason (Categorical), wait_days."""
+    from .loader import REASONS
+    if ev is None:
+        ev = run.events_raw(scenario, ["inspection_started"])
+    code = run.event_types(scenario).get("inspection_started")
+    ev = ev[ev["type"] == code]
+    r = ev["before"].astype(int)
+    ok = (r >= 0) & (r < len(REASONS))
+    return pd.DataFrame({"replication": ev["replication"][ok].astype(np.int64),
+                         "time_days": ev["time"][ok],
+                         "reason": pd.Categorical.from_codes(r[ok], categories=list(REASONS)),
+                         "wait_days": ev["value"][ok]})
+
+
+def wait_table(w, overdue_after=183.0):
+    """Per visit type: visits, share started late (wait > 0), share overdue (wait >
+    overdue_after), mean wait and the 50th, 90th and 99th percentiles of days late (all
+    visits, and among late visits)."""
+    rows = []
+    for reason, d in w.groupby("reason", observed=True, sort=False):
+        x = d["wait_days"].values
+        late = x[x > 0]
+        q = lambda v, p: float(np.quantile(v, p)) if len(v) else np.nan  # noqa: E731
+        rows.append({"visit type": reason, "visits": len(x), "share late": (x > 0).mean(),
+                     f"share > {overdue_after:g} d late": (x > overdue_after).mean(),
+                     "mean days late": x.mean(), "median": q(x, 0.5), "q90": q(x, 0.9),
+                     "q99": q(x, 0.99), "median if late": q(late, 0.5),
+                     "q90 if late": q(late, 0.9)})
+    return pd.DataFrame(rows)
+
+
+def judged_share_fan(run, scenario):
+    """The model's counterpart of Ofsted's national statistics: shares of authorities by their
+    latest grade among those judged under the SIF (sif_grade_counts) before the switch to ILACS
+    (inspectorate.ilacs_from), and among all (grade_counts) from then on (by the end of 2017
+    every authority had a SIF judgement)."""
+    x, dims, coords, _, _ = run._read(scenario, "national/grade_counts")
+    x = np.array(x, float)
+    tm = run.time(scenario)
+    frm = run.parameters(scenario).get("inspectorate.ilacs_from")
+    if "sif_grade_counts" in run.national_names(scenario) and frm:
+        sg = np.asarray(run._read(scenario, "national/sif_grade_counts")[0], float)
+        before = (pd.to_datetime(tm["date"]) < pd.Timestamp(str(frm))).values
+        x[:, before, :] = sg[:, before, :]
+    tot = x.sum(axis=2, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sh = np.where(tot > 0, x / tot, np.nan)
+    return fan_array(sh, tm, "grade", coords.get(dims[2]) or list(GRADES))
+
+
+def inadequacy_fans(run, scenario):
+    """{published, latent, undetected}: fans of authorities published inadequate, truly
+    (latently) inadequate, and truly inadequate while published better."""
+    out = {"published": series_fan(run, scenario, "grade_counts", "inadequate")}
+    have = set(run.national_names(scenario))
+    for key, name in (("latent", "latent_inadequate"), ("undetected", "undetected_inadequate")):
+        if name in have:
+            out[key] = series_fan(run, scenario, name)
+    return out

@@ -7,6 +7,7 @@ one sweep, so one seed) in a temporary directory. Run from the repo root with /u
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -33,6 +34,65 @@ def t_ci(x):
     x = x[np.isfinite(x)]
     h = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
     return x.mean(), x.mean() - h, x.mean() + h
+
+
+_RANK = {"council": 0, "notice": 0, "commissioner": 1, "partner": 2, "trust_setup": 3,
+         "trust": 3}
+_ROUTES = ("notice", "commissioner", "partner", "trust")
+
+
+def loop_episodes(run, scenario, include_initial, route_by):
+    """Reference: episodes of published inadequacy by a plain loop over each authority's
+    events (the definition in outcomes.inadequate_episodes), with commissioner_time."""
+    ev = run.events(scenario, ["judgement_published", "governance_change"])
+    ev = ev[ev["authority"] >= 0].sort_values(["replication", "authority", "seq"])
+    auth = run.authorities()
+    igr, igov = list(auth["initial_grade"]), list(auth["initial_governance"])
+    horizon = run.horizon_days(scenario)
+    groups = {k: d for k, d in ev.groupby(["replication", "authority"])}
+    keys = set(groups)
+    if include_initial:
+        keys |= {(r, a) for r in range(run.replications(scenario)) for a in range(len(igr))
+                 if igr[a] == "inadequate"}
+    rows = []
+
+    def close(rep, la, cur, end, obs):
+        rank = cur["rank"] if route_by == "reached" else _RANK[cur["start_gov"]]
+        rows.append({"replication": rep, "authority": la, "start": cur["start"], "end": end,
+                     "duration_days": end - cur["start"], "observed": obs,
+                     "route": _ROUTES[rank], "start_governance": cur["start_gov"],
+                     "n_inadequate": cur["n"], "commissioner_time": cur["comm"]})
+    for rep, la in sorted(keys):
+        gov, cur = igov[la], None
+        if include_initial and igr[la] == "inadequate":
+            cur = {"start": 0.0, "rank": _RANK[gov], "start_gov": gov, "n": 1,
+                   "comm": np.nan}
+        d = groups.get((rep, la))
+        for t, typ, a in ([] if d is None else zip(d["time_days"], d["type"].astype(str),
+                                                   d["after_label"])):
+            if typ == "governance_change":
+                gov = a
+                if cur is not None:
+                    cur["rank"] = max(cur["rank"], _RANK[a])
+                    if cur.get("pending"):
+                        cur["start_gov"] = a
+                    if a == "commissioner" and np.isnan(cur["comm"]):
+                        cur["comm"] = t - cur["start"]
+                continue
+            if cur is not None:
+                cur.pop("pending", None)
+            if a == "inadequate":
+                if cur is None:
+                    cur = {"start": t, "rank": _RANK[gov], "start_gov": gov, "n": 1,
+                           "pending": True, "comm": np.nan}
+                else:
+                    cur["n"] += 1
+            elif cur is not None:
+                close(rep, la, cur, t, True)
+                cur = None
+        if cur is not None:
+            close(rep, la, cur, horizon, False)
+    return pd.DataFrame(rows)
 
 
 class Analysis(unittest.TestCase):
@@ -252,7 +312,9 @@ class Analysis(unittest.TestCase):
         import matplotlib.image as mpimg
         figs = [x["file"] for x in self.report["figures"]]
         for need in ("grades_base.png", "governance_base.png", "backlog_base.png",
-                     "km_base.png", "forest.png", "frontier.png"):
+                     "km_base.png", "forest.png", "frontier.png", "effort_outcome.png",
+                     "waits_base.png", "km_other_base.png", "inadequacy_base.png",
+                     "grades_real_base.png", "per_year_base.png"):
             self.assertIn(need, figs)
         for fn in figs:
             p = os.path.join(self.out, fn)
@@ -282,12 +344,16 @@ class Analysis(unittest.TestCase):
         out = os.path.join(self.tmp.name, "cap")
         env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "analysis"), CSSIM=self.cssim)
         r = subprocess.run([sys.executable, "-m", "cssim_analysis.capacity", "--fte", "30,45",
-                            "--policies", "cycle,risk", "-n", "4", "-o", out] + SMALL,
+                            "--policies", "cycle,risk", "-n", "4", "--equal-work", "-o", out]
+                           + SMALL,
                            env=env, capture_output=True, text=True, cwd=ROOT)
         self.assertEqual(r.returncode, 0, r.stderr)
         for p in ("fte30_cycle", "fte30_risk", "fte45_cycle", "fte45_risk"):
             self.assertIn(p, r.stdout)
-        self.assertIn("Paired differences against `fte30_cycle`", r.stdout)
+        self.assertIn("Paired differences against `fte30_cycle` (scenario minus reference",
+                      r.stdout)
+        for era in ("whole run", "SIF era", "ILACS era"):
+            self.assertIn(f"### Effort against outcome, {era}", r.stdout)
         self.assertGreater(os.path.getsize(os.path.join(out, "frontier.png")), 10_000)
         lev = pd.read_csv(os.path.join(out, "capacity_levels.csv"))
         with h5py.File(os.path.join(out, "capacity.h5")) as f:
@@ -304,7 +370,168 @@ class Analysis(unittest.TestCase):
                              os.path.join(out, "capacity.h5"), "-o", out + "2", "--no-plot"],
                             env=env, capture_output=True, text=True, cwd=ROOT)
         self.assertEqual(r2.returncode, 0, r2.stderr)
-        self.assertEqual(r.stdout, r2.stdout)
+        sim = "### Equal work, simulated"
+        self.assertIn(sim, r.stdout)
+        self.assertEqual(r.stdout[:r.stdout.index(sim)].rstrip(), r2.stdout.rstrip())
+        ew = pd.read_csv(os.path.join(out, "capacity_equal_work_runs.csv"))
+        self.assertEqual(list(ew["policy"]), ["risk"])
+        self.assertGreaterEqual(int(ew["runs"].iloc[0]), 1)
+        # the run it reports is a real cssim run of risk at that FTE, paired with the reference
+        h5 = os.path.join(out, "equal_work_risk.h5")
+        with h5py.File(h5) as f:
+            fte = float(ew["fte"].iloc[0])
+            g = f[f"scenarios/fte{fte:g}_risk"]
+            # whole run from the series (to the last snapshot, as effort.period_values)
+            a = f["scenarios/fte30_cycle/national/undetected_failure_years"][()]
+            b = g["national/undetected_failure_years"][()]
+            a, b = a[:, -1] - a[:, 0], b[:, -1] - b[:, 0]
+        m, lo, hi = t_ci(b - a)
+        self.assertAlmostEqual(ew["undetected_failure_years_diff"].iloc[0], m, places=6)
+        self.assertAlmostEqual(ew["undetected_failure_years_lo"].iloc[0], lo, places=6)
+
+    # ---- issue 16: episodes, waits, periods, tidy table, labels, .part --------------------------
+    def test_episodes_equal_a_plain_loop(self):
+        """The numpy episodes equal a plain loop over each authority's events."""
+        for inc in (False, True):
+            for rb in ("reached", "start"):
+                new = ca.inadequate_episodes(self.res, "base", include_initial=inc, route_by=rb)
+                ref = loop_episodes(self.res, "base", inc, rb)
+                self.assertGreater(len(ref), 0)
+                k = ["replication", "authority", "start"]
+                a = new.sort_values(k).reset_index(drop=True)
+                b = ref.sort_values(k).reset_index(drop=True)
+                self.assertEqual(len(a), len(b))
+                for c in ("replication", "authority", "observed", "route", "start_governance",
+                          "n_inadequate"):
+                    self.assertEqual(list(a[c]), list(b[c]), (inc, rb, c))
+                for c in ("start", "end", "duration_days", "commissioner_time"):
+                    np.testing.assert_allclose(a[c].values.astype(float),
+                                               b[c].values.astype(float), err_msg=c)
+
+    def test_trust_episodes_and_at_risk(self):
+        from cssim_analysis.episodes import at_risk_table, trust_episodes
+        te = trust_episodes(self.res, "base")
+        ev = self.res.events("base", ["governance_change"])
+        live = ev[ev["after_label"] == "trust"]
+        init = self.res.authorities()["initial_governance"]
+        n_init = int((init == "trust").sum()) * NREP
+        self.assertEqual(len(te), len(live) + n_init)
+        back = ev[(ev["before_label"] == "trust")]
+        self.assertEqual(int(te["observed"].sum()), len(back))
+        t = at_risk_table([1, 2, 2, 3, 4, 5], [1, 1, 0, 1, 0, 1], [0, 2, 4, 6])
+        self.assertEqual(list(t["at_risk"]), [6, 5, 2, 0])
+        self.assertEqual(list(t["events_before"]), [0, 1, 3, 4])
+        self.assertEqual(list(t["censored_before"]), [0, 0, 1, 2])
+
+    def test_waits_and_reason_labels(self):
+        from cssim_analysis.loader import REASONS
+        w = ca.waits(self.res, "base")
+        with h5py.File(self.h5) as f:
+            ev = f["scenarios/base/events"][()]
+            code = h5py.check_enum_dtype(f["scenarios/base/events"].dtype["type"])
+        st = ev[ev["type"] == code["inspection_started"]]
+        self.assertEqual(len(w), len(st))
+        for i, r in enumerate(REASONS):
+            x = st["value"][st["before"] == i]
+            d = w[w["reason"] == r]["wait_days"].values
+            self.assertEqual(len(d), len(x))
+            if len(x):
+                self.assertAlmostEqual(d.mean(), x.mean(), places=9)
+        tab = ca.wait_table(w)
+        row = tab[tab["visit type"] == "routine"].iloc[0]
+        x = st["value"][st["before"] == 0]
+        self.assertAlmostEqual(row["share late"], (x > 0).mean(), places=12)
+        e = self.res.events("base", ["inspection_started"])
+        self.assertTrue(e["before_label"].isin(REASONS).all())
+        self.assertEqual(list(e["before_label"]), [REASONS[b] for b in e["before"]])
+
+    def test_periods_add_up(self):
+        from cssim_analysis.effort import period_values
+        pv = period_values(self.res, "base")
+        whole = pv[pv["period"] == "whole run"].set_index("replication")
+        summ = self.res.summary("base")
+        np.testing.assert_allclose(whole["inspector_days"], summ["inspector_days_used"],
+                                   rtol=1e-9)
+        # the series stop at the last snapshot; the summary counts to the horizon
+        np.testing.assert_allclose(whole["undetected_failure_years"],
+                                   summ["undetected_failure_years"], rtol=2e-3)
+        sif = pv[pv["period"] == "SIF era"].set_index("replication")
+        il = pv[pv["period"] == "ILACS era"].set_index("replication")
+        for c in ("inspector_days", "undetected_failure_years", "detections"):
+            np.testing.assert_allclose(sif[c] + il[c], whole[c], rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(whole["detections"], summ["detections"])
+
+    def test_dominance_and_equal_work(self):
+        import pandas as pd_
+        from cssim_analysis.effort import dominance
+        rows = []
+        for s, vals in {"a": (10, 5, 5), "b": (10, 6, 5), "c": (9, 7, 1)}.items():
+            for c, v in zip(("inspector_days", "undetected_failure_years",
+                             "detection_latency"), vals):
+                rows.append({"scenario": s, "period": "whole run", "criterion": c, "mean": v})
+        d = dominance(pd_.DataFrame(rows)).set_index("scenario")
+        self.assertEqual(list(d["dominated"]), [False, True, False])
+        self.assertEqual(d.loc["b", "dominated_by"], "a")
+
+    def test_tidy_table(self):
+        t = self.res.table()
+        self.assertEqual(len(t), 2 * NREP)
+        self.assertIn("inspectorate.fte", t.columns)
+        self.assertEqual(sorted(t["inspectorate.fte"].unique()), [30, 45])
+        self.assertTrue(np.issubdtype(t["inspectorate.fte"].dtype, np.number))
+        with h5py.File(self.h5) as f:
+            raw = f["scenarios/lowcap/summary/undetected_failure_years"][()]
+        np.testing.assert_array_equal(
+            t[t.scenario == "lowcap"]["undetected_failure_years"].values, raw)
+
+    def test_part_file_opens_with_swmr_retry(self):
+        import shutil
+        part = os.path.join(self.tmp.name, "killed.h5.part")
+        shutil.copy(self.h5, part)
+        # a writer in SWMR mode that dies without closing leaves the file flagged open
+        code = ("import h5py, os, sys; f = h5py.File(sys.argv[1], 'a', libver='latest'); "
+                "f.swmr_mode = True; f.flush(); os._exit(0)")
+        subprocess.run([sys.executable, "-c", code, part], check=True)
+        with self.assertRaises(OSError):
+            h5py.File(part, "r")
+        r = ca.load(part)
+        np.testing.assert_array_equal(r.summary("base")["undetected_failure_years"],
+                                      self.res.summary("base")["undetected_failure_years"])
+        self.assertEqual(len(r.events("base")), len(self.res.events("base")))
+
+    def test_observed_record_matches_published(self):
+        from cssim_analysis import observed
+        p = observed.published_distribution()
+        g = observed.grade_shares(sorted(p["date"].unique()))
+        m = p.merge(g, on=["date", "grade"], suffixes=("_pub", "_rebuilt"))
+        self.assertEqual(len(m), len(p))
+        self.assertEqual(list(m["count_pub"]), list(m["count_rebuilt"]))
+        self.assertEqual(list(m["judged_pub"]), list(m["judged_rebuilt"]))
+
+    def test_prcc(self):
+        from cssim_analysis.sensitivity import prcc
+        rng = np.random.default_rng(7)
+        X = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300),
+                          "c": rng.uniform(size=300)})
+        y = np.exp(2 * X["a"]) - X["c"] + 0.3 * rng.normal(size=300)
+        t = prcc(X, y).set_index("parameter")
+        self.assertGreater(t.loc["a", "prcc"], 0.9)
+        self.assertLess(t.loc["c", "hi"], 0)
+        self.assertTrue(t.loc["b", "lo"] < 0 < t.loc["b", "hi"])
+
+    def test_html_has_tables_not_markdown_and_one_sign(self):
+        with open(os.path.join(self.out, "index.html")) as fh:
+            page = fh.read()
+        self.assertNotIn("|---", page)
+        self.assertGreater(page.count("<table"), 8)
+        for sec in ("Policy comparison", "Capacity frontier"):
+            for cap in re.findall(r"<figcaption><b>" + sec + r"[^<]*</b>([^<]*)</figcaption>",
+                                  page):
+                self.assertIn("scenario minus reference", cap.lower())
+        self.assertIn("scenario minus reference (lowcap)", page)
+        self.assertNotIn("e+0", page)  # numbers written out, not in exponent form
+        cap = pd.read_csv(os.path.join(self.out, "tables", "capacity_diffs.csv"))
+        self.assertEqual(set(cap["reference"]), {"lowcap"})  # the report's one reference
 
     # ---- the worked example in docs/output.md ---------------------------------------------------------
     def test_python_example(self):
@@ -316,6 +543,36 @@ class Analysis(unittest.TestCase):
             x = f["scenarios/lowcap/summary/undetected_failure_years"][()]
         self.assertIn(f"mean {x.mean():.2f}", r.stdout)
         self.assertIn("xarray: inadequate share at the end", r.stdout)
+
+    def test_docs_xarray_snippet_days_are_numbers(self):
+        """The xarray snippet of docs/output.md runs as written and loads days as numbers."""
+        with open(os.path.join(ROOT, "docs", "output.md")) as fh:
+            text = fh.read()
+        i = text.index("xarray (no custom loader")
+        code = text[text.index("```python", i) + 9: text.index("```", text.index("```python", i)
+                                                               + 9)]
+        self.assertIn("decode_timedelta=False", code)
+        d = os.path.join(self.tmp.name, "docs")
+        os.makedirs(d, exist_ok=True)
+        subprocess.run([self.cssim, "run", os.path.join(ROOT, "scenarios", "baseline.yaml"),
+                        "-o", os.path.join(d, "out.h5"), "-n", "2", "-q", "--force",
+                        "--set", "time.horizon_years=1"], check=True)
+        import matplotlib
+        matplotlib.use("Agg")
+        cwd = os.getcwd()
+        os.chdir(d)
+        try:
+            ns = {}
+            exec(compile(code, "docs/output.md", "exec"), ns)
+        finally:
+            os.chdir(cwd)
+        for name in ("nat", "summ"):
+            for v, da in ns[name].data_vars.items():
+                if da.attrs.get("units") == "days" or "days" == str(da.attrs.get("units")):
+                    self.assertEqual(da.dtype.kind, "f", f"{name}/{v}")
+        self.assertEqual(ns["nat"]["mean_grade_age"].dtype.kind, "f")
+        self.assertEqual(ns["summ"]["overdue_days"].dtype.kind, "f")
+        self.assertEqual(ns["nat"]["time"].dtype.kind, "M")   # dates still decoded
 
     def test_docs_quote_the_tested_examples(self):
         doc = os.path.join(ROOT, "docs", "output.md")

@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """analysis/report's index.html shows every figure in a real browser: headless Chromium loads
-the page and every <img> has naturalWidth > 0 (and a page with a missing image is caught).
+the page and every <img> has naturalWidth > 0 (and a page with a missing image is caught); the
+rendered DOM holds real tables (no markdown in <pre>) and every caption of a difference states
+the sign convention (scenario minus reference).
 
 Skips (exit 0) when chromium is not installed (Debian package: chromium).
 """
@@ -36,6 +38,7 @@ def loaded_images(browser, page, tmp):
     if not m:
         raise AssertionError(f"no image count in the DOM (rc {r.returncode}):\n"
                              f"{r.stdout[:500]}\n{r.stderr[-2000:]}")
+    loaded_images.dom = r.stdout
     return int(m.group(1)), int(m.group(2))
 
 
@@ -65,6 +68,14 @@ def main():
         print(f"index.html: {ok}/{total} images loaded ({len(pngs)} PNG files)")
         assert total == len(pngs) and total >= 8, (ok, total, pngs)
         assert ok == total, f"only {ok} of {total} images loaded"
+        dom = loaded_images.dom
+        tables = dom.count("<table")
+        assert tables >= 8, f"only {tables} tables"
+        assert "|---" not in dom, "markdown table text in the page"
+        caps = re.findall(r"<figcaption><b>(Policy comparison|Capacity frontier)[^<]*</b>"
+                          r"([^<]*)</figcaption>", dom)
+        assert caps and all("scenario minus reference" in c.lower() for _, c in caps), caps
+        print(f"{tables} tables; {len(caps)} difference captions state the sign")
         # negative control: a missing figure must show up in the count
         os.remove(os.path.join(out, sorted(pngs)[0]))
         ok2, total2 = loaded_images(browser, os.path.join(out, "index.html"), tmp)
