@@ -1884,7 +1884,9 @@ int cs_writer_add_scenario(cs_writer *w, const cs_out_scenario *s, cs_error *err
             uint64_t cnt[2] = {sc->committed, sc->ev_committed};
             if (!rc) rc = create_scenario(w, sc, s, err);
             sc->committed = cnt[0], sc->ev_committed = cnt[1];
-            if (!rc) rc = copy_prefix(w, sc, s->name, err);
+            /* nothing committed, nothing to copy (a writer killed while HDF5 was starting SWMR
+             * mode can leave the rest of that scenario's objects unreadable) */
+            if (!rc && (cnt[0] || cnt[1])) rc = copy_prefix(w, sc, s->name, err);
         } else {
             rc = w->resumed ? reopen_scenario(w, sc, s, err) : create_scenario(w, sc, s, err);
         }
