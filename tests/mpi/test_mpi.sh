@@ -7,7 +7,8 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 if ! command -v mpirun >/dev/null; then echo "skip: mpirun not installed"; exit 0; fi
-if [ ! -x "$CSSIM" ] || ! ldd "$CSSIM" | grep -q libmpi; then
+# (ldd's output is captured first: `ldd | grep -q` under pipefail fails when grep exits early)
+if [ ! -x "$CSSIM" ] || ! grep -q libmpi <<<"$(ldd "$CSSIM")"; then
   echo "skip: $CSSIM is not an MPI build (configure with -DCSSIM_MPI=ON)"; exit 0
 fi
 # root needs --allow-run-as-root; 2 ranks on fewer cores need --oversubscribe. A hang must

@@ -69,7 +69,8 @@ static int run_once(long fail, long *made)
 {
     char out[128];
     snprintf(out, sizeof out, "%s/oom.h5", tmpdir);
-    char *argv[] = {"run",     "scenarios/baseline.yaml",
+    char *argv[] = {"cssim", /* cs_cmd_run reads argv[-1] (the program) for the command line */
+                    "run",     "scenarios/baseline.yaml",
                     "-o",      out,
                     "--force", "-q",
                     "-n",      "3",
@@ -77,14 +78,14 @@ static int run_once(long fail, long *made)
                     "--set",   "authorities.limit=6",
                     "--set",   "time.horizon_years=1",
                     NULL};
-    int argc = (int)(sizeof argv / sizeof argv[0]) - 1;
+    int argc = (int)(sizeof argv / sizeof argv[0]) - 2;
     FILE *saved = stderr;
     FILE *sink = fopen("/dev/null", "w");
     if (sink && !getenv("CSSIM_OOM_VERBOSE")) stderr = sink; /* each failing run explains itself */
     atomic_store(&n_alloc, 0);
     atomic_store(&failed_once, 0);
     atomic_store(&fail_at, fail);
-    int rc = cs_cmd_run(argc, argv);
+    int rc = cs_cmd_run(argc, argv + 1);
     atomic_store(&fail_at, 0);
     *made = atomic_load(&n_alloc);
     if (sink) {
