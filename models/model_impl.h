@@ -7,6 +7,7 @@
 #include "cssim/engine.h"
 #include "cssim/streams.h"
 #include "model.h"
+#include "schema.h"
 
 #include <math.h>
 
