@@ -337,6 +337,31 @@ static int parse_row(cs_authority *a, char **v, const char *path, int line, cs_e
     return CS_OK;
 }
 
+/* Reads the header row and finds each of the n named columns (idx[c]: its field); a missing
+ * column is an error, and so is a repeated one when dup_error is set (else the last counts). */
+static int read_header(reader *rd, record *rec, int *line, const char *const *names, int n,
+                       int *idx, int dup_error, cs_error *err)
+{
+    int st = read_record(rd, rec, line, err);
+    if (st == 0)
+        st = cs_error_set(err, CS_EPARSE, rd->path, 1, 0, NULL, "empty file: no header row");
+    if (st < 0) return st;
+    for (int c = 0; c < n; c++) {
+        idx[c] = -1;
+        for (size_t i = 0; i < rec->nfields; i++)
+            if (!strcmp(rec->fields[i], names[c])) {
+                if (idx[c] >= 0 && dup_error)
+                    return cs_error_set(err, CS_EPARSE, rd->path, *line, 0, names[c],
+                                        "column appears twice in the header");
+                idx[c] = (int)i;
+            }
+        if (idx[c] < 0)
+            return cs_error_set(err, CS_EPARSE, rd->path, *line, 0, names[c],
+                                "missing column in the header");
+    }
+    return CS_OK;
+}
+
 int cs_authorities_load(cs_authority_table *t, const char *path, cs_error *err)
 {
     t->n = 0;
@@ -349,26 +374,7 @@ int cs_authorities_load(cs_authority_table *t, const char *path, cs_error *err)
     size_t cap = 0;
     int idx[NCOLS], line = 0, st;
 
-    st = read_record(&rd, &rec, &line, err);
-    if (st == 0) st = cs_error_set(err, CS_EPARSE, path, 1, 0, NULL, "empty file: no header row");
-    if (st < 0) goto fail;
-    for (int c = 0; c < NCOLS; c++) {
-        idx[c] = -1;
-        for (size_t i = 0; i < rec.nfields; i++)
-            if (!strcmp(rec.fields[i], col_names[c])) {
-                if (idx[c] >= 0) {
-                    st = cs_error_set(err, CS_EPARSE, path, line, 0, col_names[c],
-                                      "column appears twice in the header");
-                    goto fail;
-                }
-                idx[c] = (int)i;
-            }
-        if (idx[c] < 0) {
-            st = cs_error_set(err, CS_EPARSE, path, line, 0, col_names[c],
-                              "missing column in the header");
-            goto fail;
-        }
-    }
+    if ((st = read_header(&rd, &rec, &line, col_names, NCOLS, idx, 1, err)) < 0) goto fail;
     size_t nheader = rec.nfields;
 
     while ((st = read_record(&rd, &rec, &line, err)) == 1) {
@@ -436,6 +442,39 @@ void cs_known_events_free(cs_known_events *k)
     k->n = 0;
 }
 
+/* One row of the known events (columns at idx: date, code, event, decided). */
+static int parse_known(cs_known_event *e, const record *rec, const int *idx, const char *path,
+                       int line, cs_error *err)
+{
+    enum { K_DATE, K_CODE, K_EVENT, K_DECIDED };
+    const char *code = rec->fields[idx[K_CODE]], *kind = rec->fields[idx[K_EVENT]];
+    if (!valid_code(code)) {
+        return cs_error_set(err, CS_EPARSE, path, line, 0, "code",
+                            "expected an ONS code like E09000002, got \"%s\"", code);
+    }
+    memcpy(e->code, code, strlen(code) + 1);
+    if ((e->kind = strict_lookup(known_names, kind)) < 0) {
+        return cs_error_set(err, CS_EPARSE, path, line, 0, "event",
+                            "expected one of commissioner, trust_setup, trust, partner, pip, "
+                            "got \"%s\"",
+                            kind);
+    }
+    if (parse_date(rec->fields[idx[K_DATE]], &e->date)) {
+        return cs_error_set(err, CS_EPARSE, path, line, 0, "date",
+                            "expected a date YYYY-MM-DD, got \"%s\"", rec->fields[idx[K_DATE]]);
+    }
+    if (parse_date(rec->fields[idx[K_DECIDED]], &e->decided)) {
+        return cs_error_set(err, CS_EPARSE, path, line, 0, "decided",
+                            "expected a date YYYY-MM-DD, got \"%s\"", rec->fields[idx[K_DECIDED]]);
+    }
+    if (e->decided > e->date) {
+        return cs_error_set(err, CS_EPARSE, path, line, 0, "decided",
+                            "the decision (%s) comes after the event (%s)",
+                            rec->fields[idx[K_DECIDED]], rec->fields[idx[K_DATE]]);
+    }
+    return CS_OK;
+}
+
 int cs_known_events_load(cs_known_events *k, const char *path, cs_error *err)
 {
     enum { K_DATE, K_CODE, K_EVENT, K_DECIDED, NK };
@@ -448,19 +487,7 @@ int cs_known_events_load(cs_known_events *k, const char *path, cs_error *err)
     record rec = {0};
     size_t cap = 0;
     int idx[NK], line = 0, st;
-    st = read_record(&rd, &rec, &line, err);
-    if (st == 0) st = cs_error_set(err, CS_EPARSE, path, 1, 0, NULL, "empty file: no header row");
-    if (st < 0) goto fail;
-    for (int c = 0; c < NK; c++) {
-        idx[c] = -1;
-        for (size_t i = 0; i < rec.nfields; i++)
-            if (!strcmp(rec.fields[i], kcols[c])) idx[c] = (int)i;
-        if (idx[c] < 0) {
-            st = cs_error_set(err, CS_EPARSE, path, line, 0, kcols[c],
-                              "missing column in the header");
-            goto fail;
-        }
-    }
+    if ((st = read_header(&rd, &rec, &line, kcols, NK, idx, 0, err)) < 0) goto fail;
     size_t nheader = rec.nfields;
     while ((st = read_record(&rd, &rec, &line, err)) == 1) {
         if (rec.nfields != nheader) {
@@ -479,37 +506,7 @@ int cs_known_events_load(cs_known_events *k, const char *path, cs_error *err)
             k->ev = p;
             cap = n;
         }
-        cs_known_event *e = &k->ev[k->n];
-        const char *code = rec.fields[idx[K_CODE]], *kind = rec.fields[idx[K_EVENT]];
-        if (!valid_code(code)) {
-            st = cs_error_set(err, CS_EPARSE, path, line, 0, "code",
-                              "expected an ONS code like E09000002, got \"%s\"", code);
-            goto fail;
-        }
-        memcpy(e->code, code, strlen(code) + 1);
-        if ((e->kind = strict_lookup(known_names, kind)) < 0) {
-            st = cs_error_set(err, CS_EPARSE, path, line, 0, "event",
-                              "expected one of commissioner, trust_setup, trust, partner, pip, "
-                              "got \"%s\"",
-                              kind);
-            goto fail;
-        }
-        if (parse_date(rec.fields[idx[K_DATE]], &e->date)) {
-            st = cs_error_set(err, CS_EPARSE, path, line, 0, "date",
-                              "expected a date YYYY-MM-DD, got \"%s\"", rec.fields[idx[K_DATE]]);
-            goto fail;
-        }
-        if (parse_date(rec.fields[idx[K_DECIDED]], &e->decided)) {
-            st = cs_error_set(err, CS_EPARSE, path, line, 0, "decided",
-                              "expected a date YYYY-MM-DD, got \"%s\"", rec.fields[idx[K_DECIDED]]);
-            goto fail;
-        }
-        if (e->decided > e->date) {
-            st = cs_error_set(err, CS_EPARSE, path, line, 0, "decided",
-                              "the decision (%s) comes after the event (%s)",
-                              rec.fields[idx[K_DECIDED]], rec.fields[idx[K_DATE]]);
-            goto fail;
-        }
+        if ((st = parse_known(&k->ev[k->n], &rec, idx, path, line, err)) < 0) goto fail;
         k->n++;
     }
     if (st < 0) goto fail;
