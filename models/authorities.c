@@ -10,6 +10,7 @@
 
 #include "authorities.h"
 
+#include "cssim/config.h" /* cs_date_parse */
 #include "enums.h"
 
 #include <errno.h>
@@ -176,31 +177,6 @@ oom:
     return cs_error_set(err, CS_ENOMEM, rd->path, rd->line, 0, NULL, "out of memory");
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; H. Hinnant's days_from_civil). */
-static int32_t days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    const int era = (y >= 0 ? y : y - 399) / 400;
-    const int yoe = y - era * 400;
-    const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return (int32_t)(era * 146097 + doe - 719468);
-}
-
-/* Strict YYYY-MM-DD; 0 on success. */
-static int parse_date(const char *s, int32_t *out)
-{
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-') return -1;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) return -1;
-    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1] + (m == 2 && leap)) return -1;
-    *out = days_from_civil(y, m, d);
-    return 0;
-}
-
 static int parse_double(const char *s, double *out)
 {
     char *end;
@@ -286,7 +262,7 @@ static int parse_row(cs_authority *a, char **v, const char *path, int line, cs_e
     if ((a->grade = strict_lookup(cs_grade_names, v[COL_GRADE])) < 0)
         return FAIL(COL_GRADE, "expected one of outstanding, good, ri, inadequate, got \"%s\"",
                     v[COL_GRADE]);
-    if (parse_date(v[COL_GRADE_DATE], &a->grade_date))
+    if (cs_date_parse(v[COL_GRADE_DATE], &a->grade_date))
         return FAIL(COL_GRADE_DATE, "expected a date YYYY-MM-DD, got \"%s\"", v[COL_GRADE_DATE]);
     if (parse_flag(v[COL_SIF_DONE], &a->sif_done))
         return FAIL(COL_SIF_DONE, "expected 0 or 1, got \"%s\"", v[COL_SIF_DONE]);
@@ -297,7 +273,7 @@ static int parse_row(cs_authority *a, char **v, const char *path, int line, cs_e
             return FAIL(COL_INADEQUATE_DATES, "more than %d dates (CS_MAX_PRIOR_INADEQUATE)",
                         CS_MAX_PRIOR_INADEQUATE);
         int32_t d;
-        if (parse_date(p, &d))
+        if (cs_date_parse(p, &d))
             return FAIL(COL_INADEQUATE_DATES,
                         "expected dates YYYY-MM-DD separated by ';', got \"%s\"", p);
         if (a->n_inadequate && d < a->inadequate_dates[a->n_inadequate - 1])
@@ -459,11 +435,11 @@ static int parse_known(cs_known_event *e, const record *rec, const int *idx, con
                             "got \"%s\"",
                             kind);
     }
-    if (parse_date(rec->fields[idx[K_DATE]], &e->date)) {
+    if (cs_date_parse(rec->fields[idx[K_DATE]], &e->date)) {
         return cs_error_set(err, CS_EPARSE, path, line, 0, "date",
                             "expected a date YYYY-MM-DD, got \"%s\"", rec->fields[idx[K_DATE]]);
     }
-    if (parse_date(rec->fields[idx[K_DECIDED]], &e->decided)) {
+    if (cs_date_parse(rec->fields[idx[K_DECIDED]], &e->decided)) {
         return cs_error_set(err, CS_EPARSE, path, line, 0, "decided",
                             "expected a date YYYY-MM-DD, got \"%s\"", rec->fields[idx[K_DECIDED]]);
     }
