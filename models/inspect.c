@@ -13,7 +13,6 @@
 #include "workforce.h"
 
 #include <gsl/gsl_randist.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* A visit slot: each LA has a graded slot (routine, re-inspection, emergency, trust) and a
@@ -53,39 +52,6 @@ struct cs_inspect {
     int32_t *signals;      /* concern signals since the last graded inspection */
     int32_t *n_insp;       /* graded inspections completed */
 };
-
-static int create(cs_model *m)
-{
-    struct cs_inspect *s = m->insp = calloc(1, sizeof *m->insp);
-    if (!s) return CS_ENOMEM;
-    size_t n = m->n;
-    s->q_cap = 2 * n + 8;
-    CS_MODEL_ALLOC(s->queue, s->q_cap);
-    CS_MODEL_ALLOC(s->graded, n);
-    CS_MODEL_ALLOC(s->visit, n);
-    CS_MODEL_ALLOC(s->last_graded, n);
-    CS_MODEL_ALLOC(s->last_visit, n);
-    CS_MODEL_ALLOC(s->mon_y, n);
-    CS_MODEL_ALLOC(s->mon_t, n);
-    CS_MODEL_ALLOC(s->trust_due, n);
-    CS_MODEL_ALLOC(s->trust_live, n);
-    CS_MODEL_ALLOC(s->signals, n);
-    CS_MODEL_ALLOC(s->n_insp, n);
-    return CS_OK;
-}
-
-static void destroy(cs_model *m)
-{
-    struct cs_inspect *s = m->insp;
-    if (!s) return;
-    void *fields[] = {s->queue,      s->graded,  s->visit, s->last_graded,
-                      s->last_visit, s->mon_y,   s->mon_t, s->trust_due,
-                      s->trust_live, s->signals, s->n_insp};
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        free(fields[i]);
-    free(s);
-    m->insp = NULL;
-}
 
 static int before(const cs_qentry *a, const cs_qentry *b)
 {
@@ -519,6 +485,7 @@ static void init(cs_model *m)
 {
     struct cs_inspect *s = m->insp;
     size_t n = m->n;
+    s->q_cap = 2 * n + 8; /* the queue's length in its array table */
     s->q_len = s->q_live = 0;
     s->q_seq = 0;
     s->used = 0;
@@ -617,8 +584,26 @@ static const cs_handler handlers[] = {
     {EV_RISK, on_risk},
 };
 
+static const cs_array_def arrays[] = {
+    CS_ARRAY(struct cs_inspect, queue, 2, 8),      CS_ARRAY(struct cs_inspect, graded, 1, 0),
+    CS_ARRAY(struct cs_inspect, visit, 1, 0),      CS_ARRAY(struct cs_inspect, last_graded, 1, 0),
+    CS_ARRAY(struct cs_inspect, last_visit, 1, 0), CS_ARRAY(struct cs_inspect, mon_y, 1, 0),
+    CS_ARRAY(struct cs_inspect, mon_t, 1, 0),      CS_ARRAY(struct cs_inspect, trust_due, 1, 0),
+    CS_ARRAY(struct cs_inspect, trust_live, 1, 0), CS_ARRAY(struct cs_inspect, signals, 1, 0),
+    CS_ARRAY(struct cs_inspect, n_insp, 1, 0),
+};
+
 const cs_component cs_inspect_component = {
-    "inspectorate", create,   destroy,   init,  NULL,
-    snapshot,       finalize, summarize, check, sizeof handlers / sizeof handlers[0],
-    handlers,
+    .name = "inspectorate",
+    .state_size = sizeof(struct cs_inspect),
+    .state_offset = offsetof(cs_model, insp),
+    .n_arrays = sizeof arrays / sizeof arrays[0],
+    .arrays = arrays,
+    .init = init,
+    .snapshot = snapshot,
+    .finalize = finalize,
+    .summarize = summarize,
+    .check = check,
+    .n_handlers = sizeof handlers / sizeof handlers[0],
+    .handlers = handlers,
 };

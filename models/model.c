@@ -42,15 +42,60 @@ static int build_dispatch(cs_model *m)
     return CS_OK;
 }
 
-/* The record's own arrays (model_impl.h). */
-static int create_record(cs_model *m)
+/* The record's arrays (model_impl.h), allocated as the components' are. */
+static const cs_array_def record_arrays[] = {
+    CS_ARRAY(cs_model, grade, 1, 0),   CS_ARRAY(cs_model, gov, 1, 0),
+    CS_ARRAY(cs_model, jfw, 1, 0),     CS_ARRAY(cs_model, sif_ever, 1, 0),
+    CS_ARRAY(cs_model, grade_t, 1, 0),
+};
+#define N_RECORD_ARRAYS (sizeof record_arrays / sizeof record_arrays[0])
+
+/* The pointers to states and arrays are stored and read through memcpy, as void *: the
+ * tables name them by offset, whatever their type (all object pointers share one
+ * representation on the platforms cssim supports). */
+static void *get_ptr(const void *base, size_t offset)
 {
-    CS_MODEL_ALLOC(m->grade, m->n);
-    CS_MODEL_ALLOC(m->gov, m->n);
-    CS_MODEL_ALLOC(m->jfw, m->n);
-    CS_MODEL_ALLOC(m->sif_ever, m->n);
-    CS_MODEL_ALLOC(m->grade_t, m->n);
+    void *p;
+    memcpy(&p, (const char *)base + offset, sizeof p);
+    return p;
+}
+
+static void set_ptr(void *base, size_t offset, void *p)
+{
+    memcpy((char *)base + offset, &p, sizeof p);
+}
+
+static int alloc_arrays(void *base, const cs_array_def *a, size_t n_arrays, size_t n)
+{
+    for (size_t k = 0; k < n_arrays; k++) {
+        void *p = calloc(a[k].per_la * n + a[k].extra, a[k].size);
+        if (!p) return CS_ENOMEM;
+        set_ptr(base, a[k].offset, p);
+    }
     return CS_OK;
+}
+
+static void free_arrays(void *base, const cs_array_def *a, size_t n_arrays)
+{
+    for (size_t k = 0; k < n_arrays; k++)
+        free(get_ptr(base, a[k].offset));
+}
+
+/* A component's state, zeroed, with its arrays; its pointer goes into the context. */
+static int create_state(cs_model *m, const cs_component *c)
+{
+    void *s = calloc(1, c->state_size);
+    if (!s) return CS_ENOMEM;
+    set_ptr(m, c->state_offset, s);
+    return alloc_arrays(s, c->arrays, c->n_arrays, m->n);
+}
+
+static void destroy_state(cs_model *m, const cs_component *c)
+{
+    void *s = get_ptr(m, c->state_offset);
+    if (!s) return;
+    free_arrays(s, c->arrays, c->n_arrays);
+    free(s);
 }
 
 cs_model *cs_model_create(const cs_world *w, size_t max_pending)
@@ -59,9 +104,9 @@ cs_model *cs_model_create(const cs_world *w, size_t max_pending)
     if (!m) return NULL;
     m->w = w;
     m->n = w->n_la;
-    if (create_record(m) || build_dispatch(m)) goto fail;
+    if (build_dispatch(m) || alloc_arrays(m, record_arrays, N_RECORD_ARRAYS, m->n)) goto fail;
     for (size_t c = 0; c < N_COMPONENTS; c++)
-        if (components[c]->create(m)) goto fail;
+        if (create_state(m, components[c])) goto fail;
     m->st = cs_streams_create((uint32_t)m->n + 1, CS_NPROCS);
     m->eng = cs_engine_create(&model_type, m, 8 * m->n + 64, max_pending);
     if (!m->st || !m->eng) goto fail;
@@ -75,12 +120,8 @@ void cs_model_destroy(cs_model *m)
 {
     if (!m) return;
     for (size_t c = N_COMPONENTS; c-- > 0;)
-        components[c]->destroy(m);
-    free(m->grade);
-    free(m->gov);
-    free(m->jfw);
-    free(m->sif_ever);
-    free(m->grade_t);
+        destroy_state(m, components[c]);
+    free_arrays(m, record_arrays, N_RECORD_ARRAYS);
     cs_streams_destroy(m->st);
     cs_engine_destroy(m->eng);
     free(m);

@@ -27,6 +27,7 @@
 #include "schema.h"
 
 #include <math.h>
+#include <stddef.h>
 
 /* Internal event types (dispatch only; what is recorded is cs_evtype). The component that
  * handles each is named; model.c checks at creation that each has exactly one. */
@@ -67,13 +68,27 @@ typedef struct cs_handler {
     cs_handler_fn fn;
 } cs_handler;
 
-/* A component of the model: its lifecycle hooks and its event handlers. Hooks may be NULL.
- * model.c calls each hook for every component in the order of its list. */
+/* A per-authority array of a component's state: where its pointer sits in the state struct,
+ * the size of one element, and how many (per_la * authorities + extra). model.c allocates
+ * them zeroed when a context is created and frees them with it, so a component declares its
+ * arrays in a table instead of writing create and destroy. */
+typedef struct cs_array_def {
+    size_t offset, size, per_la, extra;
+} cs_array_def;
+#define CS_ARRAY(type, field, per_la, extra)                                                       \
+    {                                                                                              \
+        offsetof(type, field), sizeof *((type *)0)->field, (per_la), (extra)                       \
+    }
+
+/* A component of the model: its state, its lifecycle hooks and its event handlers. Hooks may
+ * be NULL. model.c calls each hook for every component in the order of its list. */
 typedef struct cs_component {
     const char *name;
-    int (*create)(cs_model *m);   /* allocates the component's state: CS_OK or CS_ENOMEM */
-    void (*destroy)(cs_model *m); /* frees it; safe after a failed or partial create */
-    void (*init)(cs_model *m);    /* a replication starts: reset, draw, schedule */
+    size_t state_size;   /* of the component's state struct (allocated zeroed) */
+    size_t state_offset; /* of its pointer in cs_model */
+    size_t n_arrays;
+    const cs_array_def *arrays;
+    void (*init)(cs_model *m); /* a replication starts: reset, draw, schedule */
     void (*tick)(cs_model *m, double t, double dt);     /* the national tick at t */
     void (*snapshot)(cs_model *m, size_t k);            /* fills its part of snapshot k */
     void (*finalize)(cs_model *m, double t_end);        /* closes its accounts at t_end */
@@ -160,13 +175,5 @@ static inline float cs_model_panel_float(double x)
     if (isfinite(v.f)) v.u = (v.u + 0x400u) & ~0x7ffu; /* round to nearest, then truncate */
     return v.f;
 }
-
-/* Allocates count zeroed elements for field `ptr` (a variable of the caller), or returns
- * CS_ENOMEM from the caller: for the components' create hooks. */
-#define CS_MODEL_ALLOC(ptr, count)                                                                 \
-    do {                                                                                           \
-        (ptr) = calloc((count), sizeof *(ptr));                                                    \
-        if (!(ptr)) return CS_ENOMEM;                                                              \
-    } while (0)
 
 #endif

@@ -7,36 +7,12 @@
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
-#include <stdlib.h>
 
 struct cs_quality {
     double *q, *q_t, *mean; /* quality, its sample time, its current mean */
     double *u;              /* persistent authority effect on the mean */
     double tick_e, tick_sd; /* OU factors for one tick (dt = sample_days) */
 };
-
-static int create(cs_model *m)
-{
-    struct cs_quality *s = m->qual = calloc(1, sizeof *m->qual);
-    if (!s) return CS_ENOMEM;
-    CS_MODEL_ALLOC(s->q, m->n);
-    CS_MODEL_ALLOC(s->q_t, m->n);
-    CS_MODEL_ALLOC(s->mean, m->n);
-    CS_MODEL_ALLOC(s->u, m->n);
-    return CS_OK;
-}
-
-static void destroy(cs_model *m)
-{
-    struct cs_quality *s = m->qual;
-    if (!s) return;
-    free(s->q);
-    free(s->q_t);
-    free(s->mean);
-    free(s->u);
-    free(s);
-    m->qual = NULL;
-}
 
 /* Threshold k of framework fw (ILACS: a standard [sub 0] or short [sub 1] inspection): the
  * ILACS thresholds are the SIF's plus shifts, so they follow this replication's SIF draw. */
@@ -266,6 +242,23 @@ void cs_quality_tick_factors(const cs_model *m, double *e, double *sd)
 
 static const cs_handler handlers[] = {{EV_LEADERSHIP, on_leadership}};
 
+static const cs_array_def arrays[] = {
+    CS_ARRAY(struct cs_quality, q, 1, 0),
+    CS_ARRAY(struct cs_quality, q_t, 1, 0),
+    CS_ARRAY(struct cs_quality, mean, 1, 0),
+    CS_ARRAY(struct cs_quality, u, 1, 0),
+};
+
 const cs_component cs_quality_component = {
-    "quality", create, destroy, init, tick, snapshot, finalize, NULL, NULL, 1, handlers,
+    .name = "quality",
+    .state_size = sizeof(struct cs_quality),
+    .state_offset = offsetof(cs_model, qual),
+    .n_arrays = sizeof arrays / sizeof arrays[0],
+    .arrays = arrays,
+    .init = init,
+    .tick = tick,
+    .snapshot = snapshot,
+    .finalize = finalize,
+    .n_handlers = 1,
+    .handlers = handlers,
 };

@@ -15,7 +15,6 @@
 #include "yardsticks.h"
 
 #include <gsl/gsl_randist.h>
-#include <stdlib.h>
 #include <string.h>
 
 struct cs_regime {
@@ -35,37 +34,6 @@ struct cs_regime {
     int64_t reinspected, improved, inspections;
     int64_t commissioners, trusts_created, sponsors_used;
 };
-
-static int create(cs_model *m)
-{
-    struct cs_regime *r = m->reg = calloc(1, sizeof *m->reg);
-    if (!r) return CS_ENOMEM;
-    size_t n = m->n;
-    CS_MODEL_ALLOC(r->sponsor, n);
-    CS_MODEL_ALLOC(r->sif_j, n);
-    CS_MODEL_ALLOC(r->h_review, n);
-    CS_MODEL_ALLOC(r->h_appoint, n);
-    CS_MODEL_ALLOC(r->h_lift, n);
-    CS_MODEL_ALLOC(r->h_report, n);
-    CS_MODEL_ALLOC(r->h_live, n);
-    CS_MODEL_ALLOC(r->notice_t, n);
-    CS_MODEL_ALLOC(r->live_t, n);
-    CS_MODEL_ALLOC(r->n_inad, n);
-    CS_MODEL_ALLOC(r->inad_t, n * CS_MAX_PRIOR_INADEQUATE);
-    return CS_OK;
-}
-
-static void destroy(cs_model *m)
-{
-    struct cs_regime *r = m->reg;
-    if (!r) return;
-    void *fields[] = {r->sponsor, r->sif_j,    r->h_review, r->h_appoint, r->h_lift, r->h_report,
-                      r->h_live,  r->notice_t, r->live_t,   r->n_inad,    r->inad_t};
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        free(fields[i]);
-    free(r);
-    m->reg = NULL;
-}
 
 static double now_of(const cs_model *m)
 {
@@ -561,8 +529,29 @@ static const cs_handler handlers[] = {
     {EV_KNOWN, on_known},
 };
 
+static const cs_array_def arrays[] = {
+    CS_ARRAY(struct cs_regime, sponsor, 1, 0),
+    CS_ARRAY(struct cs_regime, sif_j, 1, 0),
+    CS_ARRAY(struct cs_regime, h_review, 1, 0),
+    CS_ARRAY(struct cs_regime, h_appoint, 1, 0),
+    CS_ARRAY(struct cs_regime, h_lift, 1, 0),
+    CS_ARRAY(struct cs_regime, h_report, 1, 0),
+    CS_ARRAY(struct cs_regime, h_live, 1, 0),
+    CS_ARRAY(struct cs_regime, notice_t, 1, 0),
+    CS_ARRAY(struct cs_regime, live_t, 1, 0),
+    CS_ARRAY(struct cs_regime, n_inad, 1, 0),
+    CS_ARRAY(struct cs_regime, inad_t, CS_MAX_PRIOR_INADEQUATE, 0),
+};
+
 const cs_component cs_regime_component = {
-    "regime", create, destroy,   init, NULL,
-    snapshot, NULL,   summarize, NULL, sizeof handlers / sizeof handlers[0],
-    handlers,
+    .name = "regime",
+    .state_size = sizeof(struct cs_regime),
+    .state_offset = offsetof(cs_model, reg),
+    .n_arrays = sizeof arrays / sizeof arrays[0],
+    .arrays = arrays,
+    .init = init,
+    .snapshot = snapshot,
+    .summarize = summarize,
+    .n_handlers = sizeof handlers / sizeof handlers[0],
+    .handlers = handlers,
 };

@@ -7,28 +7,11 @@
 #include "quality.h"
 
 #include <gsl/gsl_randist.h>
-#include <stdlib.h>
 
 struct cs_signals {
     double *left; /* Exp(1) hazard budget left until the next concern signal */
     int64_t n;    /* signals so far */
 };
-
-static int create(cs_model *m)
-{
-    struct cs_signals *s = m->sig = calloc(1, sizeof *m->sig);
-    if (!s) return CS_ENOMEM;
-    CS_MODEL_ALLOC(s->left, m->n);
-    return CS_OK;
-}
-
-static void destroy(cs_model *m)
-{
-    if (!m->sig) return;
-    free(m->sig->left);
-    free(m->sig);
-    m->sig = NULL;
-}
 
 /* Schedules the signals of authority i over [t, t + dt). */
 static void draw(cs_model *m, int i, double t, double dt)
@@ -91,6 +74,19 @@ static void snapshot(cs_model *m, size_t k)
 
 static const cs_handler handlers[] = {{EV_SIGNAL, on_signal}};
 
+static const cs_array_def arrays[] = {
+    CS_ARRAY(struct cs_signals, left, 1, 0),
+};
+
 const cs_component cs_signals_component = {
-    "signals", create, destroy, init, tick, snapshot, NULL, NULL, NULL, 1, handlers,
+    .name = "signals",
+    .state_size = sizeof(struct cs_signals),
+    .state_offset = offsetof(cs_model, sig),
+    .n_arrays = sizeof arrays / sizeof arrays[0],
+    .arrays = arrays,
+    .init = init,
+    .tick = tick,
+    .snapshot = snapshot,
+    .n_handlers = 1,
+    .handlers = handlers,
 };

@@ -5,7 +5,6 @@
 #include "workforce.h"
 
 #include <gsl/gsl_randist.h>
-#include <stdlib.h>
 
 struct cs_workforce {
     double *posts, *perm, *agency, *h0, *stab;
@@ -14,33 +13,6 @@ struct cs_workforce {
     double leavers_acc, perm_int; /* since the previous snapshot */
     double grad_placed;
 };
-
-static int create(cs_model *m)
-{
-    struct cs_workforce *f = m->wf = calloc(1, sizeof *m->wf);
-    if (!f) return CS_ENOMEM;
-    CS_MODEL_ALLOC(f->posts, m->n);
-    CS_MODEL_ALLOC(f->perm, m->n);
-    CS_MODEL_ALLOC(f->agency, m->n);
-    CS_MODEL_ALLOC(f->h0, m->n);
-    CS_MODEL_ALLOC(f->stab, m->n);
-    CS_MODEL_ALLOC(f->h_ref, m->n);
-    return CS_OK;
-}
-
-static void destroy(cs_model *m)
-{
-    struct cs_workforce *f = m->wf;
-    if (!f) return;
-    free(f->posts);
-    free(f->perm);
-    free(f->agency);
-    free(f->h0);
-    free(f->stab);
-    free(f->h_ref);
-    free(f);
-    m->wf = NULL;
-}
 
 double cs_workforce_stability(const cs_model *m, int i)
 {
@@ -193,6 +165,20 @@ static int check(const cs_model *m)
     return CS_OK;
 }
 
+static const cs_array_def arrays[] = {
+    CS_ARRAY(struct cs_workforce, posts, 1, 0),  CS_ARRAY(struct cs_workforce, perm, 1, 0),
+    CS_ARRAY(struct cs_workforce, agency, 1, 0), CS_ARRAY(struct cs_workforce, h0, 1, 0),
+    CS_ARRAY(struct cs_workforce, stab, 1, 0),   CS_ARRAY(struct cs_workforce, h_ref, 1, 0),
+};
+
 const cs_component cs_workforce_component = {
-    "workforce", create, destroy, init, tick, snapshot, NULL, NULL, check, 0, NULL,
+    .name = "workforce",
+    .state_size = sizeof(struct cs_workforce),
+    .state_offset = offsetof(cs_model, wf),
+    .n_arrays = sizeof arrays / sizeof arrays[0],
+    .arrays = arrays,
+    .init = init,
+    .tick = tick,
+    .snapshot = snapshot,
+    .check = check,
 };

@@ -4,7 +4,6 @@
  * inadequate judgement) or recovery. */
 #include "yardsticks.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 struct cs_yardsticks {
@@ -15,33 +14,6 @@ struct cs_yardsticks {
     int64_t detections, latent_n;
     double und_total, lat_total;
 };
-
-static int create(cs_model *m)
-{
-    struct cs_yardsticks *y = m->yard = calloc(1, sizeof *m->yard);
-    if (!y) return CS_ENOMEM;
-    CS_MODEL_ALLOC(y->latent, m->n);
-    CS_MODEL_ALLOC(y->cross_t, m->n);
-    CS_MODEL_ALLOC(y->und_years, m->n);
-    CS_MODEL_ALLOC(y->lat_sum, m->n);
-    CS_MODEL_ALLOC(y->inad_years, m->n);
-    CS_MODEL_ALLOC(y->lat_n, m->n);
-    return CS_OK;
-}
-
-static void destroy(cs_model *m)
-{
-    struct cs_yardsticks *y = m->yard;
-    if (!y) return;
-    free(y->latent);
-    free(y->cross_t);
-    free(y->und_years);
-    free(y->lat_sum);
-    free(y->inad_years);
-    free(y->lat_n);
-    free(y);
-    m->yard = NULL;
-}
 
 static void init(cs_model *m)
 {
@@ -157,6 +129,20 @@ static void summarize(const cs_model *m, cs_repbuf *b)
     }
 }
 
+static const cs_array_def arrays[] = {
+    CS_ARRAY(struct cs_yardsticks, latent, 1, 0),     CS_ARRAY(struct cs_yardsticks, cross_t, 1, 0),
+    CS_ARRAY(struct cs_yardsticks, und_years, 1, 0),  CS_ARRAY(struct cs_yardsticks, lat_sum, 1, 0),
+    CS_ARRAY(struct cs_yardsticks, inad_years, 1, 0), CS_ARRAY(struct cs_yardsticks, lat_n, 1, 0),
+};
+
 const cs_component cs_yardsticks_component = {
-    "yardsticks", create, destroy, init, NULL, snapshot, finalize, summarize, NULL, 0, NULL,
+    .name = "yardsticks",
+    .state_size = sizeof(struct cs_yardsticks),
+    .state_offset = offsetof(cs_model, yard),
+    .n_arrays = sizeof arrays / sizeof arrays[0],
+    .arrays = arrays,
+    .init = init,
+    .snapshot = snapshot,
+    .finalize = finalize,
+    .summarize = summarize,
 };
