@@ -62,55 +62,58 @@ static int before(const cs_qentry *a, const cs_qentry *b)
 
 static void q_push(cs_model *m, cs_qentry e)
 {
+    struct cs_inspect *in = m->insp;
     /* q_cap = 2n + 8 bounds the live entries (two slots per authority); stale entries are
      * compacted away before the heap could overflow. */
-    if (m->insp->q_len == m->insp->q_cap) {
+    if (in->q_len == in->q_cap) {
         size_t k = 0;
-        for (size_t j = 0; j < m->insp->q_len; j++) {
-            cs_qentry *x = &m->insp->queue[j];
-            cs_slot *s = x->slot ? &m->insp->visit[x->la] : &m->insp->graded[x->la];
-            if (s->token == x->token && s->state == SLOT_QUEUED) m->insp->queue[k++] = *x;
+        for (size_t j = 0; j < in->q_len; j++) {
+            cs_qentry *x = &in->queue[j];
+            cs_slot *s = x->slot ? &in->visit[x->la] : &in->graded[x->la];
+            if (s->token == x->token && s->state == SLOT_QUEUED) in->queue[k++] = *x;
         }
-        m->insp->q_len = k;
+        in->q_len = k;
         for (size_t j = 1; j < k; j++) { /* re-heapify by sift-up */
             size_t c = j;
-            while (c > 0 && before(&m->insp->queue[c], &m->insp->queue[(c - 1) / 2])) {
-                cs_qentry t = m->insp->queue[c];
-                m->insp->queue[c] = m->insp->queue[(c - 1) / 2];
-                m->insp->queue[(c - 1) / 2] = t;
+            while (c > 0 && before(&in->queue[c], &in->queue[(c - 1) / 2])) {
+                cs_qentry t = in->queue[c];
+                in->queue[c] = in->queue[(c - 1) / 2];
+                in->queue[(c - 1) / 2] = t;
                 c = (c - 1) / 2;
             }
         }
     }
-    size_t c = m->insp->q_len++;
+    size_t c = in->q_len++;
     while (c > 0) {
         size_t par = (c - 1) / 2;
-        if (!before(&e, &m->insp->queue[par])) break;
-        m->insp->queue[c] = m->insp->queue[par];
+        if (!before(&e, &in->queue[par])) break;
+        in->queue[c] = in->queue[par];
         c = par;
     }
-    m->insp->queue[c] = e;
+    in->queue[c] = e;
 }
 
 static void q_pop(cs_model *m)
 {
-    cs_qentry last = m->insp->queue[--m->insp->q_len];
-    size_t c = 0, n = m->insp->q_len;
+    struct cs_inspect *in = m->insp;
+    cs_qentry last = in->queue[--in->q_len];
+    size_t c = 0, n = in->q_len;
     for (;;) {
         size_t l = 2 * c + 1, best = c;
         const cs_qentry *bp = &last;
-        if (l < n && before(&m->insp->queue[l], bp)) best = l, bp = &m->insp->queue[l];
-        if (l + 1 < n && before(&m->insp->queue[l + 1], bp)) best = l + 1;
+        if (l < n && before(&in->queue[l], bp)) best = l, bp = &in->queue[l];
+        if (l + 1 < n && before(&in->queue[l + 1], bp)) best = l + 1;
         if (best == c) break;
-        m->insp->queue[c] = m->insp->queue[best];
+        in->queue[c] = in->queue[best];
         c = best;
     }
-    if (n) m->insp->queue[c] = last;
+    if (n) in->queue[c] = last;
 }
 
 static int is_live(const cs_model *m, const cs_qentry *e)
 {
-    const cs_slot *s = e->slot ? &m->insp->visit[e->la] : &m->insp->graded[e->la];
+    const struct cs_inspect *in = m->insp;
+    const cs_slot *s = e->slot ? &in->visit[e->la] : &in->graded[e->la];
     return s->token == e->token && s->state == SLOT_QUEUED;
 }
 
@@ -127,11 +130,12 @@ static double capacity_at(const cs_model *m, double t)
 /* Integrates inspectors in use and available up to now. */
 static void account(cs_model *m)
 {
-    double t = cs_model_now(m), dt = t - m->insp->acct_t;
+    struct cs_inspect *in = m->insp;
+    double t = cs_model_now(m), dt = t - in->acct_t;
     if (dt > 0) {
-        m->insp->busy_int += m->insp->used * dt;
-        if (!m->p->unlimited) m->insp->cap_int += m->insp->cap * dt;
-        m->insp->acct_t = t;
+        in->busy_int += in->used * dt;
+        if (!m->p->unlimited) in->cap_int += in->cap * dt;
+        in->acct_t = t;
     }
 }
 
@@ -149,9 +153,10 @@ static int visit_kind(int reason)
 /* Withdraws whatever the slot holds, unless a team is already at work. */
 static void supersede(cs_model *m, int la, int slot)
 {
-    cs_slot *s = slot ? &m->insp->visit[la] : &m->insp->graded[la];
+    struct cs_inspect *in = m->insp;
+    cs_slot *s = slot ? &in->visit[la] : &in->graded[la];
     if (s->state == SLOT_SCHEDULED) cs_engine_cancel(m->eng, s->ev);
-    if (s->state == SLOT_QUEUED) m->insp->q_live--;
+    if (s->state == SLOT_QUEUED) in->q_live--;
     if (s->state != SLOT_RUNNING) {
         s->state = SLOT_NONE;
         s->token++;
@@ -162,7 +167,8 @@ static void supersede(cs_model *m, int la, int slot)
 /* Puts a visit request on the slot: an EV_REQUEST at the target date (or the queue now). */
 static void request(cs_model *m, int la, int slot, int reason, double target)
 {
-    cs_slot *s = slot ? &m->insp->visit[la] : &m->insp->graded[la];
+    struct cs_inspect *in = m->insp;
+    cs_slot *s = slot ? &in->visit[la] : &in->graded[la];
     if (s->state == SLOT_RUNNING) return; /* a team is at work: its end reschedules */
     supersede(m, la, slot);
     double now = cs_model_now(m);
@@ -175,8 +181,9 @@ static void request(cs_model *m, int la, int slot, int reason, double target)
 
 static void try_start(cs_model *m)
 {
-    while (m->insp->q_len) {
-        cs_qentry *e = &m->insp->queue[0];
+    struct cs_inspect *in = m->insp;
+    while (in->q_len) {
+        cs_qentry *e = &in->queue[0];
         if (!is_live(m, e)) {
             q_pop(m);
             continue;
@@ -184,20 +191,19 @@ static void try_start(cs_model *m)
         int la = e->la, slot = e->slot;
         int kind = slot ? visit_kind(e->reason) : graded_kind(m, la);
         double team = m->p->kind[kind].team;
-        if (m->insp->used + team > m->insp->cap + 1e-9)
-            return; /* the head waits; so do those behind it */
-        cs_slot *s = slot ? &m->insp->visit[la] : &m->insp->graded[la];
+        if (in->used + team > in->cap + 1e-9) return; /* the head waits; so do those behind it */
+        cs_slot *s = slot ? &in->visit[la] : &in->graded[la];
         double now = cs_model_now(m);
         account(m);
-        m->insp->used += team;
+        in->used += team;
         s->state = SLOT_RUNNING;
-        m->insp->q_live--;
+        in->q_live--;
         double wait = now - e->target;
-        m->insp->wait_total += wait;
-        m->insp->starts++;
-        if (wait > m->p->overdue_after) m->insp->overdue_days += wait - m->p->overdue_after;
+        in->wait_total += wait;
+        in->starts++;
+        if (wait > m->p->overdue_after) in->overdue_days += wait - m->p->overdue_after;
         int reason = e->reason;
-        if (reason == CS_REASON_TRUST) m->insp->trust_due[la] = 0;
+        if (reason == CS_REASON_TRUST) in->trust_due[la] = 0;
         q_pop(m);
         gsl_rng *r = cs_model_rng(m, la, CS_PROC_INSPECT);
         double d = cs_dist_sample(&m->p->kind[kind].duration, r);
@@ -209,14 +215,14 @@ static void try_start(cs_model *m)
 
 static int on_request(cs_model *m, const cs_event *ev)
 {
+    struct cs_inspect *in = m->insp;
     int la = ev->la, slot = (int)ev->aux;
-    cs_slot *s = slot ? &m->insp->visit[la] : &m->insp->graded[la];
+    cs_slot *s = slot ? &in->visit[la] : &in->graded[la];
     s->state = SLOT_QUEUED;
     s->ev = 0;
-    m->insp->q_live++;
-    cs_qentry e = {
-        s->target,     m->insp->q_seq++, (uint32_t)m->p->priority[s->reason], s->token, la,
-        (uint8_t)slot, s->reason};
+    in->q_live++;
+    cs_qentry e = {s->target,     in->q_seq++, (uint32_t)m->p->priority[s->reason], s->token, la,
+                   (uint8_t)slot, s->reason};
     q_push(m, e);
     cs_model_log(m, la, CS_EV_INSPECTION_REQUESTED, s->reason, -1, s->target);
     try_start(m);
@@ -245,23 +251,24 @@ static int markov_grade(cs_model *m, int la)
 
 static int on_end(cs_model *m, const cs_event *ev)
 {
+    struct cs_inspect *in = m->insp;
     int la = ev->la, kind = (int)(ev->aux & 0xff), reason = (int)((ev->aux >> 8) & 0xff);
     int slot = (int)(ev->aux >> 16);
     double now = cs_model_now(m);
     const cs_params *p = m->p;
     account(m);
-    m->insp->used -= ev->value;
-    if (m->insp->used < 1e-9) m->insp->used = 0;
-    cs_slot *s = slot ? &m->insp->visit[la] : &m->insp->graded[la];
+    in->used -= ev->value;
+    if (in->used < 1e-9) in->used = 0;
+    cs_slot *s = slot ? &in->visit[la] : &in->graded[la];
     s->state = SLOT_NONE;
     s->token++;
-    m->insp->last_visit[la] = now;
+    in->last_visit[la] = now;
     if (slot) { /* monitoring or focused visit: a reading, no grade */
         double y = p->grade_model == CS_GM_PROBIT ? reading(m, la, p->monitor_tau) : NAN;
         if (kind == CS_KIND_MONITORING) {
-            m->insp->monitoring++;
-            m->insp->mon_y[la] = y;
-            m->insp->mon_t[la] = now;
+            in->monitoring++;
+            in->mon_y[la] = y;
+            in->mon_t[la] = now;
             cs_model_log(m, la, CS_EV_MONITORING_VISIT, -1, -1, y);
             if (m->grade[la] == CS_GRADE_INADEQUATE)
                 request(m, la, 1, CS_REASON_MONITORING,
@@ -270,17 +277,16 @@ static int on_end(cs_model *m, const cs_event *ev)
         } else {
             cs_model_log(m, la, CS_EV_FOCUSED_VISIT, -1, -1, y);
             if (!isnan(y) && y <= cs_quality_cut(m, 1) + p->focused_escalation &&
-                m->insp->graded[la].state != SLOT_RUNNING &&
-                m->insp->graded[la].state != SLOT_QUEUED)
+                in->graded[la].state != SLOT_RUNNING && in->graded[la].state != SLOT_QUEUED)
                 request(m, la, 0, CS_REASON_REINSPECTION, now);
         }
         try_start(m);
         return CS_OK;
     }
     /* a graded inspection: the judgement, published after the report delay */
-    m->insp->last_graded[la] = now;
-    m->insp->signals[la] = 0;
-    m->insp->n_insp[la]++;
+    in->last_graded[la] = now;
+    in->signals[la] = 0;
+    in->n_insp[la]++;
     int grade, wholesale = 0;
     double y = NAN;
     if (p->grade_model == CS_GM_MARKOV) {
@@ -305,31 +311,32 @@ static int on_end(cs_model *m, const cs_event *ev)
  * publication), and its monitoring or focused visits. */
 void cs_inspect_schedule_next(cs_model *m, int la)
 {
+    struct cs_inspect *in = m->insp;
     const cs_params *p = m->p;
     double now = cs_model_now(m);
     gsl_rng *r = cs_model_rng(m, la, CS_PROC_INSPECT);
     int g = m->grade[la];
-    if (m->insp->graded[la].state == SLOT_NONE && m->insp->trust_due[la]) {
-        request(m, la, 0, CS_REASON_TRUST, m->insp->trust_live[la] + p->trust_inspect_after);
-    } else if (m->insp->graded[la].state == SLOT_NONE) {
+    if (in->graded[la].state == SLOT_NONE && in->trust_due[la]) {
+        request(m, la, 0, CS_REASON_TRUST, in->trust_live[la] + p->trust_inspect_after);
+    } else if (in->graded[la].state == SLOT_NONE) {
         int reason = g == CS_GRADE_INADEQUATE ? CS_REASON_REINSPECTION : CS_REASON_ROUTINE;
         double gap;
         if (m->fw == CS_FW_SIF && p->policy == CS_POL_CYCLE)
             gap = cs_dist_sample(g == CS_GRADE_INADEQUATE ? &p->sif_reinspect : &p->sif_cycle, r);
         else
             gap = cs_dist_sample(&p->ilacs_interval[g], r);
-        request(m, la, 0, reason, m->insp->last_graded[la] + gap);
+        request(m, la, 0, reason, in->last_graded[la] + gap);
     }
     double day = (double)p->start + now;
     if (g == CS_GRADE_INADEQUATE) {
-        if (day >= p->monitoring_from && m->insp->visit[la].state == SLOT_NONE)
+        if (day >= p->monitoring_from && in->visit[la].state == SLOT_NONE)
             request(m, la, 1, CS_REASON_MONITORING,
                     now + cs_dist_sample(&p->monitoring_interval, r));
     } else {
-        if (m->insp->visit[la].state != SLOT_RUNNING) supersede(m, la, 1);
+        if (in->visit[la].state != SLOT_RUNNING) supersede(m, la, 1);
         if (m->fw == CS_FW_ILACS) {
             double at = now + cs_dist_sample(&p->ilacs_focused_after, r);
-            if (m->insp->graded[la].state == SLOT_SCHEDULED && at < m->insp->graded[la].target)
+            if (in->graded[la].state == SLOT_SCHEDULED && at < in->graded[la].target)
                 request(m, la, 1, CS_REASON_FOCUSED, at);
         }
     }
@@ -338,23 +345,24 @@ void cs_inspect_schedule_next(cs_model *m, int la)
 /* Emergency inspection after a severe signal: it replaces the pending graded visit. */
 void cs_inspect_emergency(cs_model *m, int la)
 {
+    struct cs_inspect *in = m->insp;
     double now = cs_model_now(m);
-    cs_slot *s = &m->insp->graded[la];
+    cs_slot *s = &in->graded[la];
     if (s->state == SLOT_RUNNING || (s->state == SLOT_QUEUED && s->reason == CS_REASON_EMERGENCY))
         return;
-    if (now - m->insp->last_visit[la] < m->p->sig_min_gap) return;
-    m->insp->emergencies++;
+    if (now - in->last_visit[la] < m->p->sig_min_gap) return;
+    in->emergencies++;
     cs_model_log(m, la, CS_EV_EMERGENCY_BOOKED, -1, -1, 0);
     request(m, la, 0, CS_REASON_EMERGENCY, now);
 }
 
 static int32_t overdue(const cs_model *m)
 {
+    const struct cs_inspect *in = m->insp;
     double now = cs_model_now(m);
     int32_t k = 0;
-    for (size_t j = 0; j < m->insp->q_len; j++)
-        if (is_live(m, &m->insp->queue[j]) && now - m->insp->queue[j].target > m->p->overdue_after)
-            k++;
+    for (size_t j = 0; j < in->q_len; j++)
+        if (is_live(m, &in->queue[j]) && now - in->queue[j].target > m->p->overdue_after) k++;
     return k;
 }
 
@@ -407,15 +415,16 @@ static void monitor_start(cs_model *m)
  * brings its routine inspection forward to now. */
 static int on_risk(cs_model *m, const cs_event *ev)
 {
+    struct cs_inspect *in = m->insp;
     const cs_params *p = m->p;
     double now = cs_model_now(m);
     for (size_t i = 0; i < m->n; i++) {
-        cs_slot *s = &m->insp->graded[i];
+        cs_slot *s = &in->graded[i];
         if (s->state != SLOT_SCHEDULED || s->reason != CS_REASON_ROUTINE) continue;
-        if (now - m->insp->last_graded[i] < p->risk_min_gap) continue;
+        if (now - in->last_graded[i] < p->risk_min_gap) continue;
         double vac = cs_workforce_vacancy(m, (int)i);
-        double score = p->risk_w_signals * m->insp->signals[i] + p->risk_w_vacancy * vac +
-                       p->risk_w_age * cs_days_to_years(now - m->insp->last_graded[i]);
+        double score = p->risk_w_signals * in->signals[i] + p->risk_w_vacancy * vac +
+                       p->risk_w_age * cs_days_to_years(now - in->last_graded[i]);
         if (score > p->risk_threshold) request(m, (int)i, 0, CS_REASON_ROUTINE, now);
     }
     if (now + p->risk_interval <= m->w->t_end)
@@ -511,15 +520,17 @@ void cs_inspect_concern(cs_model *m, int la)
 
 void cs_inspect_book_trust(cs_model *m, int la, double live_t)
 {
-    m->insp->trust_due[la] = 1;
-    m->insp->trust_live[la] = live_t;
+    struct cs_inspect *in = m->insp;
+    in->trust_due[la] = 1;
+    in->trust_live[la] = live_t;
     request(m, la, 0, CS_REASON_TRUST, live_t + m->p->trust_inspect_after);
 }
 
 void cs_inspect_monitoring(const cs_model *m, int la, double *y, double *t)
 {
-    *y = m->insp->mon_y[la];
-    *t = m->insp->mon_t[la];
+    const struct cs_inspect *in = m->insp;
+    *y = in->mon_y[la];
+    *t = in->mon_t[la];
 }
 
 static int on_capacity(cs_model *m, const cs_event *ev)

@@ -61,26 +61,28 @@ static void set_gov(cs_model *m, int la, int gov)
 
 static void release_sponsor(cs_model *m, int la)
 {
-    if (!m->reg->sponsor[la]) return;
-    m->reg->sponsor[la] = 0;
-    m->reg->sponsors_used--;
-    cs_model_log(m, la, CS_EV_SPONSOR_RELEASED, -1, -1, (double)m->reg->sponsors_used);
+    struct cs_regime *reg = m->reg;
+    if (!reg->sponsor[la]) return;
+    reg->sponsor[la] = 0;
+    reg->sponsors_used--;
+    cs_model_log(m, la, CS_EV_SPONSOR_RELEASED, -1, -1, (double)reg->sponsors_used);
 }
 
 static int take_sponsor(cs_model *m, int la)
 {
-    if (m->reg->sponsors_used >= m->w->sponsor_slots) return 0;
-    m->reg->sponsor[la] = 1;
-    m->reg->sponsors_used++;
-    cs_model_log(m, la, CS_EV_SPONSOR_TAKEN, -1, -1, (double)m->reg->sponsors_used);
+    struct cs_regime *reg = m->reg;
+    if (reg->sponsors_used >= m->w->sponsor_slots) return 0;
+    reg->sponsor[la] = 1;
+    reg->sponsors_used++;
+    cs_model_log(m, la, CS_EV_SPONSOR_TAKEN, -1, -1, (double)reg->sponsors_used);
     return 1;
 }
 
 static void appoint(cs_model *m, int la, double delay)
 {
-    if (m->reg->h_appoint[la] && cs_evlist_pending(cs_engine_list(m->eng), m->reg->h_appoint[la]))
-        return;
-    m->reg->h_appoint[la] =
+    struct cs_regime *reg = m->reg;
+    if (reg->h_appoint[la] && cs_evlist_pending(cs_engine_list(m->eng), reg->h_appoint[la])) return;
+    reg->h_appoint[la] =
         cs_engine_schedule(m->eng, now_of(m) + delay, PRIO_STATE, EV_APPOINT, la, 0, 0);
 }
 
@@ -88,29 +90,30 @@ static void appoint(cs_model *m, int la, double delay)
  * included: a judgement exactly five years old counts, one five years and a day old not. */
 static int recent_inadequate(const cs_model *m, int la)
 {
+    const struct cs_regime *reg = m->reg;
     const cs_params *p = m->p;
     int32_t today = p->start + (int32_t)floor(now_of(m) + 1e-9);
     int32_t cutoff = cs_date_add_months(today, -(int)lround(p->persistence_years * 12.0));
     double cut_t = (double)(cutoff - p->start) - 1e-9;
-    int n =
-        m->reg->n_inad[la] < CS_MAX_PRIOR_INADEQUATE ? m->reg->n_inad[la] : CS_MAX_PRIOR_INADEQUATE;
+    int n = reg->n_inad[la] < CS_MAX_PRIOR_INADEQUATE ? reg->n_inad[la] : CS_MAX_PRIOR_INADEQUATE;
     int k = 0;
     for (int j = 0; j < n; j++)
-        if (m->reg->inad_t[(size_t)la * CS_MAX_PRIOR_INADEQUATE + (size_t)j] >= cut_t) k++;
+        if (reg->inad_t[(size_t)la * CS_MAX_PRIOR_INADEQUATE + (size_t)j] >= cut_t) k++;
     return k;
 }
 
 static void remember_inadequate(cs_model *m, int la, double t)
 {
-    double *h = &m->reg->inad_t[(size_t)la * CS_MAX_PRIOR_INADEQUATE];
-    int n = m->reg->n_inad[la];
+    struct cs_regime *reg = m->reg;
+    double *h = &reg->inad_t[(size_t)la * CS_MAX_PRIOR_INADEQUATE];
+    int n = reg->n_inad[la];
     if (n == CS_MAX_PRIOR_INADEQUATE) { /* drop the oldest */
         for (int j = 1; j < n; j++)
             h[j - 1] = h[j];
         n--;
     }
     h[n] = t;
-    m->reg->n_inad[la] = n + 1;
+    reg->n_inad[la] = n + 1;
 }
 
 /* The counts of judgements a publication moves (SIF grades, by kind, transitions, recovery of
@@ -138,9 +141,10 @@ static void count_judgement(cs_model *m, int la, int old, int grade, int kind)
 /* Schedules the lift of an arrangement after the lag, unless one is pending. */
 static void lift_later(cs_model *m, int la, double now)
 {
-    if (!cs_evlist_pending(cs_engine_list(m->eng), m->reg->h_lift[la]))
-        m->reg->h_lift[la] = cs_engine_schedule(m->eng, now + draw(m, la, &m->p->lift_lag),
-                                                PRIO_STATE, EV_LIFT, la, 0, 0);
+    struct cs_regime *reg = m->reg;
+    if (!cs_evlist_pending(cs_engine_list(m->eng), reg->h_lift[la]))
+        reg->h_lift[la] = cs_engine_schedule(m->eng, now + draw(m, la, &m->p->lift_lag), PRIO_STATE,
+                                             EV_LIFT, la, 0, 0);
 }
 
 /* An inadequate judgement under council or notice: notice, then a commissioner at once for
@@ -219,22 +223,23 @@ static int on_publish(cs_model *m, const cs_event *ev)
  * a partner if a sponsor is free); otherwise the commissioner stays. */
 static int on_report(cs_model *m, const cs_event *ev)
 {
+    struct cs_regime *reg = m->reg;
     const cs_params *p = m->p;
     int la = ev->la;
-    m->reg->h_report[la] = 0;
+    reg->h_report[la] = 0;
     if (m->gov[la] != CS_GOV_COMMISSIONER) return CS_OK;
     const double *wt = p->decision.v;
     double u = gsl_rng_uniform(cs_model_rng(m, la, CS_PROC_REGIME)) * (wt[0] + wt[1] + wt[2]);
     int choice = u < wt[0] ? 0 : (u < wt[0] + wt[1] ? 1 : 2);
-    if (choice == 1 && m->reg->sponsors_used >= m->w->sponsor_slots) choice = p->trusts_on ? 2 : 0;
-    if (choice == 2 && !p->trusts_on) choice = m->reg->sponsors_used < m->w->sponsor_slots ? 1 : 0;
+    if (choice == 1 && reg->sponsors_used >= m->w->sponsor_slots) choice = p->trusts_on ? 2 : 0;
+    if (choice == 2 && !p->trusts_on) choice = reg->sponsors_used < m->w->sponsor_slots ? 1 : 0;
     cs_model_log(m, la, CS_EV_COMMISSIONER_REPORT, -1, choice, 0);
     if (choice == 1 && take_sponsor(m, la)) {
         set_gov(m, la, CS_GOV_PARTNER);
     } else if (choice == 2) {
         set_gov(m, la, CS_GOV_TRUST_SETUP);
-        m->reg->h_live[la] = cs_engine_schedule(m->eng, now_of(m) + draw(m, la, &p->trust_setup),
-                                                PRIO_STATE, EV_TRUST_LIVE, la, 0, 0);
+        reg->h_live[la] = cs_engine_schedule(m->eng, now_of(m) + draw(m, la, &p->trust_setup),
+                                             PRIO_STATE, EV_TRUST_LIVE, la, 0, 0);
     }
     return CS_OK;
 }
@@ -243,13 +248,14 @@ static int on_report(cs_model *m, const cs_event *ev)
  * since the notice, else the review's own. */
 static int on_review(cs_model *m, const cs_event *ev)
 {
+    struct cs_regime *reg = m->reg;
     const cs_params *p = m->p;
     int la = ev->la;
-    m->reg->h_review[la] = 0;
+    reg->h_review[la] = 0;
     if (m->gov[la] != CS_GOV_NOTICE) return CS_OK;
     double y, mon_t;
     cs_inspect_monitoring(m, la, &y, &mon_t);
-    if (isnan(y) || isnan(mon_t) || mon_t < m->reg->notice_t[la]) {
+    if (isnan(y) || isnan(mon_t) || mon_t < reg->notice_t[la]) {
         cs_quality_sample(m, la, now_of(m));
         gsl_rng *r = cs_model_rng(m, la, CS_PROC_REGIME);
         y = p->grade_model == CS_GM_PROBIT
@@ -325,10 +331,11 @@ static int known_governance_due(const cs_model *m, int la)
 
 static void schedule_live(cs_model *m, int la)
 {
+    struct cs_regime *reg = m->reg;
     double t = known_live(m, la);
     if (t < now_of(m)) t = now_of(m) + draw(m, la, &m->p->trust_setup);
-    cs_engine_cancel(m->eng, m->reg->h_live[la]);
-    m->reg->h_live[la] = cs_engine_schedule(m->eng, t, PRIO_STATE, EV_TRUST_LIVE, la, 0, 0);
+    cs_engine_cancel(m->eng, reg->h_live[la]);
+    reg->h_live[la] = cs_engine_schedule(m->eng, t, PRIO_STATE, EV_TRUST_LIVE, la, 0, 0);
 }
 
 /* A known event of the record, on its date (decided by the start, effective after it). The
@@ -336,22 +343,23 @@ static void schedule_live(cs_model *m, int la)
  * it still makes sense (a commissioner to a council or notice, a trust to one being set up). */
 static void known(cs_model *m, int la, int kind)
 {
+    struct cs_regime *reg = m->reg;
     switch (kind) {
     case CS_KNOWN_COMMISSIONER:
         /* EV_APPOINT at once (same time, same class: it follows in insertion order) */
-        cs_engine_cancel(m->eng, m->reg->h_appoint[la]);
-        m->reg->h_appoint[la] =
+        cs_engine_cancel(m->eng, reg->h_appoint[la]);
+        reg->h_appoint[la] =
             cs_engine_schedule(m->eng, now_of(m), PRIO_STATE, EV_APPOINT, la, 0, 0);
         break;
     case CS_KNOWN_TRUST_SETUP:
         if (m->gov[la] == CS_GOV_TRUST || m->gov[la] == CS_GOV_TRUST_SETUP) break;
         if (m->gov[la] == CS_GOV_PARTNER) release_sponsor(m, la);
-        cs_engine_cancel(m->eng, m->reg->h_report[la]);
-        m->reg->h_report[la] = 0;
-        cs_engine_cancel(m->eng, m->reg->h_review[la]);
-        m->reg->h_review[la] = 0;
-        cs_engine_cancel(m->eng, m->reg->h_appoint[la]);
-        m->reg->h_appoint[la] = 0;
+        cs_engine_cancel(m->eng, reg->h_report[la]);
+        reg->h_report[la] = 0;
+        cs_engine_cancel(m->eng, reg->h_review[la]);
+        reg->h_review[la] = 0;
+        cs_engine_cancel(m->eng, reg->h_appoint[la]);
+        reg->h_appoint[la] = 0;
         set_gov(m, la, CS_GOV_TRUST_SETUP);
         schedule_live(m, la);
         break;
@@ -361,8 +369,8 @@ static void known(cs_model *m, int la, int kind)
         if (m->gov[la] != CS_GOV_TRUST_SETUP && m->gov[la] != CS_GOV_TRUST) {
             if (m->gov[la] == CS_GOV_PARTNER) release_sponsor(m, la);
             set_gov(m, la, CS_GOV_TRUST_SETUP);
-            cs_engine_cancel(m->eng, m->reg->h_live[la]);
-            m->reg->h_live[la] =
+            cs_engine_cancel(m->eng, reg->h_live[la]);
+            reg->h_live[la] =
                 cs_engine_schedule(m->eng, now_of(m), PRIO_STATE, EV_TRUST_LIVE, la, 0, 0);
         }
         break;
@@ -391,6 +399,7 @@ static void known(cs_model *m, int la, int kind)
  *   8 Jan 2016). */
 static void start_rules(cs_model *m)
 {
+    struct cs_regime *reg = m->reg;
     const cs_params *p = m->p;
     const cs_world *w = m->w;
     for (size_t i = 0; i < m->n; i++) {
@@ -402,35 +411,35 @@ static void start_rules(cs_model *m)
             } else if (p->review_days > 0) {
                 double from = fmax(m->grade_t[i], (double)(p->announced - p->start));
                 if (from + p->review_days > 0)
-                    m->reg->h_review[i] = cs_engine_schedule(m->eng, from + p->review_days,
-                                                             PRIO_STATE, EV_REVIEW, la, 0, 0);
+                    reg->h_review[i] = cs_engine_schedule(m->eng, from + p->review_days, PRIO_STATE,
+                                                          EV_REVIEW, la, 0, 0);
             }
             break;
         }
         case CS_GOV_COMMISSIONER:
             if (m->grade[i] <= CS_GRADE_RI) {
                 double t = m->grade_t[i] + draw(m, la, &p->lift_lag);
-                m->reg->h_lift[i] =
+                reg->h_lift[i] =
                     cs_engine_schedule(m->eng, t > 0 ? t : 0, PRIO_STATE, EV_LIFT, la, 0, 0);
             } else if (!known_governance_due(m, la)) {
-                m->reg->h_report[i] = cs_engine_schedule(m->eng, draw(m, la, &p->report_time),
-                                                         PRIO_STATE, EV_REPORT, la, 0, 0);
+                reg->h_report[i] = cs_engine_schedule(m->eng, draw(m, la, &p->report_time),
+                                                      PRIO_STATE, EV_REPORT, la, 0, 0);
             }
             break;
         case CS_GOV_TRUST_SETUP:
             schedule_live(m, la);
             break;
         case CS_GOV_PARTNER:
-            if (m->reg->sponsors_used < m->w->sponsor_slots) {
-                m->reg->sponsor[i] = 1;
-                m->reg->sponsors_used++;
+            if (reg->sponsors_used < m->w->sponsor_slots) {
+                reg->sponsor[i] = 1;
+                reg->sponsors_used++;
             }
             break;
         case CS_GOV_TRUST:
-            m->reg->live_t[i] = w->trust_live[i];
-            if (!isnan(m->reg->live_t[i]) && m->reg->live_t[i] + p->trust_inspect_after > 0 &&
-                m->grade_t[i] < m->reg->live_t[i]) {
-                cs_inspect_book_trust(m, la, m->reg->live_t[i]);
+            reg->live_t[i] = w->trust_live[i];
+            if (!isnan(reg->live_t[i]) && reg->live_t[i] + p->trust_inspect_after > 0 &&
+                m->grade_t[i] < reg->live_t[i]) {
+                cs_inspect_book_trust(m, la, reg->live_t[i]);
             }
             break;
         default:
@@ -441,10 +450,10 @@ static void start_rules(cs_model *m)
         int la = w->due[k].la;
         if (w->due[k].kind == CS_KNOWN_COMMISSIONER) {
             /* the known date replaces the rules' own appointment or review */
-            cs_engine_cancel(m->eng, m->reg->h_appoint[la]);
-            m->reg->h_appoint[la] = 0;
-            cs_engine_cancel(m->eng, m->reg->h_review[la]);
-            m->reg->h_review[la] = 0;
+            cs_engine_cancel(m->eng, reg->h_appoint[la]);
+            reg->h_appoint[la] = 0;
+            cs_engine_cancel(m->eng, reg->h_review[la]);
+            reg->h_review[la] = 0;
         }
         cs_engine_schedule(m->eng, w->due[k].t, PRIO_STATE, EV_KNOWN, la, w->due[k].kind, 0);
     }
@@ -518,9 +527,10 @@ static void snapshot(cs_model *m, size_t k)
 
 static void summarize(const cs_model *m, cs_repbuf *b)
 {
-    b->summary[M_COMMISSIONERS] = (double)m->reg->commissioners;
-    b->summary[M_TRUSTS] = (double)m->reg->trusts_created;
-    b->summary[M_INSPECTIONS] = (double)m->reg->inspections;
+    const struct cs_regime *reg = m->reg;
+    b->summary[M_COMMISSIONERS] = (double)reg->commissioners;
+    b->summary[M_TRUSTS] = (double)reg->trusts_created;
+    b->summary[M_INSPECTIONS] = (double)reg->inspections;
 }
 
 static const cs_handler handlers[] = {
