@@ -10,6 +10,7 @@
 
 #include "authorities.h"
 
+#include "cssim/config.h" /* cs_date_parse */
 #include "enums.h"
 
 #include <errno.h>
@@ -176,31 +177,6 @@ oom:
     return cs_error_set(err, CS_ENOMEM, rd->path, rd->line, 0, NULL, "out of memory");
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; H. Hinnant's days_from_civil). */
-static int32_t days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    const int era = (y >= 0 ? y : y - 399) / 400;
-    const int yoe = y - era * 400;
-    const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return (int32_t)(era * 146097 + doe - 719468);
-}
-
-/* Strict YYYY-MM-DD; 0 on success. */
-static int parse_date(const char *s, int32_t *out)
-{
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-') return -1;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) return -1;
-    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1] + (m == 2 && leap)) return -1;
-    *out = days_from_civil(y, m, d);
-    return 0;
-}
-
 static int parse_double(const char *s, double *out)
 {
     char *end;
@@ -286,7 +262,7 @@ static int parse_row(cs_authority *a, char **v, const char *path, int line, cs_e
     if ((a->grade = strict_lookup(cs_grade_names, v[COL_GRADE])) < 0)
         return FAIL(COL_GRADE, "expected one of outstanding, good, ri, inadequate, got \"%s\"",
                     v[COL_GRADE]);
-    if (parse_date(v[COL_GRADE_DATE], &a->grade_date))
+    if (cs_date_parse(v[COL_GRADE_DATE], &a->grade_date))
         return FAIL(COL_GRADE_DATE, "expected a date YYYY-MM-DD, got \"%s\"", v[COL_GRADE_DATE]);
     if (parse_flag(v[COL_SIF_DONE], &a->sif_done))
         return FAIL(COL_SIF_DONE, "expected 0 or 1, got \"%s\"", v[COL_SIF_DONE]);
@@ -297,7 +273,7 @@ static int parse_row(cs_authority *a, char **v, const char *path, int line, cs_e
             return FAIL(COL_INADEQUATE_DATES, "more than %d dates (CS_MAX_PRIOR_INADEQUATE)",
                         CS_MAX_PRIOR_INADEQUATE);
         int32_t d;
-        if (parse_date(p, &d))
+        if (cs_date_parse(p, &d))
             return FAIL(COL_INADEQUATE_DATES,
                         "expected dates YYYY-MM-DD separated by ';', got \"%s\"", p);
         if (a->n_inadequate && d < a->inadequate_dates[a->n_inadequate - 1])
@@ -337,6 +313,31 @@ static int parse_row(cs_authority *a, char **v, const char *path, int line, cs_e
     return CS_OK;
 }
 
+/* Reads the header row and finds each of the n named columns (idx[c]: its field); a missing
+ * column is an error, and so is a repeated one when dup_error is set (else the last counts). */
+static int read_header(reader *rd, record *rec, int *line, const char *const *names, int n,
+                       int *idx, int dup_error, cs_error *err)
+{
+    int st = read_record(rd, rec, line, err);
+    if (st == 0)
+        st = cs_error_set(err, CS_EPARSE, rd->path, 1, 0, NULL, "empty file: no header row");
+    if (st < 0) return st;
+    for (int c = 0; c < n; c++) {
+        idx[c] = -1;
+        for (size_t i = 0; i < rec->nfields; i++)
+            if (!strcmp(rec->fields[i], names[c])) {
+                if (idx[c] >= 0 && dup_error)
+                    return cs_error_set(err, CS_EPARSE, rd->path, *line, 0, names[c],
+                                        "column appears twice in the header");
+                idx[c] = (int)i;
+            }
+        if (idx[c] < 0)
+            return cs_error_set(err, CS_EPARSE, rd->path, *line, 0, names[c],
+                                "missing column in the header");
+    }
+    return CS_OK;
+}
+
 int cs_authorities_load(cs_authority_table *t, const char *path, cs_error *err)
 {
     t->n = 0;
@@ -349,26 +350,7 @@ int cs_authorities_load(cs_authority_table *t, const char *path, cs_error *err)
     size_t cap = 0;
     int idx[NCOLS], line = 0, st;
 
-    st = read_record(&rd, &rec, &line, err);
-    if (st == 0) st = cs_error_set(err, CS_EPARSE, path, 1, 0, NULL, "empty file: no header row");
-    if (st < 0) goto fail;
-    for (int c = 0; c < NCOLS; c++) {
-        idx[c] = -1;
-        for (size_t i = 0; i < rec.nfields; i++)
-            if (!strcmp(rec.fields[i], col_names[c])) {
-                if (idx[c] >= 0) {
-                    st = cs_error_set(err, CS_EPARSE, path, line, 0, col_names[c],
-                                      "column appears twice in the header");
-                    goto fail;
-                }
-                idx[c] = (int)i;
-            }
-        if (idx[c] < 0) {
-            st = cs_error_set(err, CS_EPARSE, path, line, 0, col_names[c],
-                              "missing column in the header");
-            goto fail;
-        }
-    }
+    if ((st = read_header(&rd, &rec, &line, col_names, NCOLS, idx, 1, err)) < 0) goto fail;
     size_t nheader = rec.nfields;
 
     while ((st = read_record(&rd, &rec, &line, err)) == 1) {
@@ -436,6 +418,39 @@ void cs_known_events_free(cs_known_events *k)
     k->n = 0;
 }
 
+/* One row of the known events (columns at idx: date, code, event, decided). */
+static int parse_known(cs_known_event *e, const record *rec, const int *idx, const char *path,
+                       int line, cs_error *err)
+{
+    enum { K_DATE, K_CODE, K_EVENT, K_DECIDED };
+    const char *code = rec->fields[idx[K_CODE]], *kind = rec->fields[idx[K_EVENT]];
+    if (!valid_code(code)) {
+        return cs_error_set(err, CS_EPARSE, path, line, 0, "code",
+                            "expected an ONS code like E09000002, got \"%s\"", code);
+    }
+    memcpy(e->code, code, strlen(code) + 1);
+    if ((e->kind = strict_lookup(known_names, kind)) < 0) {
+        return cs_error_set(err, CS_EPARSE, path, line, 0, "event",
+                            "expected one of commissioner, trust_setup, trust, partner, pip, "
+                            "got \"%s\"",
+                            kind);
+    }
+    if (cs_date_parse(rec->fields[idx[K_DATE]], &e->date)) {
+        return cs_error_set(err, CS_EPARSE, path, line, 0, "date",
+                            "expected a date YYYY-MM-DD, got \"%s\"", rec->fields[idx[K_DATE]]);
+    }
+    if (cs_date_parse(rec->fields[idx[K_DECIDED]], &e->decided)) {
+        return cs_error_set(err, CS_EPARSE, path, line, 0, "decided",
+                            "expected a date YYYY-MM-DD, got \"%s\"", rec->fields[idx[K_DECIDED]]);
+    }
+    if (e->decided > e->date) {
+        return cs_error_set(err, CS_EPARSE, path, line, 0, "decided",
+                            "the decision (%s) comes after the event (%s)",
+                            rec->fields[idx[K_DECIDED]], rec->fields[idx[K_DATE]]);
+    }
+    return CS_OK;
+}
+
 int cs_known_events_load(cs_known_events *k, const char *path, cs_error *err)
 {
     enum { K_DATE, K_CODE, K_EVENT, K_DECIDED, NK };
@@ -448,19 +463,7 @@ int cs_known_events_load(cs_known_events *k, const char *path, cs_error *err)
     record rec = {0};
     size_t cap = 0;
     int idx[NK], line = 0, st;
-    st = read_record(&rd, &rec, &line, err);
-    if (st == 0) st = cs_error_set(err, CS_EPARSE, path, 1, 0, NULL, "empty file: no header row");
-    if (st < 0) goto fail;
-    for (int c = 0; c < NK; c++) {
-        idx[c] = -1;
-        for (size_t i = 0; i < rec.nfields; i++)
-            if (!strcmp(rec.fields[i], kcols[c])) idx[c] = (int)i;
-        if (idx[c] < 0) {
-            st = cs_error_set(err, CS_EPARSE, path, line, 0, kcols[c],
-                              "missing column in the header");
-            goto fail;
-        }
-    }
+    if ((st = read_header(&rd, &rec, &line, kcols, NK, idx, 0, err)) < 0) goto fail;
     size_t nheader = rec.nfields;
     while ((st = read_record(&rd, &rec, &line, err)) == 1) {
         if (rec.nfields != nheader) {
@@ -479,37 +482,7 @@ int cs_known_events_load(cs_known_events *k, const char *path, cs_error *err)
             k->ev = p;
             cap = n;
         }
-        cs_known_event *e = &k->ev[k->n];
-        const char *code = rec.fields[idx[K_CODE]], *kind = rec.fields[idx[K_EVENT]];
-        if (!valid_code(code)) {
-            st = cs_error_set(err, CS_EPARSE, path, line, 0, "code",
-                              "expected an ONS code like E09000002, got \"%s\"", code);
-            goto fail;
-        }
-        memcpy(e->code, code, strlen(code) + 1);
-        if ((e->kind = strict_lookup(known_names, kind)) < 0) {
-            st = cs_error_set(err, CS_EPARSE, path, line, 0, "event",
-                              "expected one of commissioner, trust_setup, trust, partner, pip, "
-                              "got \"%s\"",
-                              kind);
-            goto fail;
-        }
-        if (parse_date(rec.fields[idx[K_DATE]], &e->date)) {
-            st = cs_error_set(err, CS_EPARSE, path, line, 0, "date",
-                              "expected a date YYYY-MM-DD, got \"%s\"", rec.fields[idx[K_DATE]]);
-            goto fail;
-        }
-        if (parse_date(rec.fields[idx[K_DECIDED]], &e->decided)) {
-            st = cs_error_set(err, CS_EPARSE, path, line, 0, "decided",
-                              "expected a date YYYY-MM-DD, got \"%s\"", rec.fields[idx[K_DECIDED]]);
-            goto fail;
-        }
-        if (e->decided > e->date) {
-            st = cs_error_set(err, CS_EPARSE, path, line, 0, "decided",
-                              "the decision (%s) comes after the event (%s)",
-                              rec.fields[idx[K_DECIDED]], rec.fields[idx[K_DATE]]);
-            goto fail;
-        }
+        if ((st = parse_known(&k->ev[k->n], &rec, idx, path, line, err)) < 0) goto fail;
         k->n++;
     }
     if (st < 0) goto fail;

@@ -1,34 +1,55 @@
-/* Private: the replication context of the children's services model, shared by model.c
- * (state, quality, ticks, snapshots), inspect.c (the inspectorate) and regime.c (the
- * intervention regime). Per-authority hot fields are arrays (structure of arrays). */
+/* Private: the replication context that the model's components share, and the component table.
+ *
+ * The model is a list of components (model.c), each in its own file, each owning its state as
+ * a struct defined only in its .c file: the context holds an opaque pointer to it, so no other
+ * file can reach its fields. A component asks another to do something through a function of
+ * that component's header; the event loop delivers the events. Layers (a file includes only
+ * what is below it; no cycles):
+ *
+ *   model.c      lifecycle, dispatch by table, the tick and snapshot events, recording
+ *   regime.c     signals.c         the intervention regime; concern signals (sharper triggers)
+ *   inspect.c                      the inspectorate
+ *   quality.c                      latent quality, leadership changes
+ *   workforce.c  yardsticks.c      the social-work workforce; truth-based measures
+ *   model_impl.h (this)            the context, the published record, the component type
+ *   model.h  schema.h              public types; indices of what is recorded
+ *
+ * The published record (grade, governance, framework of the judgements) is the one state every
+ * component reads, so it lives here, in the context. Its writers are few: the regime publishes
+ * judgements and changes governance, the inspectorate switches the framework, model.c sets it
+ * up at the start. Per-authority hot fields are arrays (structure of arrays). */
 #ifndef CSSIM_MODELS_MODEL_IMPL_H
 #define CSSIM_MODELS_MODEL_IMPL_H
 
 #include "cssim/engine.h"
 #include "cssim/streams.h"
 #include "model.h"
+#include "schema.h"
 
 #include <math.h>
+#include <stddef.h>
 
-/* Internal event types (dispatch only; what is recorded is cs_evtype). */
+/* Internal event types (dispatch only; what is recorded is cs_evtype). The component that
+ * handles each is named; model.c checks at creation that each has exactly one. */
 enum cs_ev {
-    EV_TICK = 0,      /* national: sample quality, move the workforce, draw signals */
-    EV_SNAPSHOT,      /* national: record the panel and national series */
-    EV_REQUEST,       /* la: a visit joins the queue; aux = slot token, value unused */
-    EV_VISIT_END,     /* la: a team finishes; aux = kind | reason << 8 */
-    EV_PUBLISH,       /* la: a judgement is published; aux = grade | wholesale << 8 */
-    EV_SIGNAL,        /* la: a concern signal; value = severity, aux = genuine */
-    EV_LEADERSHIP,    /* la: leadership change */
-    EV_REVIEW,        /* la: six-month review */
-    EV_APPOINT,       /* la: commissioner takes post */
-    EV_REPORT,        /* la: commissioner's report */
-    EV_TRUST_LIVE,    /* la: trust goes live */
-    EV_LIFT,          /* la: intervention lifted (back to council) */
-    EV_SWITCH,        /* national: framework switch */
-    EV_CAPACITY,      /* national: capacity path step; aux = step index */
-    EV_MONITOR_START, /* national: monitoring visits begin */
-    EV_RISK,          /* national: risk assessment */
-    EV_KNOWN,         /* la: a known event of the record; aux = cs_known_kind */
+    EV_TICK = 0,      /* model: sample quality, move the workforce, draw signals */
+    EV_SNAPSHOT,      /* model: record the panel and national series */
+    EV_REQUEST,       /* inspect, la: a visit joins the queue; aux = slot */
+    EV_VISIT_END,     /* inspect, la: a team finishes; aux = kind | reason << 8 | slot << 16 */
+    EV_PUBLISH,       /* regime, la: a judgement is published; aux = grade | wholesale << 8 */
+    EV_SIGNAL,        /* signals, la: a concern signal; value = severity, aux = genuine */
+    EV_LEADERSHIP,    /* quality, la: leadership change */
+    EV_REVIEW,        /* regime, la: six-month review */
+    EV_APPOINT,       /* regime, la: commissioner takes post */
+    EV_REPORT,        /* regime, la: commissioner's report */
+    EV_TRUST_LIVE,    /* regime, la: trust goes live */
+    EV_LIFT,          /* regime, la: intervention lifted (back to council) */
+    EV_SWITCH,        /* inspect: framework switch */
+    EV_CAPACITY,      /* inspect: capacity path step; aux = step index */
+    EV_MONITOR_START, /* inspect: monitoring visits begin */
+    EV_RISK,          /* inspect: risk assessment */
+    EV_KNOWN,         /* regime, la: a known event of the record; aux = cs_known_kind */
+    EV_N
 };
 
 /* Priority classes of internal events at equal times (engine order: lower first). */
@@ -39,23 +60,51 @@ enum {
     PRIO_SNAPSHOT = 250,
 };
 
-/* A visit slot: each LA has a graded slot (routine, re-inspection, emergency, trust) and a
- * visit slot (monitoring, focused). */
-enum { SLOT_NONE = 0, SLOT_SCHEDULED, SLOT_QUEUED, SLOT_RUNNING };
-typedef struct cs_slot {
-    uint8_t state, reason;
-    uint32_t token; /* bumps on supersede: stale queue entries are skipped */
-    cs_evhandle ev; /* the pending EV_REQUEST while SCHEDULED */
-    double target;
-} cs_slot;
+typedef int (*cs_handler_fn)(cs_model *m, const cs_event *ev);
 
-typedef struct cs_qentry {
-    double target;
-    uint64_t seq;
-    uint32_t prio, token;
-    int32_t la;
-    uint8_t slot, reason;
-} cs_qentry;
+/* One event type a component handles. */
+typedef struct cs_handler {
+    int type; /* enum cs_ev */
+    cs_handler_fn fn;
+} cs_handler;
+
+/* A per-authority array of a component's state: where its pointer sits in the state struct,
+ * the size of one element, and how many (per_la * authorities + extra). model.c allocates
+ * them zeroed when a context is created and frees them with it, so a component declares its
+ * arrays in a table instead of writing create and destroy. */
+typedef struct cs_array_def {
+    size_t offset, size, per_la, extra;
+} cs_array_def;
+#define CS_ARRAY(type, field, per_la, extra)                                                       \
+    {                                                                                              \
+        offsetof(type, field), sizeof *((type *)0)->field, (per_la), (extra)                       \
+    }
+
+/* A component of the model: its state, its lifecycle hooks and its event handlers. Hooks may
+ * be NULL. model.c calls each hook for every component in the order of its list. */
+typedef struct cs_component {
+    const char *name;
+    size_t state_size;   /* of the component's state struct (allocated zeroed) */
+    size_t state_offset; /* of its pointer in cs_model */
+    size_t n_arrays;
+    const cs_array_def *arrays;
+    void (*init)(cs_model *m); /* a replication starts: reset, draw, schedule */
+    void (*tick)(cs_model *m, double t, double dt);     /* the national tick at t */
+    void (*snapshot)(cs_model *m, size_t k);            /* fills its part of snapshot k */
+    void (*finalize)(cs_model *m, double t_end);        /* closes its accounts at t_end */
+    void (*summarize)(const cs_model *m, cs_repbuf *b); /* run summaries, authority statistics */
+    int (*check)(const cs_model *m);                    /* invariants (tests): CS_OK or CS_EMODEL */
+    size_t n_handlers;
+    const cs_handler *handlers;
+} cs_component;
+
+/* The components' states, each defined in its own .c file. */
+struct cs_yardsticks;
+struct cs_workforce;
+struct cs_quality;
+struct cs_inspect;
+struct cs_signals;
+struct cs_regime;
 
 struct cs_model {
     const cs_world *w;
@@ -64,94 +113,67 @@ struct cs_model {
     cs_streams *st;
     cs_repbuf *buf;
     size_t n;
-    int fw; /* current framework */
-    /* per-authority state */
-    double *q, *q_t, *m; /* quality, its sample time, its current mean */
-    double *u;           /* persistent authority effect on the mean */
-    uint8_t *grade, *gov, *latent;
-    uint8_t *sif_j;        /* latest judgement made under the SIF */
-    uint8_t *jfw;          /* cs_judged_fw of the latest judgement */
-    uint8_t *sif_ever;     /* a SIF judgement was published (before the start or since) */
-    uint8_t *trust_due;    /* a live trust awaits its 12-month inspection */
-    double *grade_t;       /* publication time of the published grade */
-    double *last_graded;   /* end of the last graded inspection */
-    double *last_visit;    /* end of the last visit of any kind */
-    double *mon_y, *mon_t; /* latest monitoring reading and its time */
-    double *notice_t;      /* time the current notice began */
-    double *cross_t;       /* start of an undetected latent-inadequate episode (NAN if none) */
-    double *live_t;        /* trust live time */
-    int32_t *signals;      /* signals since the last graded inspection */
-    double *sig_left;      /* Exp(1) hazard budget left until the next concern signal */
-    int32_t *n_inad;
-    double *inad_t;   /* [n][CS_MAX_PRIOR_INADEQUATE]: recent inadequate publications */
-    uint8_t *sponsor; /* holds a sponsor slot */
-    cs_slot *graded, *visit;
-    cs_evhandle *h_review, *h_appoint, *h_lift, *h_report, *h_live;
-    /* workforce */
-    double *posts, *perm, *agency, *h0, *h_ref, *stab; /* h_ref: response at the start */
-    double pool;
-    /* per-authority statistics of the replication */
-    double *und_years, *lat_sum, *inad_years;
-    int32_t *lat_n, *n_insp;
-    /* the queue */
-    cs_qentry *queue;
-    size_t q_len, q_cap, q_live;
-    uint64_t q_seq;
-    double cap, used; /* effective inspectors available and in use */
-    double busy_int, cap_int, acct_t;
-    /* counters */
-    int32_t grade_n[CS_NGRADES], gov_n[CS_NGOV], sif_n[CS_NGRADES];
-    int32_t sif_judged;                       /* authorities with a SIF judgement */
-    int32_t judged_n[3][CS_NGRADES];          /* since the start, by kind (SIF, ILACS std, short) */
-    int32_t trans_n[CS_NGRADES * CS_NGRADES]; /* consecutive SIF/ILACS judgements, from*4+to */
-    int64_t reinspected, improved;
-    int64_t commissioners, trusts_created, sponsors_used, inspections, monitoring, emergencies,
-        n_signals, detections, latent_n, starts;
-    double und_total, lat_total, wait_total, overdue_days, grad_placed;
-    double leavers_acc, perm_int, wf_acct_t;
-    double prev_busy, prev_cap;
+    /* the published record */
+    int fw;               /* current framework (written by the inspectorate's switch) */
+    uint8_t *grade, *gov; /* published grade, governance (written by the regime) */
+    uint8_t *jfw;         /* cs_judged_fw of the latest judgement */
+    uint8_t *sif_ever;    /* a SIF judgement was published (before the start or since) */
+    double *grade_t;      /* publication time of the published grade */
+    int32_t grade_n[CS_NGRADES], gov_n[CS_NGOV];
+    /* the components */
+    struct cs_yardsticks *yard;
+    struct cs_workforce *wf;
+    struct cs_quality *qual;
+    struct cs_inspect *insp;
+    struct cs_signals *sig;
+    struct cs_regime *reg;
+    cs_handler_fn on[EV_N]; /* dispatch: the handler of each event type */
     size_t snap;            /* next snapshot index */
-    double tick_e, tick_sd; /* OU factors for one tick (dt = sample_days) */
     uint64_t events;
     int checks; /* check invariants after every event (tests) */
 };
 
-/* model.c */
-void cs_q_sample(cs_model *m, int i, double t);
-void cs_set_mean(cs_model *m, int i);
-double cs_cut(const cs_model *m, int k);                /* threshold k of the current framework */
-double cs_cut_kind(const cs_model *m, int kind, int k); /* ... of a graded inspection kind */
-void cs_log(cs_model *m, int la, int type, int before, int after, double value);
-gsl_rng *cs_rng(cs_model *m, int la, int proc);
-
-/* inspect.c */
-void cs_insp_init(cs_model *m);
-void cs_insp_request(cs_model *m, int la, int slot, int reason, double target);
-void cs_insp_supersede(cs_model *m, int la, int slot);
-int cs_insp_on_request(cs_model *m, const cs_event *ev);
-int cs_insp_on_end(cs_model *m, const cs_event *ev);
-void cs_insp_schedule_next(cs_model *m, int la);
-void cs_insp_try_start(cs_model *m);
-void cs_insp_account(cs_model *m);
-void cs_insp_switch(cs_model *m);
-void cs_insp_capacity(cs_model *m, double cap);
-void cs_insp_monitor_start(cs_model *m);
-void cs_insp_risk(cs_model *m);
-void cs_insp_emergency(cs_model *m, int la);
-int32_t cs_insp_overdue(const cs_model *m);
-double cs_capacity_at(const cs_model *m, double t);
-
-/* regime.c */
-void cs_regime_init(cs_model *m);
-void cs_regime_known(cs_model *m, int la, int kind);
-void cs_regime_publish(cs_model *m, int la, int grade, int wholesale, int kind);
-int cs_regime_handle(cs_model *m, const cs_event *ev);
-void cs_set_gov(cs_model *m, int la, int gov);
-
-/* workforce in model.c */
 static inline double cs_days_to_years(double d)
 {
     return d / 365.25;
+}
+
+static inline double cs_model_now(const cs_model *m)
+{
+    return cs_engine_now(m->eng);
+}
+
+/* The keyed stream of (authority, process); la < 0 is the national unit. */
+static inline gsl_rng *cs_model_rng(cs_model *m, int la, int proc)
+{
+    return cs_streams_get(m->st, la < 0 ? CS_STREAMS_NATIONAL : (uint32_t)la, (uint32_t)proc);
+}
+
+/* Logs an event of type cs_evtype to the replication's events table (if recorded). */
+static inline void cs_model_log(cs_model *m, int la, int type, int before, int after, double value)
+{
+    if (m->buf->keep_events)
+        cs_repbuf_event(m->buf, la, cs_engine_now(m->eng), type, before, after, value);
+}
+
+/* Where series s of the current snapshot starts (width values). */
+static inline double *cs_model_series(cs_model *m, int s)
+{
+    return m->buf->series[s] + m->snap * cs_model_schema()->series[s].width;
+}
+
+/* Panel floats keep 12 significant bits (relative precision 2^-12 = 2.4e-4, far finer than
+ * anything the model resolves): the 11 low mantissa bits of the float are zeroed, so the
+ * shuffle + deflate filters compress the panel several times faster and smaller. Exact values
+ * stay in the model; docs/output.md says so. */
+static inline float cs_model_panel_float(double x)
+{
+    union {
+        float f;
+        uint32_t u;
+    } v = {(float)x};
+    if (isfinite(v.f)) v.u = (v.u + 0x400u) & ~0x7ffu; /* round to nearest, then truncate */
+    return v.f;
 }
 
 #endif

@@ -1,7 +1,7 @@
 /* An OU quality sample over dt has the closed-form transition mean and variance. */
 #include "cs_verify.h"
 
-#include "model_impl.h" /* private: drives cs_q_sample on a set-up context */
+#include "quality.h" /* private: drives cs_quality_sample on a set-up context */
 
 #define THETA 0.9
 #define SD    1.3
@@ -26,8 +26,10 @@ static void test_ou_transition_moments(void **state)
     double sd_days = r.p.sample_days;
     /* the cached factors of one tick are the closed form at dt = sample_days */
     double e_tick = exp(-THETA * sd_days / 365.25);
-    CS_ASSERT_CLOSE(m->tick_e, e_tick, 0, 1e-14);
-    CS_ASSERT_CLOSE(m->tick_sd, SIGMA * sqrt((1 - e_tick * e_tick) / (2 * THETA)), 0, 1e-14);
+    double tick_e, tick_sd;
+    cs_quality_tick_factors(m, &tick_e, &tick_sd);
+    CS_ASSERT_CLOSE(tick_e, e_tick, 0, 1e-14);
+    CS_ASSERT_CLOSE(tick_sd, SIGMA * sqrt((1 - e_tick * e_tick) / (2 * THETA)), 0, 1e-14);
 
     /* dt in days: short, the tick (cached fast path), a year, long (near stationarity) */
     const double dts[] = {7.0, sd_days, 365.25, 1000.0};
@@ -38,13 +40,12 @@ static void test_ou_transition_moments(void **state)
         double want_var = SIGMA * SIGMA * (1 - e * e) / (2 * THETA);
         double s = 0, ss = 0;
         for (int j = 0; j < NDRAW; j++) {
-            m->m[0] = MEAN;
-            m->q[0] = Q0;
-            m->q_t[0] = t0;
-            cs_q_sample(m, 0, t0 + dt);
-            CS_ASSERT_CLOSE(m->q_t[0], t0 + dt, 0, 0);
-            s += m->q[0];
-            ss += m->q[0] * m->q[0];
+            cs_quality_set_state(m, 0, MEAN, Q0, t0);
+            cs_quality_sample(m, 0, t0 + dt);
+            CS_ASSERT_CLOSE(cs_quality_sample_time(m, 0), t0 + dt, 0, 0);
+            double q = cs_quality_value(m, 0);
+            s += q;
+            ss += q * q;
         }
         double mean = s / NDRAW, var = (ss - NDRAW * mean * mean) / (NDRAW - 1);
         double se_mean = sqrt(want_var / NDRAW), se_var = want_var * sqrt(2.0 / (NDRAW - 1));
