@@ -135,7 +135,8 @@ grep -q 'differs from this run' "$TMP/err" || fail "resume on another file: uncl
 echo "ok: resume on another scenario's file refused"
 
 # --- 6. two runs on one output: the second is refused while the first holds it
-big=(scenarios/baseline.yaml -n 400 --set time.horizon_years=4 -q -j 1)
+# (long enough to outlast the second writer's 10 s wait for the lock; stopped below)
+big=(scenarios/baseline.yaml -n 100000 -q -j 1)
 "$CSSIM" run "${big[@]}" -o "$TMP/two.h5" &
 pid=$!
 for _ in $(seq 100); do [ -e "$TMP/two.h5.part" ] && break; sleep 0.05; done
