@@ -108,7 +108,9 @@ static void summary(const cs_calib *c, const cs_calib_opts *o, const cs_calib_su
     printf("fit %s after %zu evaluations (%zu in all): synthetic-likelihood distance %.4f over "
            "%zu targets\n",
            s->fit_converged ? "converged" : "stopped", s->nm_evals, s->evals, s->objective, s->nt);
-    for (size_t j = 0; j < s->np; j++)
+    for (size_t j = 0; j < s->np && !s->n_chains; j++)
+        printf("  %-32s fit %10.4g\n", cs_calib_param(c, j), s->best[j]);
+    for (size_t j = 0; j < s->np && s->n_chains; j++)
         printf("  %-32s fit %10.4g  posterior %10.4g [%10.4g, %10.4g]  R-hat %6.3f  ESS %6.0f\n",
                cs_calib_param(c, j), s->best[j], s->median[j], s->q05[j], s->q95[j], s->rhat[j],
                s->ess[j]);
