@@ -257,7 +257,7 @@ def fig_shares(run, sc, judg, path):
     fig, axes = plt.subplots(1, 4, figsize=(14, 3.4), sharex=True)
     for ax, g in zip(axes, GRADES):
         fan_axes(ax, f[f["grade"] == g], GRADE_COLOURS[g], label="model", scale=100)
-        r = real[real["grade"] == g]
+        r = real[(real["grade"] == g) & (real["n"] >= 76)]  # once half the LAs are graded
         ax.plot(r["date"], r["share"] * 100, color="black", lw=1.2, label="real")
         ax.set_title(g)
         ax.set_ylabel("% of authorities")
@@ -367,7 +367,7 @@ def validate(run_path, out, split_path=None, raw=None, sources=None, start_table
                      "Model: published grades of all authorities (median, 50% and 90% bands). "
                      "Real: each authority's latest overall judgement (before the SIF: SLAC "
                      "safeguarding, child-protection and looked-after inspections, 'adequate' "
-                     "read as RI).", None))
+                     "read as RI), drawn once at least half the authorities have one.", None))
     tr, window = transitions_table(run, sc, judg)
     tr.to_csv(os.path.join(out, "tables", "transitions.csv"), index=False)
     summary["transitions"] = {"window": window, "cells_inside_90": int(tr["inside"].sum()),
