@@ -362,7 +362,7 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-double cs_calib_median(double *x, size_t n, double q)
+double cs_calib_quantile(double *x, size_t n, double q)
 {
     if (!n) return NAN;
     qsort(x, n, sizeof *x, cmp_double);
@@ -408,9 +408,9 @@ static void summarise(const cs_calib *c, const double *draws, cs_calib_summary *
         s->lag1[j] = lag;
         s->rhat[j] = cs_calib_rhat(x, M, n);
         s->ess[j] = cs_calib_ess_bulk(x, M, n);
-        s->median[j] = cs_calib_median(x, N, 0.5);
-        s->q05[j] = cs_calib_median(x, N, 0.05);
-        s->q95[j] = cs_calib_median(x, N, 0.95);
+        s->median[j] = cs_calib_quantile(x, N, 0.5);
+        s->q05[j] = cs_calib_quantile(x, N, 0.05);
+        s->q95[j] = cs_calib_quantile(x, N, 0.95);
     }
     free(x);
     s->converged = M >= 2;

@@ -53,7 +53,7 @@ const double *cs_calib_eval(cs_calib *c, const double *theta);
  * failure. */
 double cs_calib_objective(cs_calib *c, const double *theta);
 void cs_calib_clamp_start(const cs_calib *c, double *theta);
-double cs_calib_median(double *x, size_t n, double q); /* sorts x; quantile q */
+double cs_calib_quantile(double *x, size_t n, double q); /* sorts x; interpolated quantile q */
 
 /* fit.c: Nelder-Mead on logit-transformed bounds from theta (in place). */
 int cs_calib_fit(cs_calib *c, double *theta, double step, double *objective, int *converged);

@@ -52,16 +52,16 @@ double cs_calib_lag1(const double *x, size_t n)
     return v > 0 ? a / v : NAN;
 }
 
-/* Smallest eigenvalue over the largest of the symmetric k x k matrix A (not modified). */
-static double recip_cond(const double *A, size_t k)
+/* The smallest and largest eigenvalues of the symmetric k x k matrix A (not modified). */
+static int eigen_range(const double *A, size_t k, double *emin, double *emax)
 {
     gsl_matrix *m = gsl_matrix_alloc(k, k);
     gsl_vector *e = gsl_vector_alloc(k);
     gsl_eigen_symm_workspace *w = gsl_eigen_symm_alloc(k);
-    double rc = NAN;
+    int rc = -1;
     if (m && e && w) {
         memcpy(m->data, A, k * k * sizeof *A);
-        if (!gsl_eigen_symm(m, e, w)) rc = gsl_vector_min(e) / gsl_vector_max(e);
+        if (!gsl_eigen_symm(m, e, w)) *emin = gsl_vector_min(e), *emax = gsl_vector_max(e), rc = 0;
     }
     gsl_eigen_symm_free(w), gsl_vector_free(e), gsl_matrix_free(m);
     return rc;
@@ -111,8 +111,8 @@ double cs_calib_shrink(double *S, const double *x, size_t n, size_t k, double va
     lambda = ss_lambda(z, n, k, r);
     /* raise the weight until the shrunk correlation is well conditioned: its eigenvalues are
      * (1 - l) e + l for the eigenvalues e of r */
-    double rc0 = recip_cond(r, k), emin = rc0, emax = 1; /* bound: trace/k = 1 <= emax */
-    if (isnan(rc0)) {
+    double emin, emax;
+    if (eigen_range(r, k, &emin, &emax)) {
         lambda = CS_EMODEL;
         goto done;
     }
@@ -222,7 +222,7 @@ static double *split_normalised(const double *draws, size_t M, size_t n, size_t 
         double *t = malloc(N * sizeof *t);
         if (!t) return free(z), NULL;
         memcpy(t, z, N * sizeof *t);
-        double med = cs_calib_median(t, N, 0.5);
+        double med = cs_calib_quantile(t, N, 0.5);
         free(t);
         for (size_t i = 0; i < N; i++)
             z[i] = fabs(z[i] - med);
