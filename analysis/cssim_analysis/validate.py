@@ -10,6 +10,7 @@ Compares a model run with the whole 2009-2018 record in data/raw (docs/calibrati
   published in the run's window: the real count of each cell against the model's 90% interval;
 - graded inspections per calendar year by type (real: by publication; model: by start);
 - commissioners appointed and trusts gone live per calendar year (real: data/SOURCES.md);
+  the model's years are the calendar years the run covers whole;
 - with --split, a time-split check on a run started on 2017-12-31 (fitted to data up to 2017
   only): the per-authority log-loss of the real 2018 judgements under the model, under
   persistence (the last grade with probability p, the best p in hindsight) and under the
@@ -326,6 +327,15 @@ def _year_table(real, model):
     return pd.DataFrame(rows)
 
 
+def _full_years(run, sc, df):
+    """Only the calendar years the run covers whole (a part year would look like a shortfall)."""
+    t0 = run.start_date(sc)
+    t1 = t0 + pd.Timedelta(days=run.horizon_days(sc))
+    first = t0.year if (t0.month, t0.day) == (1, 1) else t0.year + 1
+    last = t1.year - 1 if t1 < pd.Timestamp(f"{t1.year}-12-31") else t1.year
+    return df[(df["year"] >= first) & (df["year"] <= last)]
+
+
 def _html_table(df):
     return df.to_html(index=False, border=0, na_rep="", float_format=lambda v: f"{v:.3g}")
 
@@ -377,20 +387,21 @@ def validate(run_path, out, split_path=None, raw=None, sources=None, start_table
                      f"framework): real pairs against the model's 90% interval; "
                      f"{int(tr['inside'].sum())} of {len(tr)} cells inside.", tr))
     ri, mi = real_inspections_per_year(judg), model_inspections_per_year(run, sc)
-    mi = mi.rename(columns={"kind": "what"})
+    mi = _full_years(run, sc, mi.rename(columns={"kind": "what"}))
     _bars(os.path.join(out, "inspections.png"), ri, mi,
-          "graded inspections per calendar year (real by publication, model by start)", "count")
+          "graded inspections per calendar year (real by publication, model by start; the "
+          "run's whole years)", "count")
     it = _year_table(ri, mi)
     it.to_csv(os.path.join(out, "tables", "inspections_per_year.csv"), index=False)
     sections.append(("Inspections per year by type", "inspections.png", "", it))
-    rr, mr = real_regime_per_year(sources), model_regime_per_year(run, sc)
+    rr, mr = real_regime_per_year(sources), _full_years(run, sc, model_regime_per_year(run, sc))
     _bars(os.path.join(out, "regime.png"), rr, mr, "commissioners and trusts per calendar year",
           "count")
     rt = _year_table(rr, mr)
     rt.to_csv(os.path.join(out, "tables", "regime_per_year.csv"), index=False)
     sections.append(("Commissioners and trusts per year", "regime.png",
-                     "Real: the dated events of data/SOURCES.md (imposed trusts only). The "
-                     "model's first year counts from its start date.", rt))
+                     "Real: the dated events of data/SOURCES.md (imposed trusts only; none "
+                     "listed after 2017).", rt))
     if split_path:
         srun = load([split_path])
         t, s = time_split(srun, srun.scenarios[0], judg, start_table)
