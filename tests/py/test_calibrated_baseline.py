@@ -1,7 +1,10 @@
 #!/usr/bin/python3
-"""The calibrated baseline reproduces the real SIF-era national grade distribution: at every
-target date the real count of each grade lies within the simulated 90% interval (5%-95% over
-replications, parameter uncertainty included)."""
+"""The calibrated baseline reproduces the real SIF-era national grade distribution: over
+replications (parameter uncertainty included), every real grade count at every target date lies
+within the simulated 98% interval (1%-99%), and no more of them fall outside the 90% interval
+than a correct model would leave outside: at most the 99th percentile of Binomial(n, 0.1)
+(6 of 20). Demanding all n inside their 90% intervals would fail a correct model most of the
+time (0.9^20 = 12% pass), and the synthetic likelihood fits the targets jointly, not each one."""
 import csv
 import os
 import subprocess
@@ -10,6 +13,7 @@ import tempfile
 
 import h5py
 import numpy as np
+from scipy.stats import binom
 
 CSSIM = os.environ.get("CSSIM", "build/cssim")
 
@@ -27,21 +31,29 @@ def main():
             dates = [x.decode() for x in g["date"][:]]
             counts = g["national/sif_grade_counts"][:]
     labels = ["outstanding", "good", "ri", "inadequate"]
-    bad = []
+    outside, far = [], []
     for r in targets:
         lab = r["series"][len("sif_grade_counts["):-1]
         x = counts[:, dates.index(r["date"]), labels.index(lab)]
         lo, hi = np.quantile(x, [0.05, 0.95])
+        lo1, hi1 = np.quantile(x, [0.01, 0.99])
         real = float(r["value"])
-        ok = lo <= real <= hi
+        ok, ok98 = lo <= real <= hi, lo1 <= real <= hi1
         print(f"{r['date']} {lab:12s} real {real:5.0f}  simulated 90% [{lo:5.1f}, {hi:5.1f}]"
-              f"  mean {x.mean():6.2f} {'' if ok else '  OUTSIDE'}")
+              f"  98% [{lo1:5.1f}, {hi1:5.1f}]  mean {x.mean():6.2f}"
+              f"{'' if ok else '  outside 90%'}{'' if ok98 else '  OUTSIDE 98%'}")
         if not ok:
-            bad.append((r["date"], lab))
-    if bad:
-        print("outside the 90% interval:", bad)
+            outside.append((r["date"], lab))
+        if not ok98:
+            far.append((r["date"], lab))
+    n, k_max = len(targets), int(binom.ppf(0.99, len(targets), 0.1))
+    print(f"{len(outside)} of {n} outside their 90% interval (at most {k_max} allowed):", outside)
+    if far:
+        print("outside the 98% interval:", far)
         return 1
-    print("ok: every target inside its simulated 90% interval")
+    if len(outside) > k_max:
+        return 1
+    print("ok: every target inside its 98% interval, and few enough outside the 90% interval")
     return 0
 
 
