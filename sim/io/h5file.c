@@ -218,3 +218,42 @@ int cs_h5_superblock_fit(const char *path)
     fclose(fp);
     return rc;
 }
+
+int cs_h5_untime_extension(const char *path)
+{
+    FILE *fp = fopen(path, "r+b");
+    if (!fp) return -1;
+    unsigned char sb[48];
+    long at = cs_h5_superblock(fp, sb);
+    int rc = 0;
+    uint64_t ext = at >= 0 && (sb[8] == 2 || sb[8] == 3) ? le64(sb + 20) : UINT64_MAX;
+    unsigned char h[32];
+    /* object header v2: "OHDR", version 2, flags; times if flags & 0x20; attribute phase
+     * change values if flags & 0x10; the size of chunk 0 in 1 << (flags & 3) bytes; then
+     * chunk 0 and its checksum (lookup3 over everything before it) */
+    if (ext != UINT64_MAX && fseek(fp, at + (long)ext, SEEK_SET) == 0 &&
+        fread(h, 1, sizeof h, fp) == sizeof h && !memcmp(h, "OHDR", 4) && h[4] == 2 &&
+        (h[5] & 0x20)) {
+        size_t off = 6 + 16 + ((h[5] & 0x10) ? 4 : 0), w = (size_t)1 << (h[5] & 3);
+        uint64_t size0 = 0;
+        for (size_t i = 0; i < w; i++)
+            size0 |= (uint64_t)h[off + i] << (8 * i);
+        size_t n = off + w + (size_t)size0;
+        unsigned char *buf = n < (1u << 20) ? malloc(n + 4) : NULL;
+        rc = -1;
+        if (buf && fseek(fp, at + (long)ext, SEEK_SET) == 0 && fread(buf, 1, n + 4, fp) == n + 4 &&
+            lookup3(buf, n) == (uint32_t)(buf[n] | buf[n + 1] << 8 | buf[n + 2] << 16 |
+                                          (uint32_t)buf[n + 3] << 24)) {
+            memset(buf + 6, 0, 16);
+            uint32_t sum = lookup3(buf, n);
+            for (int i = 0; i < 4; i++)
+                buf[n + (size_t)i] = (unsigned char)(sum >> (8 * i));
+            rc = fseek(fp, at + (long)ext, SEEK_SET) == 0 && fwrite(buf, 1, n + 4, fp) == n + 4
+                     ? 1
+                     : -1;
+        }
+        free(buf);
+    }
+    if (fclose(fp) != 0) rc = -1;
+    return rc;
+}

@@ -18,6 +18,12 @@ long cs_h5_superblock(FILE *fp, unsigned char sb[48]);
  * with a new one in a single write. 0 nothing to do, 1 fixed, -1 not a superblock we know. */
 int cs_h5_superblock_fit(const char *path);
 
+/* Sets the four timestamps of the superblock extension's object header to zero (HDF5 stamps
+ * it with the wall clock and offers no property to stop it), with its checksum rewritten, so
+ * that identical runs give identical bytes. Call on a closed file. 0 nothing to do, 1 done,
+ * -1 failed (the file is left as it was). */
+int cs_h5_untime_extension(const char *path);
+
 /* The user block cssim writes at the start of every output: "cssim-run 1\n", then
  * "cwd\t<working directory>\n" and "cmd\t<command line>\n", NUL-padded. */
 size_t cs_h5_userblock_size(const char *cmd, const char *cwd);

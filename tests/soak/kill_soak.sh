@@ -8,7 +8,7 @@ set -uo pipefail
 total=${1:-3000} trials=${2:-50} bin=${3:-build/tests/test_writer}
 cd "$(dirname "$0")/../.."
 log=$(mktemp -d)
-done_kills=0 batches=0 failed=0 seed=1
+done_kills=0 batches=0 failed=0 fallbacks=0 seed=${SOAK_SEED:-1}
 while [ "$done_kills" -lt "$total" ]; do
   out="$log/batch$seed.txt"
   if CSSIM_TEST_FILTER='*random_kills*' CSSIM_WRITER_KILL_TRIALS=$trials CSSIM_WRITER_KILL_SEED=$seed \
@@ -17,7 +17,8 @@ while [ "$done_kills" -lt "$total" ]; do
   fi
   k=$(grep -c '^\[ *\] *kill [0-9]*\|kill [0-9]* after' "$out")
   done_kills=$((done_kills + k)); batches=$((batches + 1)); seed=$((seed + 1))
-  echo "batches=$batches kills=$done_kills failed_batches=$failed"
+  fb=$(grep -c "could be read back" "$out" || true); fallbacks=$((fallbacks + fb))
+  echo "batches=$batches kills=$done_kills failed_batches=$failed prefix_fallbacks=$fallbacks"
 done
-echo "kill soak: $done_kills kills in $batches batches, $failed failed batches"
+echo "kill soak: $done_kills kills in $batches batches, $failed failed batches, $fallbacks resumes kept a shorter prefix"
 [ "$failed" = 0 ]
