@@ -46,16 +46,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ARITY      4
-#define SLOT_BITS  28
-#define TICK_BITS  28
-#define SLOT_MASK  ((UINT64_C(1) << SLOT_BITS) - 1)
-#define TICK_LIMIT (UINT32_C(1) << TICK_BITS)
-#define FREE_TICK  UINT32_MAX
-#define NO_SLOT    UINT32_MAX
-#define HEAP_PAD   3 /* heap[-3..0) unused: children groups start on a cache line */
-#define LINE       64
-#define HUGE_PAGE  ((size_t)2 << 20)
+#define ARITY        4
+#define SLOT_BITS    28
+#define TICK_BITS    28
+#define SLOT_MASK    ((UINT64_C(1) << SLOT_BITS) - 1)
+#define TICK_LIMIT   (UINT32_C(1) << TICK_BITS)
+#define FREE_TICK    UINT32_MAX
+#define NO_SLOT      UINT32_MAX
+#define HEAP_PAD     3 /* heap[-3..0) unused: children groups start on a cache line */
+#define LINE         64
+#define HUGE_PAGE    ((size_t)2 << 20)
+#define PREFETCH_MIN 4096 /* heap entries (64 KiB) */
 /* Slots fit in SLOT_BITS, and handle low words (slot + 1) stay clear of the sentinels. */
 #define HARD_MAX_CAPACITY ((size_t)SLOT_MASK - 1)
 
@@ -353,8 +354,9 @@ int cs_evlist_pop(cs_evlist *l, cs_event *out)
     heap_entry *h = l->heap;
     uint32_t s = entry_slot(&h[0]);
     /* The next first event is almost always the smallest child of the root: fetch its payload
-     * now, so that the miss overlaps the sift below and whatever the caller does next. */
-    if (l->n > ARITY) {
+     * now, so that the miss overlaps the sift below and whatever the caller does next. Small
+     * lists stay in cache and skip the extra compares. */
+    if (l->n > PREFETCH_MIN) {
         size_t b01 = pick(1, 2, entry_less(&h[2], &h[1]));
         size_t b23 = pick(3, 4, entry_less(&h[4], &h[3]));
         __builtin_prefetch(&l->slots[entry_slot(&h[pick(b01, b23, entry_less(&h[b23], &h[b01]))])]);
