@@ -143,8 +143,19 @@ static void sift_up(heap_entry *h, size_t i, heap_entry x)
  * descent has no data-dependent exit branch. */
 static void sift_down(heap_entry *h, size_t n, size_t i, heap_entry x)
 {
-    size_t c;
+    size_t c, pf_end = n > PREFETCH_MIN ? n : 0; /* small heaps stay in cache */
     while ((c = ARITY * i + 1) + ARITY <= n) {
+        /* The children of c..c+3 are the 16 entries from 4c+1: four adjacent cache lines.
+         * Fetching them now, before we know which child wins, overlaps the memory latency of
+         * the next level with this one's compares; it matters once the heap outgrows the
+         * caches. */
+        if (ARITY * c + 4 * ARITY < pf_end) {
+            const heap_entry *g = &h[ARITY * c + 1];
+            __builtin_prefetch(g);
+            __builtin_prefetch(g + 4);
+            __builtin_prefetch(g + 8);
+            __builtin_prefetch(g + 12);
+        }
         size_t b01 = pick(c, c + 1, entry_less(&h[c + 1], &h[c]));
         size_t b23 = pick(c + 2, c + 3, entry_less(&h[c + 3], &h[c + 2]));
         size_t best = pick(b01, b23, entry_less(&h[b23], &h[b01]));
