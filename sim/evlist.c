@@ -28,14 +28,23 @@
  * is lazy). The 48-byte payload never moves; each slot is one cache line. After a pop the
  * payload of the new first event is prefetched, since the next pop reads it.
  *
- * Measured with bench/bench_hold (Release, gcc 12 -O3, one core of the shared 2-core AMD
- * EPYC VM, median of 7 runs, million hold ops/s, ratio to the bench's bare binary heap of
- * doubles measured in the same run):
+ * Measured with bench/bench_hold (gcc 12 -O3, the shared 2-core AMD EPYC VM under a load
+ * average of 8-10 from other work, so CPU time; million holds per CPU-second, median of 5
+ * runs, and the ratio to the bench's bare binary heap of doubles in the same run; two
+ * interleaved invocations each):
  *
- *      N       before (24-byte entries + pos[])   now (16-byte entries, lazy)
- *      10^2          15.3  (0.80)                    see bench/results/latest.md
- *      10^5           3.4  (0.39)
- *      10^6           1.1  (0.27)
+ *      N      before: 24-byte entries + pos[]     now
+ *      10^2     19.7 (1.04)   16.5 (0.93)      20.2 (1.06)   20.0 (1.01)
+ *      10^3     15.7 (1.08)   14.5 (1.00)      16.6 (1.08)   16.8 (1.15)
+ *      10^4      8.6 (0.79)    9.1 (0.79)      11.8 (1.03)   12.4 (1.06)
+ *      10^5      2.7 (0.34)    2.9 (0.32)       7.2 (0.81)    7.9 (0.88)
+ *      10^6      0.8 (0.20)    0.8 (0.20)       2.2 (0.55)    2.0 (0.58)
+ * What each step gave at 10^5 / 10^6 (ratios): 16-byte entries and lazy cancellation
+ * 0.48-0.60 / 0.31-0.35; huge pages for the large arrays (a 10^6 list is 80 MiB; checked
+ * in smaps that they are granted), no change distinguishable under this load; prefetching
+ * the grandchildren 0.81-0.88 / 0.55-0.58. Without the payload read a 10^6 list was no
+ * faster (tried), so what remains at 10^6 is most likely the heap's 16 MiB of keys against
+ * the bare heap's 8 MiB of doubles.
  * Thread-safety: none; one list per replication context. */
 #define _DEFAULT_SOURCE /* madvise(MADV_HUGEPAGE), where the system has it */
 #include "cssim/evlist.h"
