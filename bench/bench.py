@@ -456,7 +456,8 @@ class Bench:
         tc = {k: med(v) for k, v in cpus.items()}
         ev_rep = float(np.mean(data["cssim"]["events"]))
         self.res["peers"] = {"replications": n, "runs": runs, "horizon": hy, "times": times,
-                             "cpu": cpus, "median": tw, "median_cpu": tc, "worst_z": worst, "simpy": have_simpy,
+                             "cpu": cpus, "median": tw, "median_cpu": tc, "worst_z": worst,
+                             "simpy": have_simpy,
                              "cssim_events_per_rep": ev_rep,
                              "stats": [{k: (list(v) if isinstance(v, tuple) else v)
                                         for k, v in row.items()} for row in table]}
@@ -616,6 +617,14 @@ class Bench:
                     "| not run by bench/run.sh: `bench/mpi_scaling.sh` in an MPI build%s | "
                     "**not measured** |" % (" (last: bench/results/mpi_scaling.md)"
                                             if os.path.exists(mpi) else ""))
+        loads = [self.res["machine"]["load_before"]] + [
+            float(x) for x in re.findall(r"Load average at the start of this section: (\d+\.\d+)",
+                                         "\n".join(self.md))]
+        if max(loads) > 1.5:
+            rows += ["", "The machine was shared: load average %.1f-%.1f during this run on %d "
+                     "cores. Wall-clock times, and above all thread scaling, are depressed by the "
+                     "other processes; CPU times and the ratios of interleaved runs less so." % (
+                         min(loads), max(loads), self.ncores)]
         rows.append("")
         self.res["targets"] = self.targets
         self.md[self.summary_at:self.summary_at] = rows

@@ -9,8 +9,8 @@ teams sum min(k,c) p_k; arrivals see the (N-1)-source distribution, (N-k) p_k no
 (the arrival theorem), so P(wait) = sum over k >= c of it, and Wq = Lq / throughput.
 
 R1 starts empty at t = 0 (every authority thinking), and over T = 3650 days the time means
-still carry that start: P(wait) about 0.9%, the mean wait 1.4% and busy teams 0.5% below the stationary
-values. transient() gives the exact expectations over [0, T] from the empty start: with the
+still carry that start: P(wait) about 0.9%, the mean wait 1.4% and busy teams 0.5% below
+the stationary values. transient() gives the exact expectations over [0, T] from the empty start: with the
 birth-death generator Q on k = 0..N, the expected time spent in each state is
 e_0 int_0^T exp(Qs) ds (the top-right block of exp([[Q, I], [0, 0]] T)); arrivals in state k
 come at rate (N - k)/think, and one arriving at k >= c waits (k - c + 1) services of the c
