@@ -119,7 +119,9 @@ class Bench:
                 if line.startswith("MemTotal:"):
                     mem = int(line.split()[1]) / 1024 / 1024
         commit = sh("git -C %s rev-parse --short=12 HEAD" % ROOT) or "unknown"
-        dirty = sh("git -C %s status --porcelain --untracked-files=no" % ROOT)
+        # the results this run rewrites do not count as changes to what is measured
+        dirty = sh("git -C %s status --porcelain --untracked-files=no -- . ':!bench/results'"
+                   % ROOT)
         cc = sh("gcc --version | head -1")
         flags = sh("sed -n 's/^CMAKE_C_FLAGS_RELEASE:STRING=//p' %s/CMakeCache.txt"
                    % self.a.build)
