@@ -4,7 +4,7 @@
 # bench/results/latest.md (printed at the end) and bench/results/latest.json (raw figures).
 # The report opens with issue 15's targets, each met, missed or not measured.
 #
-#   bench/run.sh            full run (about 10-15 minutes on 2 cores)
+#   bench/run.sh            full run (about 5-10 minutes on 2 cores)
 #   bench/run.sh --quick    smaller sizes, fewer runs (under about 3 minutes)
 #
 # Needs: cmake, gcc, the project's build dependencies, Debian's /usr/bin/python3 with
