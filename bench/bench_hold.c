@@ -2,7 +2,8 @@
  *
  * Fill the queue with N events at Exp(1) times, run N warm-up holds, then time M holds: pop
  * the first event and push it back at time + Exp(1). Each size reports the median over the
- * runs of million holds per second, for cs_evlist (through its public API, with payload and
+ * runs of million holds per CPU-second (process CPU time, so that other processes on a shared
+ * machine matter less), for cs_evlist (through its public API, with payload and
  * handles) and for a bare binary heap of doubles written here as the reference, measured in
  * the same run, alternating, so machine noise hits both alike. The RNG is an inline
  * xorshift64* so that drawing the increment costs little next to the queue operations.
@@ -42,7 +43,7 @@ static inline double exp1(xorshift *r)
 static double now_s(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts); /* on-CPU time: robust to other load */
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -140,18 +141,19 @@ static double median(double *v, int n)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: bench_hold [--quick] [--runs R] [--ops M]\n"
+    fprintf(f, "usage: bench_hold [--quick] [--runs R] [--ops M] [--min N] [--max N]\n"
                "  Hold model on cs_evlist and on a bare binary heap of doubles; prints a\n"
                "  markdown table of median million holds per second for N = 10^2 .. 10^6.\n"
                "  --quick   N up to 10^4, 5 runs, fewer holds\n"
                "  --runs R  runs per size (default 7, at least 5 for a meaningful median)\n"
-               "  --ops M   timed holds per run (default max(2*10^6, 2N))\n");
+               "  --ops M   timed holds per run (default max(2*10^6, 2N))\n"
+               "  --min N, --max N  sizes from N (default 100) to N (default 10^6), by tens\n");
 }
 
 int main(int argc, char **argv)
 {
     int quick = 0, runs = 7;
-    size_t ops = 0;
+    size_t ops = 0, min_n = 100, max_arg = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick")) {
             quick = 1;
@@ -162,6 +164,10 @@ int main(int argc, char **argv)
                 fprintf(stderr, "bench_hold: --runs must be in 1..%d\n", MAX_RUNS);
                 return 2;
             }
+        } else if (!strcmp(argv[i], "--min") && i + 1 < argc) {
+            min_n = (size_t)strtoull(argv[++i], NULL, 10);
+        } else if (!strcmp(argv[i], "--max") && i + 1 < argc) {
+            max_arg = (size_t)strtoull(argv[++i], NULL, 10);
         } else if (!strcmp(argv[i], "--ops") && i + 1 < argc) {
             ops = (size_t)strtoull(argv[++i], NULL, 10);
         } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -172,7 +178,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    size_t max_n = quick ? 10000 : 1000000;
+    size_t max_n = max_arg ? max_arg : quick ? 10000 : 1000000;
     cs_evlist *l = cs_evlist_create(max_n, 0);
     refheap ref = {malloc(max_n * sizeof(double)), 0};
     if (!l || !ref.a) {
@@ -182,7 +188,7 @@ int main(int argc, char **argv)
     double check = 0.0;
     printf("| N | cs_evlist Mops/s | binary heap of doubles Mops/s | ratio |\n");
     printf("|---:|---:|---:|---:|\n");
-    for (size_t n = 100; n <= max_n; n *= 10) {
+    for (size_t n = min_n < 100 ? 100 : min_n; n <= max_n; n *= 10) {
         size_t m = ops ? ops : (quick ? 500000 : 2000000);
         if (!ops && m < 2 * n) m = 2 * n;
         double ev[MAX_RUNS], rf[MAX_RUNS];

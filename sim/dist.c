@@ -12,6 +12,7 @@
  * Empirical with weights: values points to one block of 2n doubles, the values then the
  * weights as given (kept so that cs_dist_format can write them back); alias is non-NULL. */
 #include "cssim/dist.h"
+#include "cssim/rng.h"
 #include "cssim/status.h"
 
 #include <math.h>
@@ -190,7 +191,7 @@ void cs_dist_fini(cs_dist *d)
 static double triangular_sample(const cs_dist *d, gsl_rng *r)
 {
     double a = d->lo, c = d->p1, b = d->hi;
-    double u = gsl_rng_uniform(r);
+    double u = cs_rng_uniform(r);
     if (u < (c - a) / (b - a)) return a + sqrt(u * (b - a) * (c - a));
     return b - sqrt((1 - u) * (b - a) * (b - c));
 }
@@ -201,7 +202,7 @@ double cs_dist_sample(const cs_dist *d, gsl_rng *r)
     case CS_DIST_FIXED:
         return d->p1;
     case CS_DIST_EXPONENTIAL:
-        return gsl_ran_exponential(r, d->p1);
+        return cs_rng_exponential(r, d->p1); /* inline Philox: the bits of gsl_ran_exponential */
     case CS_DIST_GAMMA:
         return gsl_ran_gamma(r, d->p1, d->p2);
     case CS_DIST_LOGNORMAL:
@@ -209,7 +210,7 @@ double cs_dist_sample(const cs_dist *d, gsl_rng *r)
     case CS_DIST_NORMAL:
         return d->p1 + gsl_ran_gaussian_ziggurat(r, d->p2);
     case CS_DIST_UNIFORM:
-        return gsl_ran_flat(r, d->lo, d->hi);
+        return cs_rng_flat(r, d->lo, d->hi);
     case CS_DIST_TRIANGULAR:
         return triangular_sample(d, r);
     case CS_DIST_BETA:

@@ -1,86 +1,107 @@
-/* The pending-event list: an implicit d-ary min-heap of compact entries over a pool of slots.
+/* The pending-event list: an implicit 4-ary min-heap of 16-byte keys over a pool of slots, with
+ * lazy cancellation.
  *
  * Invariants:
- *  - heap[0..n) is a d-ary min-heap under (time, key), key = prio << 56 | seq. seq is unique
- *    per pending event (it only grows until clear), so the order is total and ties never
- *    depend on heap shape.
- *  - heap[i].slot names the pool slot holding the payload, and pos[heap[i].slot] == i.
- *    A slot not pending has pos == NOT_PENDING and sits on the free list (next_free links).
- *  - slots[s].ev.time/prio/seq always equal the heap entry's (peek returns &slots[s].ev).
- *  - A handle is (gen << 32) | (slot + 1); a slot's gen is bumped each time it is freed (pop,
- *    cancel, clear), so an old handle never matches a recycled slot (until 2^32 reuses).
- *  - heap, pos and slots all have cap entries; cap only grows (doubling, up to max_cap).
+ *  - heap[0..n) is a 4-ary min-heap of entries {t, k}: t is the order-preserving uint64 image
+ *    of the time (time_key), k = prio << 56 | tick << 28 | slot. Compared as one 128-bit
+ *    number, entries order by (time, prio, tick); ticks are unique among the entries in the
+ *    heap, so the slot bits never decide and the order is total.
+ *  - tick is the order of insertion (push or reschedule): it only grows, so at equal (time,
+ *    prio) the earlier insertion fires first. Ticks have 28 bits; when they run out, the heap
+ *    is sorted (a sorted array is a heap) and renumbered 0..n-1 in that order, which keeps
+ *    every relative order (renumber()).
+ *  - An entry is live when slots[slot].tick equals its tick. Cancel and reschedule do not
+ *    search the heap: they change the slot's tick (to FREE_TICK, or to a new tick with a new
+ *    entry pushed) and leave the old entry behind as a tombstone, counted in dead. Tombstones
+ *    never fire: heap[0] is always live (skim() drops dead tops), and when dead exceeds the
+ *    live count the heap is compacted in O(n), so tombstones never outnumber live events
+ *    (beyond a small constant) and nothing stays parked.
+ *  - A free slot has tick FREE_TICK and sits on the free list (next_free). A handle is
+ *    (gen << 32) | (slot + 1); a slot's gen is bumped each time it is freed (pop, cancel,
+ *    clear), so an old handle never matches a recycled slot (until 2^32 reuses).
+ *  - slots has cap entries, heap 2 * cap (room for as many tombstones as live events); both
+ *    only grow (doubling, up to max_cap); memory is 64-byte aligned.
  *
- * Why this layout: the heap moves only 24-byte {time, key, slot} entries; the 56-byte payload
- * never moves, and the position index for cancellation is a separate dense uint32 array so
- * that sifting touches as little memory as possible.
+ * Why this layout: an entry is 16 bytes and the heap is offset by 3 entries from a 64-byte
+ * boundary, so the four children of a node (4i+1 .. 4i+4) fill exactly one cache line; a
+ * sift touches one line per level and writes nothing else (no position index: cancellation
+ * is lazy). The 48-byte payload never moves; each slot is one cache line. After a pop the
+ * payload of the new first event is prefetched, since the next pop reads it.
  *
- * Measured with bench/bench_hold (Release, gcc 12 -O3, one core of the 2-core AMD EPYC VM,
- * median of 7 runs, million hold ops/s; "plain" is the bench's bare binary heap of doubles):
+ * Measured with bench/bench_hold (gcc 12 -O3, the shared 2-core AMD EPYC VM under a load
+ * average of 8-10 from other work, so CPU time; million holds per CPU-second, median of 5
+ * runs, and the ratio to the bench's bare binary heap of doubles in the same run; two
+ * interleaved invocations each):
  *
- *      N      binary (a)  4-ary (a)  binary (b)  4-ary (b)   plain
- *      10^2      13.3       13.3       13.8       15.2        19.1
- *      10^3       9.7        9.4       11.2       12.3        14.1
- *      10^4       7.2        7.0        8.0        8.9        11.2
- *      10^5        -          -         4.9        5.8         8.8
- *      10^6        -          -         1.2        1.7         5.9
- *   (a) double time + key compared with && / ||, top-down sift (5 runs, --quick);
- *   (b) as now: time mapped to an order-preserving uint64 so that (time, key) is a single
- *       128-bit compare, bottom-up sift-down with branch-free child selection.
- * A branch-free (a) without the 128-bit key was slower (10.7 / 8.4 / 6.3). The 4-ary heap
- * (b) wins at every size, more so as N grows (half the depth, children adjacent), so
- * CS_EVLIST_ARITY is 4. This VM has slow branches: even the plain heap of doubles does only
- * 14 Mops/s at 10^3, so the 20 Mops/s target is out of reach here. At 10^6 the scattered
- * writes to pos[] and the payload reads cost most; lazy cancellation (no index array) would
- * be the next thing to try if such sizes matter. */
+ *      N      before: 24-byte entries + pos[]     now
+ *      10^2     19.7 (1.04)   16.5 (0.93)      20.2 (1.06)   20.0 (1.01)
+ *      10^3     15.7 (1.08)   14.5 (1.00)      16.6 (1.08)   16.8 (1.15)
+ *      10^4      8.6 (0.79)    9.1 (0.79)      11.8 (1.03)   12.4 (1.06)
+ *      10^5      2.7 (0.34)    2.9 (0.32)       7.2 (0.81)    7.9 (0.88)
+ *      10^6      0.8 (0.20)    0.8 (0.20)       2.2 (0.55)    2.0 (0.58)
+ * What each step gave at 10^5 / 10^6 (ratios): 16-byte entries and lazy cancellation
+ * 0.48-0.60 / 0.31-0.35; huge pages for the large arrays (a 10^6 list is 80 MiB; checked
+ * in smaps that they are granted), no change distinguishable under this load; prefetching
+ * the grandchildren 0.81-0.88 / 0.55-0.58. Without the payload read a 10^6 list was no
+ * faster (tried), so what remains at 10^6 is most likely the heap's 16 MiB of keys against
+ * the bare heap's 8 MiB of doubles.
+ * Thread-safety: none; one list per replication context. */
+#define _DEFAULT_SOURCE /* madvise(MADV_HUGEPAGE), where the system has it */
 #include "cssim/evlist.h"
 #include "cssim/status.h"
 
+#include <sys/mman.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef CS_EVLIST_ARITY
-#define CS_EVLIST_ARITY 4
-#endif
-
-#define NOT_PENDING UINT32_MAX
-#define NO_SLOT     UINT32_MAX
-#define SEQ_BITS    56
-#define SEQ_MASK    ((UINT64_C(1) << SEQ_BITS) - 1)
-/* Slots are uint32 indices and handle low words are slot + 1; keep clear of both sentinels. */
-#define HARD_MAX_CAPACITY ((size_t)UINT32_MAX - 2)
+#define ARITY        4
+#define SLOT_BITS    28
+#define TICK_BITS    28
+#define SLOT_MASK    ((UINT64_C(1) << SLOT_BITS) - 1)
+#define TICK_LIMIT   (UINT32_C(1) << TICK_BITS)
+#define FREE_TICK    UINT32_MAX
+#define NO_SLOT      UINT32_MAX
+#define HEAP_PAD     3 /* heap[-3..0) unused: children groups start on a cache line */
+#define LINE         64
+#define HUGE_PAGE    ((size_t)2 << 20)
+#define PREFETCH_MIN 4096 /* heap entries (64 KiB) */
+/* Slots fit in SLOT_BITS, and handle low words (slot + 1) stay clear of the sentinels. */
+#define HARD_MAX_CAPACITY ((size_t)SLOT_MASK - 1)
 
 typedef struct heap_entry {
-    uint64_t time; /* order-preserving image of the double time (time_key) */
-    uint64_t key;  /* prio << 56 | seq */
-    uint32_t slot;
+    uint64_t t; /* time_key(time) */
+    uint64_t k; /* prio << 56 | tick << 28 | slot */
 } heap_entry;
 
 typedef struct slot {
     cs_event ev;
     uint32_t gen;
+    uint32_t tick; /* the tick of its live heap entry, or FREE_TICK */
     uint32_t next_free;
 } slot;
 
 struct cs_evlist {
-    heap_entry *heap;
-    uint32_t *pos;
+    heap_entry *heap; /* raw_heap + HEAP_PAD */
+    heap_entry *raw_heap;
     slot *slots;
-    size_t n;   /* pending events */
-    size_t cap; /* entries in heap, pos and slots */
+    size_t n;    /* heap entries, live and dead */
+    size_t dead; /* tombstones among them */
+    size_t cap;  /* slots; the heap has room for 2 * cap entries */
     size_t max_cap;
     uint32_t free_head;
-    uint64_t seq;
+    uint32_t tick;       /* next order tick */
+    uint32_t tick_limit; /* renumber when tick reaches it (TICK_LIMIT but in tests) */
+    uint64_t seq;        /* insertion count, reported in cs_event.seq */
 };
 
-/* Bitwise rather than short-circuit operators: the comparison compiles to flag arithmetic with
- * no branch, which lets the child selection in sift_down use conditional moves. */
 __extension__ typedef unsigned __int128 u128;
 
+/* One 128-bit compare, which compiles to flag arithmetic with no branch, so the child
+ * selection in sift_down uses conditional moves. */
 static inline int entry_less(const heap_entry *a, const heap_entry *b)
 {
-    u128 x = (u128)a->time << 64 | a->key, y = (u128)b->time << 64 | b->key;
+    u128 x = (u128)a->t << 64 | a->k, y = (u128)b->t << 64 | b->k;
     return x < y;
 }
 
@@ -93,51 +114,61 @@ static inline uint64_t time_key(double t)
     return b >> 63 ? ~b : b | UINT64_C(1) << 63;
 }
 
+static inline uint32_t entry_slot(const heap_entry *e)
+{
+    return (uint32_t)(e->k & SLOT_MASK);
+}
+
+static inline uint32_t entry_tick(const heap_entry *e)
+{
+    return (uint32_t)(e->k >> SLOT_BITS & (TICK_LIMIT - 1));
+}
+
+static inline int entry_live(const cs_evlist *l, const heap_entry *e)
+{
+    return l->slots[entry_slot(e)].tick == entry_tick(e);
+}
+
 /* Branch-free select: i when !take, j when take. */
 static inline size_t pick(size_t i, size_t j, int take)
 {
     return i ^ ((i ^ j) & ((size_t)0 - (size_t)take));
 }
 
-static void sift_up(cs_evlist *l, size_t i, heap_entry x)
+static void sift_up(heap_entry *h, size_t i, heap_entry x)
 {
-    heap_entry *h = l->heap;
-    uint32_t *pos = l->pos;
     while (i > 0) {
-        size_t p = (i - 1) / CS_EVLIST_ARITY;
+        size_t p = (i - 1) / ARITY;
         if (!entry_less(&x, &h[p])) break;
         h[i] = h[p];
-        pos[h[i].slot] = (uint32_t)i;
         i = p;
     }
     h[i] = x;
-    pos[x.slot] = (uint32_t)i;
 }
 
-/* Places x, which belongs at or below the hole i. Bottom-up (Floyd/Wegener): move the hole
- * down along the smallest children to a leaf, then sift x up from there. The element moved
- * into a hole is usually a late one (the old last leaf), so the sift-up is short, and the
+/* Places x, which belongs at or below the hole i, in a heap of n entries. Bottom-up
+ * (Floyd/Wegener): move the hole down along the smallest children to a leaf, then sift x up
+ * from there. x is usually a late entry (the old last leaf), so the sift-up is short, and the
  * descent has no data-dependent exit branch. */
-static void sift_down(cs_evlist *l, size_t i, heap_entry x)
+static void sift_down(heap_entry *h, size_t n, size_t i, heap_entry x)
 {
-    heap_entry *h = l->heap;
-    uint32_t *pos = l->pos;
-    size_t n = l->n;
-    size_t c;
-    while ((c = CS_EVLIST_ARITY * i + 1) + CS_EVLIST_ARITY <= n) {
-#if CS_EVLIST_ARITY == 4
+    size_t c, pf_end = n > PREFETCH_MIN ? n : 0; /* small heaps stay in cache */
+    while ((c = ARITY * i + 1) + ARITY <= n) {
+        /* The children of c..c+3 are the 16 entries from 4c+1: four adjacent cache lines.
+         * Fetching them now, before we know which child wins, overlaps the memory latency of
+         * the next level with this one's compares; it matters once the heap outgrows the
+         * caches. */
+        if (ARITY * c + 4 * ARITY < pf_end) {
+            const heap_entry *g = &h[ARITY * c + 1];
+            __builtin_prefetch(g);
+            __builtin_prefetch(g + 4);
+            __builtin_prefetch(g + 8);
+            __builtin_prefetch(g + 12);
+        }
         size_t b01 = pick(c, c + 1, entry_less(&h[c + 1], &h[c]));
         size_t b23 = pick(c + 2, c + 3, entry_less(&h[c + 3], &h[c + 2]));
         size_t best = pick(b01, b23, entry_less(&h[b23], &h[b01]));
-#elif CS_EVLIST_ARITY == 2
-        size_t best = pick(c, c + 1, entry_less(&h[c + 1], &h[c]));
-#else
-        size_t best = c;
-        for (size_t k = c + 1; k < c + CS_EVLIST_ARITY; k++)
-            best = pick(best, k, entry_less(&h[k], &h[best]));
-#endif
         h[i] = h[best];
-        pos[h[i].slot] = (uint32_t)i;
         i = best;
     }
     if (c < n) { /* the one node with fewer than ARITY children */
@@ -145,46 +176,116 @@ static void sift_down(cs_evlist *l, size_t i, heap_entry x)
         for (size_t k = c + 1; k < n; k++)
             best = pick(best, k, entry_less(&h[k], &h[best]));
         h[i] = h[best];
-        pos[h[i].slot] = (uint32_t)i;
         i = best;
     }
-    sift_up(l, i, x);
+    sift_up(h, i, x);
 }
 
-/* Puts entry x, currently at heap position i, where it belongs. */
-static void sift(cs_evlist *l, size_t i, heap_entry x)
+/* Removes heap[0]. */
+static inline void remove_top(cs_evlist *l)
 {
-    if (i > 0 && entry_less(&x, &l->heap[(i - 1) / CS_EVLIST_ARITY]))
-        sift_up(l, i, x);
-    else
-        sift_down(l, i, x);
+    size_t last = --l->n;
+    if (last) sift_down(l->heap, last, 0, l->heap[last]);
+}
+
+/* Drops dead entries from the top, so that heap[0] is live. */
+static void skim(cs_evlist *l)
+{
+    while (l->n && !entry_live(l, &l->heap[0])) {
+        remove_top(l);
+        l->dead--;
+    }
+}
+
+/* Removes every tombstone and rebuilds the heap bottom-up: O(n). */
+static void compact(cs_evlist *l)
+{
+    heap_entry *h = l->heap;
+    size_t m = 0;
+    for (size_t i = 0; i < l->n; i++)
+        if (entry_live(l, &h[i])) h[m++] = h[i];
+    l->n = m;
+    l->dead = 0;
+    if (m > 1)
+        for (size_t i = (m - 2) / ARITY + 1; i-- > 0;)
+            sift_down(h, m, i, h[i]);
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+    const heap_entry *x = a, *y = b;
+    return entry_less(y, x) - entry_less(x, y);
+}
+
+/* The ticks ran out: sort the live entries and give them ticks 0..n-1 in order. The relative
+ * order of all pending events, hence the firing order, is unchanged. O(n log n), once per
+ * 2^28 insertions. */
+static void renumber(cs_evlist *l)
+{
+    compact(l);
+    qsort(l->heap, l->n, sizeof *l->heap, entry_cmp);
+    for (size_t i = 0; i < l->n; i++) {
+        heap_entry *e = &l->heap[i];
+        uint32_t s = entry_slot(e);
+        e->k = (e->k >> 56) << 56 | (uint64_t)i << SLOT_BITS | s;
+        l->slots[s].tick = (uint32_t)i;
+    }
+    l->tick = (uint32_t)l->n;
+}
+
+/* Inserts the entry for slot s (its ev.time and ev.prio already set) with a fresh tick.
+ * Room in the heap is guaranteed by the caller. */
+static void insert(cs_evlist *l, uint32_t s)
+{
+    if (l->tick >= l->tick_limit) renumber(l);
+    slot *sl = &l->slots[s];
+    uint32_t tick = l->tick++;
+    sl->tick = tick;
+    sl->ev.seq = l->seq++;
+    heap_entry x = {time_key(sl->ev.time),
+                    (uint64_t)sl->ev.prio << 56 | (uint64_t)tick << SLOT_BITS | s};
+    sift_up(l->heap, l->n++, x);
 }
 
 /* Chains slots [from, to) onto the front of the free list, lowest index first. */
 static void free_range(cs_evlist *l, size_t from, size_t to)
 {
     for (size_t s = to; s-- > from;) {
-        l->pos[s] = NOT_PENDING;
+        l->slots[s].tick = FREE_TICK;
         l->slots[s].next_free = l->free_head;
         l->free_head = (uint32_t)s;
     }
 }
 
-static int grow(cs_evlist *l)
+/* 64-byte aligned storage for n items of the given size, copying the first keep bytes of
+ * old (freed). NULL (old untouched) when out of memory. */
+static void *realloc_aligned(void *old, size_t keep, size_t size)
 {
-    size_t limit = l->max_cap ? l->max_cap : HARD_MAX_CAPACITY;
-    if (l->cap >= limit) return CS_ECAPACITY;
-    size_t cap = l->cap ? 2 * l->cap : 16;
-    if (cap > limit) cap = limit;
+    size_t align = size >= HUGE_PAGE ? HUGE_PAGE : LINE;
+    size = (size + align - 1) / align * align;
+    void *p = aligned_alloc(align, size);
+    if (!p) return NULL;
+#ifdef MADV_HUGEPAGE
+    /* Large lists are reached at random: with 4 KiB pages nearly every access of a 10^6-event
+     * list also misses the TLB. Transparent huge pages are a hint; failure is harmless. */
+    if (align == HUGE_PAGE) (void)madvise(p, size, MADV_HUGEPAGE);
+#endif
+    if (old && keep) memcpy(p, old, keep);
+    free(old);
+    return p;
+}
+
+/* Sets the capacity to cap slots (cap > l->cap). */
+static int resize(cs_evlist *l, size_t cap)
+{
     /* Each array is committed as soon as it is reallocated, so a failure part-way leaves the
-     * list consistent (some arrays merely larger than cap). */
-    heap_entry *heap = realloc(l->heap, cap * sizeof *heap);
-    if (!heap) return CS_ENOMEM;
-    l->heap = heap;
-    uint32_t *pos = realloc(l->pos, cap * sizeof *pos);
-    if (!pos) return CS_ENOMEM;
-    l->pos = pos;
-    slot *slots = realloc(l->slots, cap * sizeof *slots);
+     * list consistent (the heap merely larger than it needs). */
+    heap_entry *raw = realloc_aligned(l->raw_heap, (HEAP_PAD + l->n) * sizeof *raw,
+                                      (HEAP_PAD + 2 * cap) * sizeof *raw);
+    if (!raw) return CS_ENOMEM;
+    l->raw_heap = raw;
+    l->heap = raw + HEAP_PAD;
+    slot *slots = realloc_aligned(l->slots, l->cap * sizeof *slots, cap * sizeof *slots);
     if (!slots) return CS_ENOMEM;
     l->slots = slots;
     for (size_t s = l->cap; s < cap; s++)
@@ -194,6 +295,15 @@ static int grow(cs_evlist *l)
     return CS_OK;
 }
 
+static int grow(cs_evlist *l)
+{
+    size_t limit = l->max_cap ? l->max_cap : HARD_MAX_CAPACITY;
+    if (l->cap >= limit) return CS_ECAPACITY;
+    size_t cap = l->cap ? 2 * l->cap : 16;
+    if (cap > limit) cap = limit;
+    return resize(l, cap);
+}
+
 cs_evlist *cs_evlist_create(size_t initial_capacity, size_t max_capacity)
 {
     cs_evlist *l = calloc(1, sizeof *l);
@@ -201,20 +311,12 @@ cs_evlist *cs_evlist_create(size_t initial_capacity, size_t max_capacity)
     if (max_capacity > HARD_MAX_CAPACITY) max_capacity = HARD_MAX_CAPACITY;
     l->max_cap = max_capacity;
     l->free_head = NO_SLOT;
+    l->tick_limit = TICK_LIMIT;
     if (max_capacity && initial_capacity > max_capacity) initial_capacity = max_capacity;
     if (initial_capacity > HARD_MAX_CAPACITY) initial_capacity = HARD_MAX_CAPACITY;
-    if (initial_capacity) {
-        l->heap = malloc(initial_capacity * sizeof *l->heap);
-        l->pos = malloc(initial_capacity * sizeof *l->pos);
-        l->slots = malloc(initial_capacity * sizeof *l->slots);
-        if (!l->heap || !l->pos || !l->slots) {
-            cs_evlist_destroy(l);
-            return NULL;
-        }
-        for (size_t s = 0; s < initial_capacity; s++)
-            l->slots[s].gen = 1;
-        free_range(l, 0, initial_capacity);
-        l->cap = initial_capacity;
+    if (initial_capacity && resize(l, initial_capacity) != CS_OK) {
+        cs_evlist_destroy(l);
+        return NULL;
     }
     return l;
 }
@@ -222,20 +324,21 @@ cs_evlist *cs_evlist_create(size_t initial_capacity, size_t max_capacity)
 void cs_evlist_destroy(cs_evlist *l)
 {
     if (!l) return;
-    free(l->heap);
-    free(l->pos);
+    free(l->raw_heap);
     free(l->slots);
     free(l);
 }
 
 void cs_evlist_clear(cs_evlist *l)
 {
-    for (size_t i = 0; i < l->n; i++)
-        l->slots[l->heap[i].slot].gen++;
+    for (size_t s = 0; s < l->cap; s++)
+        if (l->slots[s].tick != FREE_TICK) l->slots[s].gen++;
     l->free_head = NO_SLOT;
     free_range(l, 0, l->cap);
     l->n = 0;
+    l->dead = 0;
     l->seq = 0;
+    l->tick = 0;
 }
 
 int cs_evlist_push(cs_evlist *l, const cs_event *ev, cs_evhandle *h)
@@ -245,43 +348,49 @@ int cs_evlist_push(cs_evlist *l, const cs_event *ev, cs_evhandle *h)
         int rc = grow(l);
         if (rc != CS_OK) return rc;
     }
+    if (l->n == 2 * l->cap) compact(l); /* all slots live would leave n <= cap */
     uint32_t s = l->free_head;
     slot *sl = &l->slots[s];
     l->free_head = sl->next_free;
-    uint32_t gen = sl->gen;
     sl->ev = *ev;
-    sl->ev.seq = l->seq++ & SEQ_MASK;
-    heap_entry x = {time_key(ev->time), (uint64_t)ev->prio << SEQ_BITS | sl->ev.seq, s};
-    size_t i = l->n++;
-    sift_up(l, i, x);
-    if (h) *h = (uint64_t)gen << 32 | ((uint64_t)s + 1);
+    insert(l, s);
+    if (h) *h = (uint64_t)sl->gen << 32 | ((uint64_t)s + 1);
     return CS_OK;
 }
 
-/* Detaches the entry at heap position i and frees its slot. */
-static void remove_at(cs_evlist *l, size_t i)
+/* Returns slot s to the free list; its heap entry (if any) becomes dead or is gone. */
+static inline void free_slot(cs_evlist *l, uint32_t s)
 {
-    uint32_t s = l->heap[i].slot;
     slot *sl = &l->slots[s];
     sl->gen++;
+    sl->tick = FREE_TICK;
     sl->next_free = l->free_head;
     l->free_head = s;
-    l->pos[s] = NOT_PENDING;
-    size_t last = --l->n;
-    if (i != last) sift(l, i, l->heap[last]);
 }
 
 int cs_evlist_pop(cs_evlist *l, cs_event *out)
 {
     if (l->n == 0) return CS_ENOTFOUND;
-    *out = l->slots[l->heap[0].slot].ev;
-    remove_at(l, 0);
+    heap_entry *h = l->heap;
+    uint32_t s = entry_slot(&h[0]);
+    /* The next first event is almost always the smallest child of the root: fetch its payload
+     * now, so that the miss overlaps the sift below and whatever the caller does next. Small
+     * lists stay in cache and skip the extra compares. */
+    if (l->n > PREFETCH_MIN) {
+        size_t b01 = pick(1, 2, entry_less(&h[2], &h[1]));
+        size_t b23 = pick(3, 4, entry_less(&h[4], &h[3]));
+        __builtin_prefetch(&l->slots[entry_slot(&h[pick(b01, b23, entry_less(&h[b23], &h[b01]))])]);
+    }
+    *out = l->slots[s].ev;
+    free_slot(l, s);
+    remove_top(l);
+    if (l->dead) skim(l);
     return CS_OK;
 }
 
 const cs_event *cs_evlist_peek(const cs_evlist *l)
 {
-    return l->n ? &l->slots[l->heap[0].slot].ev : NULL;
+    return l->n ? &l->slots[entry_slot(&l->heap[0])].ev : NULL;
 }
 
 /* The slot named by a pending handle, or NO_SLOT. */
@@ -290,15 +399,27 @@ static uint32_t lookup(const cs_evlist *l, cs_evhandle h)
     uint64_t low = h & 0xffffffffu;
     if (low == 0 || low > l->cap) return NO_SLOT;
     uint32_t s = (uint32_t)(low - 1);
-    if (l->slots[s].gen != (uint32_t)(h >> 32) || l->pos[s] == NOT_PENDING) return NO_SLOT;
+    const slot *sl = &l->slots[s];
+    if (sl->gen != (uint32_t)(h >> 32) || sl->tick == FREE_TICK) return NO_SLOT;
     return s;
+}
+
+/* After an entry died: restore a live top, and compact when tombstones outnumber the live. */
+static void after_death(cs_evlist *l)
+{
+    l->dead++;
+    if (l->dead > 32 && 2 * l->dead > l->n)
+        compact(l);
+    else
+        skim(l);
 }
 
 int cs_evlist_cancel(cs_evlist *l, cs_evhandle h)
 {
     uint32_t s = lookup(l, h);
     if (s == NO_SLOT) return CS_ESTALE;
-    remove_at(l, l->pos[s]);
+    free_slot(l, s);
+    after_death(l);
     return CS_OK;
 }
 
@@ -307,11 +428,10 @@ int cs_evlist_reschedule(cs_evlist *l, cs_evhandle h, double new_time)
     if (isnan(new_time)) return CS_EINVAL;
     uint32_t s = lookup(l, h);
     if (s == NO_SLOT) return CS_ESTALE;
-    cs_event *ev = &l->slots[s].ev;
-    ev->time = new_time;
-    ev->seq = l->seq++ & SEQ_MASK;
-    heap_entry x = {time_key(new_time), (uint64_t)ev->prio << SEQ_BITS | ev->seq, s};
-    sift(l, l->pos[s], x);
+    if (l->n == 2 * l->cap) compact(l); /* s is live: n <= cap after */
+    l->slots[s].ev.time = new_time;
+    insert(l, s); /* the old entry's tick no longer matches: it is dead */
+    after_death(l);
     return CS_OK;
 }
 
@@ -328,10 +448,17 @@ const cs_event *cs_evlist_get(const cs_evlist *l, cs_evhandle h)
 
 size_t cs_evlist_size(const cs_evlist *l)
 {
-    return l->n;
+    return l->n - l->dead;
 }
 
 size_t cs_evlist_capacity(const cs_evlist *l)
 {
     return l->cap;
+}
+
+void cs_evlist_set_tick_limit(cs_evlist *l, uint32_t limit)
+{
+    if (limit > TICK_LIMIT) limit = TICK_LIMIT;
+    if (limit < 2 * l->cap + 1) limit = (uint32_t)(2 * l->cap + 1);
+    l->tick_limit = limit;
 }

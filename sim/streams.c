@@ -156,3 +156,12 @@ uint32_t cs_streams_procs(const cs_streams *s)
 {
     return s->n_procs;
 }
+
+/* sim/include/cssim/rng.h reads philox_state inline as cs_philox: the layouts must agree. */
+#include "cssim/rng.h"
+#include <stddef.h>
+_Static_assert(sizeof(cs_philox) == sizeof(philox_state), "cs_philox size");
+_Static_assert(offsetof(cs_philox, key) == offsetof(philox_state, key), "cs_philox key");
+_Static_assert(offsetof(cs_philox, ctr) == offsetof(philox_state, ctr), "cs_philox ctr");
+_Static_assert(offsetof(cs_philox, buf) == offsetof(philox_state, buf), "cs_philox buf");
+_Static_assert(offsetof(cs_philox, idx) == offsetof(philox_state, idx), "cs_philox idx");

@@ -185,6 +185,34 @@ static void test_dist_format_and_names(void **state)
     assert_int_equal(cs_dist_kind_parse("weibull"), -1);
 }
 
+/* The sampler's inline draws (sim/include/cssim/rng.h) give the bits GSL gave before them:
+ * exponential as gsl_ran_exponential, uniform as gsl_ran_flat, triangular by inversion of
+ * gsl_rng_uniform, on the same keyed stream. */
+static void test_dist_inline_draws_bit_identical(void **state)
+{
+    (void)state;
+    cs_dist e, u, t;
+    assert_int_equal(cs_dist_exponential(&e, 1095), CS_OK);
+    assert_int_equal(cs_dist_uniform(&u, 913, 1278), CS_OK);
+    assert_int_equal(cs_dist_triangular(&t, 1, 2, 5), CS_OK);
+    gsl_rng *a = gsl_rng_alloc(cs_rng_philox), *b = gsl_rng_alloc(cs_rng_philox);
+    cs_rng_key(a, 20151214, 3, 17, 2);
+    cs_rng_key(b, 20151214, 3, 17, 2);
+    for (int i = 0; i < 30000; i++) {
+        double x = cs_dist_sample(&e, a), y = gsl_ran_exponential(b, 1095);
+        assert_memory_equal(&x, &y, sizeof x);
+        x = cs_dist_sample(&u, a);
+        y = gsl_ran_flat(b, 913, 1278);
+        assert_memory_equal(&x, &y, sizeof x);
+        x = cs_dist_sample(&t, a);
+        double v = gsl_rng_uniform(b);
+        y = v < 0.25 ? 1 + sqrt(v * 4 * 1) : 5 - sqrt((1 - v) * 4 * 3);
+        assert_memory_equal(&x, &y, sizeof x);
+    }
+    gsl_rng_free(a);
+    gsl_rng_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -192,6 +220,7 @@ int main(void)
         cmocka_unit_test(test_dist_empirical),
         cmocka_unit_test(test_dist_rejects_bad_parameters),
         cmocka_unit_test(test_dist_format_and_names),
+        cmocka_unit_test(test_dist_inline_draws_bit_identical),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

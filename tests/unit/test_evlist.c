@@ -37,9 +37,9 @@ static uint64_t lcg(uint64_t *s)
     return *s >> 33;
 }
 
-static void test_evlist_matches_sorted_reference(void **state)
+/* tick_limit 0 keeps the default (renumbering after 2^28 insertions, never reached here). */
+static void check_against_reference(uint32_t tick_limit)
 {
-    (void)state;
     enum { NMAX = 3000, OPS = 200000 };
     ref_ev *ref = malloc(NMAX * sizeof *ref);
     cs_evhandle *dead = malloc(OPS * sizeof *dead);
@@ -51,6 +51,7 @@ static void test_evlist_matches_sorted_reference(void **state)
     double now = 0;
     cs_evlist *l = cs_evlist_create(4, 0);
     assert_non_null(l);
+    if (tick_limit) cs_evlist_set_tick_limit(l, tick_limit);
     for (int op = 0; op < OPS; op++) {
         uint64_t r = lcg(&rng) % 100;
         /* Times on a coarse grid and 3 classes make ties the common case. */
@@ -118,6 +119,67 @@ static void test_evlist_matches_sorted_reference(void **state)
     cs_evlist_destroy(l);
     free(ref);
     free(dead);
+}
+
+static void test_evlist_matches_sorted_reference(void **state)
+{
+    (void)state;
+    check_against_reference(0);
+}
+
+/* About 110000 insertions with a limit of 7000: the order ticks are renumbered some 25 times
+ * while up to 3000 events (and their tombstones) are pending. */
+static void test_evlist_order_survives_tick_renumbering(void **state)
+{
+    (void)state;
+    check_against_reference(7000);
+}
+
+/* Lazy cancellation: thousands of cancels and reschedules of far-future events leave no
+ * tombstone that fires, and the survivors still pop in order. */
+static void test_evlist_cancel_storm(void **state)
+{
+    (void)state;
+    enum { N = 200, ROUNDS = 60 };
+    cs_evlist *l = cs_evlist_create(N, N);
+    cs_evhandle h[N];
+    double when[N];
+    int alive[N];
+    uint64_t rng = 99;
+    for (int i = 0; i < N; i++) {
+        cs_event ev = {.time = 1000.0 + (double)i, .aux = i};
+        assert_int_equal(cs_evlist_push(l, &ev, &h[i]), CS_OK);
+        when[i] = ev.time;
+        alive[i] = 1;
+    }
+    for (int r = 0; r < ROUNDS; r++)
+        for (int i = 0; i < N; i++) {
+            if (!alive[i]) continue;
+            if (lcg(&rng) % 50 == 0 && i % 2) {
+                assert_int_equal(cs_evlist_cancel(l, h[i]), CS_OK);
+                alive[i] = 0;
+            } else {
+                when[i] = (double)(lcg(&rng) % 100000) + (double)i * 1e-6;
+                assert_int_equal(cs_evlist_reschedule(l, h[i], when[i]), CS_OK);
+            }
+        }
+    size_t live = 0;
+    for (int i = 0; i < N; i++)
+        live += (size_t)alive[i];
+    assert_int_equal(cs_evlist_size(l), live);
+    assert_int_equal(cs_evlist_capacity(l), N); /* the pool never grew */
+    double last = -1;
+    cs_event out;
+    while (cs_evlist_pop(l, &out) == CS_OK) {
+        assert_true(alive[out.aux]);
+        assert_true(out.time == when[out.aux]);
+        assert_true(out.time >= last);
+        last = out.time;
+        alive[out.aux] = 0;
+        live--;
+    }
+    assert_int_equal(live, 0);
+    cs_evlist_destroy(l);
 }
 
 static void test_evlist_tie_break_order(void **state)
@@ -269,6 +331,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_evlist_matches_sorted_reference),
+        cmocka_unit_test(test_evlist_order_survives_tick_renumbering),
+        cmocka_unit_test(test_evlist_cancel_storm),
         cmocka_unit_test(test_evlist_tie_break_order),
         cmocka_unit_test(test_evlist_detects_stale_handles),
         cmocka_unit_test(test_evlist_grows_to_max_then_fails),

@@ -1,6 +1,7 @@
 /* Invariant: a stream is a pure function of its key; distinct keys give independent uniforms. */
 #include "cs_test.h"
 
+#include "cssim/rng.h"
 #include "cssim/streams.h"
 #include "params.h"
 
@@ -219,9 +220,70 @@ static void test_streams_hash_is_stable_and_keys_do_not_collide(void **state)
     free(h);
 }
 
+static int same_bits(double a, double b)
+{
+    return memcmp(&a, &b, sizeof a) == 0;
+}
+
+/* The inline draws of rng.h equal their gsl_rng counterparts bit for bit, also when one
+ * stream mixes both kinds of call (odd word counts cross block boundaries at every phase). */
+static void test_streams_inline_draws_match_gsl(void **state)
+{
+    (void)state;
+    gsl_rng *a = gsl_rng_alloc(cs_rng_philox), *b = gsl_rng_alloc(cs_rng_philox);
+    assert_non_null(a);
+    assert_non_null(b);
+    cs_rng_key(a, 42, 7, 151, 3);
+    cs_rng_key(b, 42, 7, 151, 3);
+    uint64_t pick = 1;
+    for (int i = 0; i < 200000; i++) {
+        pick = pick * UINT64_C(6364136223846793005) + 1442695040888963407u;
+        int kind = (int)(pick >> 60) % 5, fast = (int)(pick >> 59) & 1;
+        double x = 0, y = 0;
+        switch (kind) {
+        case 0:
+            x = (double)gsl_rng_get(a);
+            y = (double)(fast ? cs_rng_u32(b) : gsl_rng_get(b));
+            break;
+        case 1:
+            x = gsl_rng_uniform(a);
+            y = fast ? cs_rng_uniform(b) : gsl_rng_uniform(b);
+            break;
+        case 2:
+            x = gsl_rng_uniform_pos(a);
+            y = fast ? cs_rng_uniform_pos(b) : gsl_rng_uniform_pos(b);
+            break;
+        case 3:
+            x = gsl_ran_exponential(a, 14.0);
+            y = fast ? cs_rng_exponential(b, 14.0) : gsl_ran_exponential(b, 14.0);
+            break;
+        default:
+            x = gsl_ran_flat(a, 913, 1278);
+            y = fast ? cs_rng_flat(b, 913, 1278) : gsl_ran_flat(b, 913, 1278);
+            break;
+        }
+        if (!same_bits(x, y))
+            fail_msg("draw %d (kind %d, fast %d): %.17g != %.17g", i, kind, fast, x, y);
+    }
+    /* Another generator type: the inline functions fall back to GSL. */
+    gsl_rng *m1 = gsl_rng_alloc(gsl_rng_mt19937), *m2 = gsl_rng_alloc(gsl_rng_mt19937);
+    assert_null(cs_rng_philox_state(m1));
+    assert_non_null(cs_rng_philox_state(a));
+    for (int i = 0; i < 1000; i++) {
+        assert_true(same_bits(cs_rng_exponential(m1, 2.0), gsl_ran_exponential(m2, 2.0)));
+        assert_true(same_bits(cs_rng_uniform(m1), gsl_rng_uniform(m2)));
+        assert_true(same_bits(cs_rng_flat(m1, -1, 1), gsl_ran_flat(m2, -1, 1)));
+    }
+    gsl_rng_free(m1);
+    gsl_rng_free(m2);
+    gsl_rng_free(a);
+    gsl_rng_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_streams_inline_draws_match_gsl),
         cmocka_unit_test(test_streams_type_and_known_answer),
         cmocka_unit_test(test_streams_same_key_same_sequence),
         cmocka_unit_test(test_streams_distinct_keys_distinct_sequences),

@@ -6,9 +6,10 @@
  * every run deterministic.
  *
  * Memory: events live in a pool of slots sized at creation; a free list recycles them. When
- * the pool is full a push grows it (doubling) up to max_capacity; past that it fails with
- * CS_ECAPACITY. After the first replication has warmed the pool, pushes and pops allocate
- * nothing. Memory per pending event is constant.
+ * the pool is full a push grows it (doubling) up to max_capacity (at most 2^28 - 2); past that
+ * it fails with CS_ECAPACITY. After the first replication has warmed the pool, pushes, pops,
+ * cancels and reschedules allocate nothing. Memory per pending event is constant: cancelled
+ * events leave no more than about one tombstone per pending event behind, and never fire.
  *
  * Handles name a slot and its generation, so a handle to an event that has fired or been
  * cancelled is detected (CS_ESTALE) rather than hitting a recycled slot.
@@ -60,5 +61,9 @@ int cs_evlist_pending(const cs_evlist *l, cs_evhandle h);
 const cs_event *cs_evlist_get(const cs_evlist *l, cs_evhandle h);
 size_t cs_evlist_size(const cs_evlist *l);
 size_t cs_evlist_capacity(const cs_evlist *l);
+
+/* For tests of the order-tick renumbering: renumber after about limit insertions instead of
+ * 2^28 (raised to at least 2 * capacity + 1). The firing order must not change. */
+void cs_evlist_set_tick_limit(cs_evlist *l, uint32_t limit);
 
 #endif
