@@ -191,7 +191,7 @@ int cs_h5_superblock_fit(const char *path)
     /* superblock versions 2 and 3 with 8-byte addresses: the ones cssim writes */
     if (at < 0 || (sb[8] != 2 && sb[8] != 3) || sb[9] != 8 || fstat(fileno(fp), &st) != 0 ||
         lookup3(sb, 44) != ((uint32_t)sb[44] | (uint32_t)sb[45] << 8 | (uint32_t)sb[46] << 16 |
-                                (uint32_t)sb[47] << 24)) {
+                            (uint32_t)sb[47] << 24)) {
         fclose(fp);
         return -1;
     }
