@@ -44,6 +44,10 @@ int cs_run_rep(cs_model *m, gsl_rng *r, const cs_params *p, const cs_world *worl
 
 /* Exit status for a status code: 2 for bad input (parse, invalid, exists, mismatch), else 1. */
 int cs_exit_status(int status);
+/* While path is not NULL, a crash (SIGSEGV, SIGBUS: HDF5 reading a damaged file) ends the
+ * process with "PATH: cannot be read (the file is damaged)" and status 1. NULL restores the
+ * default. */
+void cs_guard_file(const char *path);
 
 /* Joins argv into a shell-quoted command line (caller frees). */
 char *cs_join_argv(int argc, char **argv);

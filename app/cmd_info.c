@@ -55,7 +55,9 @@ int cs_cmd_info(int argc, char **argv)
     }
     cs_error err;
     cs_error_clear(&err);
+    cs_guard_file(argv[optind]);
     int rc = cs_info_print(argv[optind], nd ? dates : NULL, nd, stdout, &err);
+    cs_guard_file(NULL);
     if (rc) cs_error_print(stderr, &err);
     free(dates);
     return cs_exit_status(rc);

@@ -674,6 +674,7 @@ static int run_cmd(cs_par *par, int argc, char **argv)
     threads = cap_threads(threads, asked, quiet || !root);
     if (cs_par_size(par) > 1) wo.round_rows = (uint64_t)cs_par_size(par) * dist_block(threads);
     cs_writer *w = NULL;
+    if (resume) cs_guard_file(out); /* reading the interrupted file (and copying its prefix) */
     int rc = have ? cs_writer_open(&w, out, &wo, &err) : CS_ENOMEM;
     /* commit (flush the progress marker) every 16 replications: a kill loses at most 15, and
      * compressed files do not fill with replaced partial chunks (docs/output.md) */
@@ -720,6 +721,7 @@ static int run_cmd(cs_par *par, int argc, char **argv)
         free(unames);
         total += (uint64_t)p->replications - (rc ? 0 : cs_writer_done(w, pt));
     }
+    cs_guard_file(NULL); /* the interrupted file is read: a crash from here on is a bug */
     if (rc == CS_OK) {
         progress pg = {.on = root && !quiet && isatty(2), .t0 = now_s(), .total = total};
 

@@ -3,8 +3,10 @@
 #include "cli.h"
 #include "cssim/streams.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int cs_exit_status(int status)
 {
@@ -33,6 +35,31 @@ static void locate(const cs_config *cfg, size_t point, cs_error *err)
     snprintf(err->file, sizeof err->file, "%s", file);
     err->line = line;
     err->col = col;
+}
+
+/* Reading a damaged HDF5 file can crash inside the HDF5 library (1.10.8 does on some
+ * corrupted object headers). While cs_guard_file names a file, SIGSEGV and SIGBUS end the
+ * process with a message naming it and status 1, not a bare crash. */
+static const char *guarded; /* the file being read, or NULL */
+
+static void on_fault(int sig)
+{
+    static const char a[] = "cssim: error: ", b[] = ": cannot be read (the file is damaged)\n";
+    ssize_t r = write(2, a, sizeof a - 1);
+    if (guarded) r = write(2, guarded, strlen(guarded));
+    r = write(2, b, sizeof b - 1);
+    (void)r, (void)sig;
+    _exit(1);
+}
+
+void cs_guard_file(const char *path)
+{
+    guarded = path;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = path ? on_fault : SIG_DFL;
+    sigaction(SIGSEGV, &sa, NULL);
+    sigaction(SIGBUS, &sa, NULL);
 }
 
 int cs_scenario_load(cs_scenario *s, const char *path, const char *const *sets, size_t n_sets,

@@ -360,9 +360,10 @@ def equal_work_runs(cssim, scenario, b, outdir, n, extra_sets=(), seed=None, thr
             near = sorted(pts, key=lambda p: abs(p[1] - target))[:2]
             (f0, e0), (f1, e1) = near if len(near) == 2 else (near[0], near[0])
             f = f0 if e1 == e0 else f0 + (target - e0) * (f1 - f0) / (e1 - e0)
-            # within [half, 4x] the benchmark's capacities: cssim refuses a capacity below one
-            # team (it could never start a visit), and the secant step can overshoot
-            f = float(np.clip(f, 0.5 * min(p[0] for p in pts), 4 * max(p[0] for p in pts)))
+            # within [the smallest, 4x the largest] of the benchmark's capacities: those ran, and
+            # cssim refuses a capacity below one team (it could never start a visit); the
+            # secant step can overshoot. (Equal work below the smallest is then not reached.)
+            f = float(np.clip(f, min(p[0] for p in pts), 4 * max(p[0] for p in pts)))
             f = round(f, 2)
             if say:
                 say(f"equal work: {pol} at {f:g} FTE (run {k + 1})")
