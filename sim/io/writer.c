@@ -828,34 +828,6 @@ static bool never_began(const char *path)
     return sb[8] >= 2 && (sb[11] & 0x04) == 0;
 }
 
-/* After a kill or a failed write the superblock's end-of-allocation (EOA) may disagree with
- * the file's size (EOF): beyond EOF (a file-size limit stopped a write; HDF5 then refuses to
- * open it) or behind it (the superblock was last written before later allocations; HDF5 would
- * then allocate over committed data). Extends the file with zeros to its EOA: committed data
- * lie below EOF, so nothing committed changes. The other direction is fixed after opening
- * (H5Fincrement_filesize). */
-static void extend_to_eoa(const char *path)
-{
-    unsigned char sb[48];
-    FILE *fp = fopen(path, "r+b");
-    if (!fp) return;
-    long at = cs_h5_superblock(fp, sb);
-    struct stat st;
-    if (at >= 0 && sb[8] >= 2 && sb[9] == 8 && fstat(fileno(fp), &st) == 0) {
-        uint64_t base = 0, eoa = 0;
-        for (int i = 7; i >= 0; i--) {
-            base = base << 8 | sb[12 + i];
-            eoa = eoa << 8 | sb[28 + i];
-        }
-        uint64_t end = eoa; /* the stored end of allocation is absolute */
-        (void)base;
-        if (eoa != UINT64_MAX && end > (uint64_t)st.st_size && end < ((uint64_t)1 << 50))
-            if (ftruncate(fileno(fp), (off_t)end) != 0) { /* best effort: open reports it */
-            }
-    }
-    fclose(fp);
-}
-
 /* Reopens PATH.part. Returns 1 when the file holds nothing committed (the run died before
  * cs_writer_begin) and should be recreated. */
 static int reopen_check(cs_writer *w, const cs_writer_opts *o, const h5_detail *dp, cs_error *err);
@@ -868,8 +840,8 @@ static int reopen_file(cs_writer *w, const cs_writer_opts *o, cs_error *err)
      * new file (cs_writer_add_scenario). HDF5 never opens the interrupted file for writing, so
      * a resume killed at any instant leaves it as it was.
      * Several processes (MPI-IO, no SWMR): reopened for writing and truncated in place. */
+    cs_h5_superblock_fit(w->part);
     if (!w->mpi) {
-        cs_h5_superblock_fit(w->part);
         hid_t rfapl = cs_h5_fapl_reader();
         w->file = rfapl < 0 ? H5I_INVALID_HID
                             : H5Fopen(w->part, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, rfapl);
@@ -879,7 +851,6 @@ static int reopen_file(cs_writer *w, const cs_writer_opts *o, cs_error *err)
         if (rfapl >= 0) H5Pclose(rfapl);
         return reopen_check(w, o, &d, err);
     }
-    extend_to_eoa(w->part);
     hid_t fapl = make_fapl(true, NULL);
     if (fapl >= 0 && H5Pset_metadata_read_attempts(fapl, CS_METADATA_READ_ATTEMPTS) < 0) {
         H5Pclose(fapl);
