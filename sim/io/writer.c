@@ -31,6 +31,7 @@
 #include "h5attr.h"
 #include "h5file.h"
 #include "h5par.h"
+#include "salvage.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1712,7 +1713,8 @@ static herr_t copy_rows(hid_t from, hid_t to, hsize_t n)
         hid_t ms = H5Screate_simple(rank, cnt, NULL);
         r = ms < 0 ? -1 : H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, cnt, NULL);
         if (r >= 0) r = H5Sselect_hyperslab(ts, H5S_SELECT_SET, start, NULL, cnt, NULL);
-        if (r >= 0) r = H5Dread(from, t, ms, fs, H5P_DEFAULT, buf);
+        if (r >= 0 && H5Dread(from, t, ms, fs, H5P_DEFAULT, buf) < 0) /* a torn chunk? */
+            r = cs_h5_salvage_read(from, t, rank, dims, at, cnt[0], buf);
         if (r >= 0) r = H5Dwrite(to, t, ms, ts, H5P_DEFAULT, buf);
         if (ms >= 0) H5Sclose(ms);
     }

@@ -860,6 +860,11 @@ static void test_writer_random_kills_resume_identically(void **state)
                 kill(p2, SIGKILL);
                 waitpid(p2, &st, 0);
             }
+            if (file_exists(part) && getenv("CSSIM_KEEP_TMP")) {
+                /* keep what the kill left, to inspect a resume that had to recompute */
+                snprintf(cmd, sizeof cmd, "cp %s %s.orig", part, part);
+                run_cmd(cmd);
+            }
             if (file_exists(part))
                 resume_and_finish(path, nrep, found);
             else if (!file_exists(path))
