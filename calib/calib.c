@@ -51,12 +51,21 @@ static const cs_key cal_keys[] = {
      "convergence: split R-hat at most this for every parameter"},
     {"calibrate.ess_min", CS_KEY_DOUBLE, COFF(ess_min), 0, 1e9, "200", NULL, 0, 0, 0,
      "convergence: bulk effective sample size at least this for every parameter"},
+    {"calibrate.targets_until", CS_KEY_STRING, COFF(targets_until), 0, 0, "", NULL, 0, 0, 0,
+     "YYYY-MM-DD: only targets dated on or before this day are fitted (a time-split fit)"},
+    {"calibrate.fragment_extends", CS_KEY_STRING, COFF(fragment_extends), 0, 0, "", NULL, 0, 0,
+     0, "the fragment written begins `extends: this` (a scenario it completes)"},
 };
 /* clang-format on */
 #define N_CAL_KEYS (sizeof cal_keys / sizeof cal_keys[0])
 
 static int read_targets(cs_calib *c, cs_error *err)
 {
+    int32_t until;
+    if (c->cfg.targets_until && *c->cfg.targets_until &&
+        (strlen(c->cfg.targets_until) != 10 || cs_date_parse(c->cfg.targets_until, &until)))
+        return cs_error_set(err, CS_EPARSE, c->config_path, 0, 0, "calibrate.targets_until",
+                            "'%s' is not a date YYYY-MM-DD", c->cfg.targets_until);
     FILE *f = fopen(c->cfg.targets, "r");
     if (!f) return cs_error_set(err, CS_EIO, c->cfg.targets, 0, 0, NULL, "cannot open");
     char line[1024];
@@ -98,6 +107,9 @@ static int read_targets(cs_calib *c, cs_error *err)
                               "'%s' is not a date YYYY-MM-DD", t->date);
             break;
         }
+        if (c->cfg.targets_until && *c->cfg.targets_until &&
+            strcmp(t->date, c->cfg.targets_until) > 0)
+            continue;
         c->nt++;
     }
     fclose(f);

@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 typedef struct cs_calib_cfg {
-    char *scenario, *targets, *parameters;
+    char *scenario, *targets, *parameters, *targets_until, *fragment_extends;
     cs_array lower, upper, start;
     int64_t replications, seed, max_evals, mcmc_steps, chains, cov_replications, posterior_samples;
     double horizon_years, tolerance, sd_floor, burn_in, start_spread, rhat_max, ess_min;

@@ -177,6 +177,8 @@ int cs_calib_write_fragment(const cs_calib *c, const char *path, const cs_calib_
             "Regenerate, do not edit.\n",
             CSSIM_VERSION, c->config_path, c->cfg.targets, fingerprint, K, s->n_chains, s->n_kept,
             s->converged ? "met" : "NOT MET");
+    if (c->cfg.fragment_extends && *c->cfg.fragment_extends)
+        fprintf(f, "extends: %s\n", c->cfg.fragment_extends);
     size_t order[CS_CALIB_MAXP];
     for (size_t j = 0; j < c->np; j++)
         order[j] = j;

@@ -243,6 +243,27 @@ static void test_calib_rejects_a_bad_target_line(void **state)
     assert_string_equal(err.key, "calibrate.parameters");
 }
 
+/* calibrate.targets_until keeps the targets dated up to that day (a time-split fit); a value
+ * that is not a date is refused, naming the key. */
+static void test_calib_targets_until_cuts_the_targets(void **state)
+{
+    (void)state;
+    cs_calib *c = toy_calib("");
+    assert_int_equal(cs_calib_ntargets(c), 4);
+    cs_calib_destroy(c);
+    c = toy_calib("  targets_until: 2016-12-31\n");
+    assert_int_equal(cs_calib_ntargets(c), 2);
+    cs_calib_destroy(c);
+    char cfg[256];
+    snprintf(cfg, sizeof cfg, "%s/cal.yaml", tmpdir);
+    const char *set[] = {"calibrate.targets_until=2016-13-01"};
+    cs_error err;
+    cs_error_clear(&err);
+    assert_int_equal(cs_calib_create(&c, cfg, set, 1, &err), CS_EPARSE);
+    assert_string_equal(err.key, "calibrate.targets_until");
+    assert_null(c);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/cssim_test_calib_XXXXXX");
@@ -255,6 +276,7 @@ int main(void)
         cmocka_unit_test(test_calib_sampler_recovers_a_known_posterior),
         cmocka_unit_test(test_calib_fingerprint_follows_the_inputs),
         cmocka_unit_test(test_calib_rejects_a_bad_target_line),
+        cmocka_unit_test(test_calib_targets_until_cuts_the_targets),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[128];
