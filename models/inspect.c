@@ -165,6 +165,13 @@ static void supersede(cs_model *m, int la, int slot)
 }
 
 /* Puts a visit request on the slot: an EV_REQUEST at the target date (or the queue now). */
+/* Days from its last graded inspection to an authority's next routine ILACS inspection. */
+static double ilacs_gap(const cs_params *p, int g, gsl_rng *r)
+{
+    double d = cs_dist_sample(&p->ilacs_interval[g], r);
+    return g == CS_GRADE_INADEQUATE ? d : d * p->ilacs_interval_scale;
+}
+
 static void request(cs_model *m, int la, int slot, int reason, double target)
 {
     struct cs_inspect *in = m->insp;
@@ -324,7 +331,7 @@ void cs_inspect_schedule_next(cs_model *m, int la)
         if (m->fw == CS_FW_SIF && p->policy == CS_POL_CYCLE)
             gap = cs_dist_sample(g == CS_GRADE_INADEQUATE ? &p->sif_reinspect : &p->sif_cycle, r);
         else
-            gap = cs_dist_sample(&p->ilacs_interval[g], r);
+            gap = ilacs_gap(p, g, r);
         request(m, la, 0, reason, in->last_graded[la] + gap);
     }
     double day = (double)p->start + now;
@@ -392,7 +399,7 @@ static int on_switch(cs_model *m, const cs_event *ev)
             (s->state == SLOT_QUEUED && !m->sif_ever[i]))
             continue;
         gsl_rng *r = cs_model_rng(m, (int)i, CS_PROC_INSPECT);
-        double t = m->insp->last_graded[i] + cs_dist_sample(&p->ilacs_interval[m->grade[i]], r);
+        double t = m->insp->last_graded[i] + ilacs_gap(p, m->grade[i], r);
         if (t < now) t = now + p->ilacs_transition_spread * gsl_rng_uniform(r);
         request(m, (int)i, 0, CS_REASON_ROUTINE, t);
     }
@@ -466,7 +473,7 @@ static void first_targets(cs_model *m)
                     cs_dist_sample(g == CS_GRADE_INADEQUATE ? &p->sif_reinspect : &p->sif_cycle, r);
             }
         } else {
-            t = m->insp->last_graded[i] + cs_dist_sample(&p->ilacs_interval[g], r);
+            t = m->insp->last_graded[i] + ilacs_gap(p, g, r);
             if (t < 0) t = p->ilacs_transition_spread * gsl_rng_uniform(r);
         }
         request(m, (int)i, 0, reason, t < 0 ? 0 : t);

@@ -222,6 +222,10 @@ const cs_key cs_params_keys[] = {
     {"inspectorate.ilacs.focused_after", CS_KEY_DIST, OFF(ilacs_focused_after), 1, 36500,
      "{dist: uniform, lo: 365, hi: 730}", NULL, 0, 0, 0,
      "ILACS: days from a graded inspection (RI or better) to a focused visit; GUESS"},
+    {"inspectorate.ilacs.interval_scale", CS_KEY_DOUBLE, OFF(ilacs_interval_scale), 0.1, 10, "1",
+     NULL, 0, 0, 0,
+     "ILACS: the routine intervals of outstanding, good and RI authorities are multiplied by "
+     "this (1 = as the framework says; calibrated on the 2018 ILACS volumes)"},
     {"inspectorate.ilacs.transition_spread", CS_KEY_DOUBLE, OFF(ilacs_transition_spread), 0,
      3650, "1095", NULL, 0, 0, 0,
      "at the switch, routine targets already past are spread over this many days"},

@@ -95,7 +95,8 @@ typedef struct cs_params {
     cs_dist ilacs_interval[CS_NGRADES]; /* by grade; inadequate: re-inspection when ready */
     cs_dist ilacs_focused_after;
     double ilacs_transition_spread;
-    double focused_escalation; /* a focused visit reading below c1 + this books a re-inspection */
+    double ilacs_interval_scale; /* multiplies the routine intervals (not inadequate) */
+    double focused_escalation;   /* a focused visit reading below c1 + this books a re-inspection */
     int32_t monitoring_from;
     cs_dist monitoring_interval;
     double risk_interval, risk_w_signals, risk_w_vacancy, risk_w_age, risk_threshold, risk_min_gap;
