@@ -230,39 +230,18 @@ static int wdset_put_block(cs_writer *w, cs_wdset *d, hsize_t n, hsize_t first, 
     return rc;
 }
 
-int cs_writer_write_block(cs_writer *w, size_t scenario, const cs_repbuf *const *bufs, size_t k,
-                          cs_error *err)
+/* The checks of a block write on this rank's k buffers (rows first.. of scenario sc); *n_ev
+ * receives their event rows. */
+static int block_check(const cs_wscen *sc, const cs_writer *w, const cs_repbuf *const *bufs,
+                       size_t k, uint64_t first, uint64_t *n_ev, cs_error *err)
 {
-    if (!w)
-        return cs_error_set(err, CS_EINVAL, NULL, 0, 0, NULL, "cs_writer_write_block: no writer");
-    if (!w->mpi) {
-        for (size_t i = 0; i < k; i++) {
-            int rc = cs_writer_write(w, scenario, bufs[i], err);
-            if (rc) return rc;
-        }
-        return CS_OK;
-    }
-    /* Rank r's rows follow those of ranks 0..r-1: file order is replication order. */
-    uint64_t off = cs_par_exscan_u64(w->par, k), total = cs_par_sum_u64(w->par, k);
     int rc = CS_OK;
-    cs_wscen *sc = scenario < w->n_scen ? &w->scen[scenario] : NULL;
-    uint64_t n_ev = 0;
-    if (!sc || (k && !bufs))
-        rc = cs_error_set(err, CS_EINVAL, NULL, 0, 0, NULL, "cs_writer_write_block: bad argument");
-    else if (w->failed)
-        rc = cs_error_set(err, CS_EIO, w->part, 0, 0, NULL, "the writer failed earlier");
-    else if (sc->written + total > w->replications)
-        rc = cs_error_set(err, CS_EINVAL, NULL, 0, 0, sc->name,
-                          "%llu replications written beyond the %llu of the run",
-                          (unsigned long long)(sc->written + total - w->replications),
-                          (unsigned long long)w->replications);
     for (size_t i = 0; !rc && i < k; i++) {
         const cs_repbuf *b = bufs[i];
-        if (b->replication != sc->written + off + i)
+        if (b->replication != first + i)
             rc = cs_error_set(err, CS_EINVAL, NULL, 0, 0, sc->name,
                               "replication %llu written out of order (expected %llu)",
-                              (unsigned long long)b->replication,
-                              (unsigned long long)(sc->written + off + i));
+                              (unsigned long long)b->replication, (unsigned long long)(first + i));
         else if (b->n_time != sc->n_time || b->n_la != w->n_la || b->n_uncertain != sc->n_uncertain)
             rc = cs_error_set(err, CS_EINVAL, NULL, 0, 0, sc->name,
                               "buffer shape does not match the scenario");
@@ -276,15 +255,16 @@ int cs_writer_write_block(cs_writer *w, size_t scenario, const cs_repbuf *const 
                 rc = cs_error_set(err, CS_EINVAL, NULL, 0, 0, sc->name,
                                   "replication %llu: event type %d is not in enum '%s'",
                                   (unsigned long long)b->replication, b->events[e].type, et->name);
-        n_ev += sc->events ? b->n_events : 0;
+        *n_ev += sc->events ? b->n_events : 0;
     }
-    rc = cs_wr_agree(w, rc, err);
-    if (rc) return rc;
-    rc = cs_writer_begin(w, err); /* collective, agreed */
-    if (rc) return rc;
-    uint64_t ev_off = cs_par_exscan_u64(w->par, n_ev), ev_total = cs_par_sum_u64(w->par, n_ev);
+    return rc;
+}
 
-    /* One staging buffer (rows must be contiguous for one hyperslab write per dataset). */
+/* The staging buffer holds the largest of this rank's blocks (rows must be contiguous for one
+ * hyperslab write per dataset); rows and idx are k + 1 pointers and indices. Agreed. */
+static int block_stage(cs_writer *w, cs_wscen *sc, size_t k, uint64_t n_ev, const void ***rows,
+                       uint64_t **idx, cs_error *err)
+{
     const cs_schema *sch = sc->schema;
     cs_wdset *lists[] = {sc->series, sc->panels, sc->summary, sc->lastat, sc->drawn};
     size_t ln[] = {sc->national ? sch->n_series : 0, sc->panel ? sch->n_panel : 0, sch->n_summary,
@@ -301,51 +281,64 @@ int cs_writer_write_block(cs_writer *w, size_t scenario, const cs_repbuf *const 
             w->stage_cap = need;
         }
     }
-    const void **rows = malloc((k + 1) * sizeof *rows);
-    uint64_t *idx = malloc((k + 1) * sizeof *idx);
-    rc = (need > w->stage_cap || !rows || !idx)
-             ? cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory (write buffer)")
-             : CS_OK;
+    *rows = malloc((k + 1) * sizeof **rows);
+    *idx = malloc((k + 1) * sizeof **idx);
+    int rc = (need > w->stage_cap || !*rows || !*idx)
+                 ? cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory (write buffer)")
+                 : CS_OK;
     rc = cs_wr_agree(w, rc, err);
     if (rc) {
-        free(rows);
-        free(idx);
-        return rc;
+        free(*rows);
+        free(*idx);
+        *rows = NULL;
+        *idx = NULL;
     }
+    return rc;
+}
 
-    char what[200];
-    snprintf(what, sizeof what, "cannot write replications %llu-%llu of scenario '%s'",
-             (unsigned long long)(sc->written + off), (unsigned long long)(sc->written + off + k),
-             sc->name);
-    hsize_t n = sc->written + total, first = sc->written + off;
-    if (sc->events) {
-        /* Event rows: this rank's replications are consecutive, so are their rows. */
-        char *buf = w->stage;
-        for (size_t i = 0; i < k; i++) {
-            memcpy(buf, bufs[i]->events, bufs[i]->n_events * sizeof(cs_evrec));
-            buf += bufs[i]->n_events * sizeof(cs_evrec);
-        }
-        hsize_t en = sc->ev_written + ev_total, estart = sc->ev_written + ev_off, ecnt = n_ev;
-        hsize_t m = ecnt ? ecnt : 1;
-        herr_t st = H5Dset_extent(sc->d_events, &en);
-        hid_t fs = H5Dget_space(sc->d_events), ms = H5Screate_simple(1, &m, NULL);
-        if (ecnt > 0) {
-            if (H5Sselect_hyperslab(fs, H5S_SELECT_SET, &estart, NULL, &ecnt, NULL) < 0) st = -1;
-        } else {
-            H5Sselect_none(fs);
-            H5Sselect_none(ms);
-        }
-        uint64_t dummy = 0;
-        hid_t ft = to_file_type(sc->d_events, sc->t_ev_mem, (size_t)ecnt, w->stage);
-        if (ft < 0) st = -1;
-        if (H5Dwrite(sc->d_events, ft < 0 ? sc->t_ev_mem : ft, ms, fs, w->dxpl,
-                     w->stage ? w->stage : (void *)&dummy) < 0)
-            st = -1;
-        if (ft >= 0) H5Tclose(ft);
-        if (fs >= 0) H5Sclose(fs);
-        if (ms >= 0) H5Sclose(ms);
-        if (st < 0) rc = cs_wr_h5_fail(w, err, "cannot write events");
+/* Collective: this rank's n_ev event rows at row ev_off of the ev_total the block adds (this
+ * rank's replications are consecutive, so are their rows). */
+static int block_put_events(cs_writer *w, cs_wscen *sc, const cs_repbuf *const *bufs, size_t k,
+                            uint64_t n_ev, uint64_t ev_off, uint64_t ev_total, int rc,
+                            cs_error *err)
+{
+    char *buf = w->stage;
+    for (size_t i = 0; i < k; i++) {
+        memcpy(buf, bufs[i]->events, bufs[i]->n_events * sizeof(cs_evrec));
+        buf += bufs[i]->n_events * sizeof(cs_evrec);
     }
+    hsize_t en = sc->ev_written + ev_total, estart = sc->ev_written + ev_off, ecnt = n_ev;
+    hsize_t m = ecnt ? ecnt : 1;
+    herr_t st = H5Dset_extent(sc->d_events, &en);
+    hid_t fs = H5Dget_space(sc->d_events), ms = H5Screate_simple(1, &m, NULL);
+    if (ecnt > 0) {
+        if (H5Sselect_hyperslab(fs, H5S_SELECT_SET, &estart, NULL, &ecnt, NULL) < 0) st = -1;
+    } else {
+        H5Sselect_none(fs);
+        H5Sselect_none(ms);
+    }
+    uint64_t dummy = 0;
+    hid_t ft = to_file_type(sc->d_events, sc->t_ev_mem, (size_t)ecnt, w->stage);
+    if (ft < 0) st = -1;
+    if (H5Dwrite(sc->d_events, ft < 0 ? sc->t_ev_mem : ft, ms, fs, w->dxpl,
+                 w->stage ? w->stage : (void *)&dummy) < 0)
+        st = -1;
+    if (ft >= 0) H5Tclose(ft);
+    if (fs >= 0) H5Sclose(fs);
+    if (ms >= 0) H5Sclose(ms);
+    if (st < 0) rc = cs_wr_h5_fail(w, err, "cannot write events");
+    return rc;
+}
+
+/* Collective: every replication-indexed dataset grows to n rows and takes this rank's k rows
+ * at row `first` (rows and idx: scratch of k + 1 entries). */
+static int block_put_rows(cs_writer *w, cs_wscen *sc, const cs_repbuf *const *bufs, size_t k,
+                          hsize_t n, hsize_t first, const void **rows, uint64_t *idx, int rc,
+                          cs_error *err, const char *what)
+{
+    const cs_schema *sch = sc->schema;
+    size_t ln[] = {sc->national ? sch->n_series : 0, sc->panel ? sch->n_panel : 0, sch->n_summary,
+                   sch->n_lastat, sc->n_uncertain};
     for (size_t j = 0; j < k; j++) {
         idx[j] = first + j;
         rows[j] = &idx[j];
@@ -376,6 +369,53 @@ int cs_writer_write_block(cs_writer *w, size_t scenario, const cs_repbuf *const 
             rows[j] = &bufs[j]->drawn[i];
         rc = wdset_put_block(w, &sc->drawn[i], n, first, k, rows, rc, err, what);
     }
+    return rc;
+}
+
+int cs_writer_write_block(cs_writer *w, size_t scenario, const cs_repbuf *const *bufs, size_t k,
+                          cs_error *err)
+{
+    if (!w)
+        return cs_error_set(err, CS_EINVAL, NULL, 0, 0, NULL, "cs_writer_write_block: no writer");
+    if (!w->mpi) {
+        for (size_t i = 0; i < k; i++) {
+            int rc = cs_writer_write(w, scenario, bufs[i], err);
+            if (rc) return rc;
+        }
+        return CS_OK;
+    }
+    /* Rank r's rows follow those of ranks 0..r-1: file order is replication order. */
+    uint64_t off = cs_par_exscan_u64(w->par, k), total = cs_par_sum_u64(w->par, k);
+    int rc = CS_OK;
+    cs_wscen *sc = scenario < w->n_scen ? &w->scen[scenario] : NULL;
+    uint64_t n_ev = 0;
+    if (!sc || (k && !bufs))
+        rc = cs_error_set(err, CS_EINVAL, NULL, 0, 0, NULL, "cs_writer_write_block: bad argument");
+    else if (w->failed)
+        rc = cs_error_set(err, CS_EIO, w->part, 0, 0, NULL, "the writer failed earlier");
+    else if (sc->written + total > w->replications)
+        rc = cs_error_set(err, CS_EINVAL, NULL, 0, 0, sc->name,
+                          "%llu replications written beyond the %llu of the run",
+                          (unsigned long long)(sc->written + total - w->replications),
+                          (unsigned long long)w->replications);
+    if (!rc) rc = block_check(sc, w, bufs, k, sc->written + off, &n_ev, err);
+    rc = cs_wr_agree(w, rc, err);
+    if (rc) return rc;
+    rc = cs_writer_begin(w, err); /* collective, agreed */
+    if (rc) return rc;
+    uint64_t ev_off = cs_par_exscan_u64(w->par, n_ev), ev_total = cs_par_sum_u64(w->par, n_ev);
+    const void **rows = NULL;
+    uint64_t *idx = NULL;
+    rc = block_stage(w, sc, k, n_ev, &rows, &idx, err);
+    if (rc) return rc;
+
+    char what[200];
+    snprintf(what, sizeof what, "cannot write replications %llu-%llu of scenario '%s'",
+             (unsigned long long)(sc->written + off), (unsigned long long)(sc->written + off + k),
+             sc->name);
+    hsize_t n = sc->written + total, first = sc->written + off;
+    if (sc->events) rc = block_put_events(w, sc, bufs, k, n_ev, ev_off, ev_total, rc, err);
+    rc = block_put_rows(w, sc, bufs, k, n, first, rows, idx, rc, err, what);
     free(rows);
     free(idx);
     rc = cs_wr_agree(w, rc, err);

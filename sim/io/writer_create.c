@@ -268,29 +268,25 @@ static char *series_dim(const cs_series_def *sd)
     return s;
 }
 
-static int create_scenario(cs_writer *w, cs_wscen *sc, const cs_out_scenario *s, cs_error *err)
+/* The scenario group's attributes and its resolved parameters. */
+static int scen_header(cs_writer *w, hid_t sg, const cs_out_scenario *s)
 {
-    const cs_schema *sch = s->schema;
-    hid_t sg = H5I_INVALID_HID, g = H5I_INVALID_HID;
-    int c = s->compression;
-    char what[256];
-    snprintf(what, sizeof what, "cannot create scenario '%s'", s->name);
-    hid_t root = H5Gopen2(w->file, "scenarios", H5P_DEFAULT);
-    if (root >= 0) sg = group_new(root, s->name);
-    if (root >= 0) H5Gclose(root);
-    if (sg < 0) goto h5err;
     if (cs_wr_attr_str(w, sg, "scenario_text", s->text) < 0 ||
         cs_wr_attr_str(w, sg, "sweep_point", s->point_desc) < 0 ||
-        cs_wr_attr_i32(sg, "compression", c) < 0)
-        goto h5err;
-    g = group_new(sg, "parameters");
-    if (g < 0) goto h5err;
-    for (size_t i = 0; i < s->n_resolved; i++)
-        if (cs_wr_attr_str(w, g, s->resolved[i].key, s->resolved[i].value) < 0) goto h5err;
+        cs_wr_attr_i32(sg, "compression", s->compression) < 0)
+        return CS_WR_H5;
+    hid_t g = group_new(sg, "parameters");
+    if (g < 0) return CS_WR_H5;
+    int rc = CS_WR_OK;
+    for (size_t i = 0; !rc && i < s->n_resolved; i++)
+        if (cs_wr_attr_str(w, g, s->resolved[i].key, s->resolved[i].value) < 0) rc = CS_WR_H5;
     H5Gclose(g);
-    g = H5I_INVALID_HID;
+    return rc;
+}
 
-    /* Axes. */
+/* The time axis (days, CF units) and its ISO dates. */
+static int scen_time_axes(cs_writer *w, hid_t sg, const cs_out_scenario *s)
+{
     hid_t d =
         cs_wr_dset_fixed(sg, "time", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, s->n_time, s->time_days);
     if (d < 0 || H5DSset_scale(d, "time") < 0) goto h5err_d;
@@ -315,7 +311,7 @@ static int create_scenario(cs_writer *w, cs_wscen *sc, const cs_out_scenario *s,
     char *dates = calloc(s->n_time ? s->n_time : 1, dlen);
     if (!dates) {
         H5Dclose(time_scale);
-        goto nomem;
+        return CS_WR_NOMEM;
     }
     for (size_t t = 0; t < s->n_time; t++)
         memcpy(dates + t * dlen, s->time_iso[t], strlen(s->time_iso[t]));
@@ -331,207 +327,242 @@ static int create_scenario(cs_writer *w, cs_wscen *sc, const cs_out_scenario *s,
     H5Dclose(time_scale);
     if (r < 0) goto h5err_d;
     H5Dclose(d);
+    return CS_WR_OK;
+h5err_d:
+    if (d >= 0) H5Dclose(d);
+    return CS_WR_H5;
+}
 
+/* The replication axis and the progress dataset. */
+static int scen_rep_progress(cs_writer *w, cs_wscen *sc, hid_t sg)
+{
     hsize_t row[3] = {0, 0, 0}, chunk[3];
     chunk[0] = cs_wr_rows_chunk(w, 8, CS_CHUNK_1D);
     if (cs_wr_wdset_create(&sc->rep, sg, "replication", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, row,
                            chunk, 0, w->mpi) < 0 ||
         H5DSset_scale(sc->rep.id, "replication") < 0 ||
         cs_wr_attr_str(w, sc->rep.id, "long_name", "replication index") < 0)
-        goto h5err;
-
+        return CS_WR_H5;
     /* Progress: contiguous and allocated now, so committing is a 16-byte overwrite. */
-    {
-        hid_t dcpl = cs_wr_plist_untimed(H5P_DATASET_CREATE);
-        H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
-        hsize_t two = 2;
-        hid_t sp = H5Screate_simple(1, &two, NULL);
-        sc->d_progress =
-            H5Dcreate2(sg, "progress", H5T_STD_U64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-        H5Sclose(sp);
-        H5Pclose(dcpl);
-        uint64_t zero[2] = {0, 0};
-        const char *fields[] = {"replications_done", "events_done"};
-        if (sc->d_progress < 0 ||
-            H5Dwrite(sc->d_progress, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, zero) < 0 ||
-            cs_wr_attr_strs(w, sc->d_progress, "fields", 2, fields) < 0)
-            goto h5err;
-    }
+    hid_t dcpl = cs_wr_plist_untimed(H5P_DATASET_CREATE);
+    H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
+    hsize_t two = 2;
+    hid_t sp = H5Screate_simple(1, &two, NULL);
+    sc->d_progress = H5Dcreate2(sg, "progress", H5T_STD_U64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    H5Sclose(sp);
+    H5Pclose(dcpl);
+    uint64_t zero[2] = {0, 0};
+    const char *fields[] = {"replications_done", "events_done"};
+    if (sc->d_progress < 0 ||
+        H5Dwrite(sc->d_progress, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, zero) < 0 ||
+        cs_wr_attr_strs(w, sc->d_progress, "fields", 2, fields) < 0)
+        return CS_WR_H5;
+    return CS_WR_OK;
+}
 
+/* The label axis of a series of width wd > 1, created in g by the first series that names it;
+ * *dim receives its name (the caller frees it). */
+static int series_axis(cs_writer *w, hid_t g, const cs_series_def *sd, uint32_t wd, char **dim,
+                       cs_error *err)
+{
+    if (sd->labels && sd->labels->n != wd) {
+        cs_error_set(err, CS_EINVAL, NULL, 0, 0, NULL,
+                     "series '%s': width %u but %zu labels in '%s'", sd->name, (unsigned)wd,
+                     sd->labels->n, sd->labels->name);
+        return CS_WR_FAIL;
+    }
+    *dim = series_dim(sd);
+    if (!*dim) return CS_WR_NOMEM;
+    if (check_name("label axis", *dim, err)) return CS_WR_FAIL;
+    if (H5Lexists(g, *dim, H5P_DEFAULT) > 0) return CS_WR_OK;
+    hid_t ld;
+    if (sd->labels) {
+        ld = cs_wr_dset_strings(w, g, *dim, wd, sd->labels->labels);
+    } else {
+        uint32_t *ix = malloc(wd * sizeof *ix);
+        for (uint32_t k = 0; ix && k < wd; k++)
+            ix[k] = k;
+        ld = ix ? cs_wr_dset_fixed(g, *dim, H5T_STD_U32LE, H5T_NATIVE_UINT32, wd, ix)
+                : H5I_INVALID_HID;
+        free(ix);
+    }
+    if (ld < 0 || H5DSset_scale(ld, *dim) < 0) {
+        if (ld >= 0) H5Dclose(ld);
+        return CS_WR_H5;
+    }
+    H5Dclose(ld);
+    return CS_WR_OK;
+}
+
+/* national/<series i>: [replication, time] or [replication, time, label]. */
+static int scen_series(cs_writer *w, cs_wscen *sc, hid_t g, const cs_out_scenario *s, size_t i,
+                       cs_error *err)
+{
+    const cs_series_def *sd = &s->schema->series[i];
+    uint32_t wd = sd->width ? sd->width : 1;
+    int rank = wd > 1 ? 3 : 2;
+    char *dim = NULL;
+    if (check_name("series", sd->name, err)) return CS_WR_FAIL;
+    int rc = rank == 3 ? series_axis(w, g, sd, wd, &dim, err) : CS_WR_OK;
+    if (rc) {
+        free(dim);
+        return rc;
+    }
+    size_t es = cs_wr_vt_size(sd->type);
+    hsize_t row[3] = {0, s->n_time, wd}, chunk[3] = {0, s->n_time, wd};
+    size_t rowb = s->n_time * wd * es;
+    chunk[0] = cs_wr_rows_chunk(w, rowb, CS_CHUNK_1D);
+    if (rowb > CS_CHUNK_MAX) /* very long series: split time too */
+        chunk[1] = CS_CHUNK_MAX / (wd * es) ? CS_CHUNK_MAX / (wd * es) : 1;
+    if (chunk[1] == 0) chunk[1] = 1;
+    const char *dims[3] = {"replication", "time", dim};
+    if (cs_wr_wdset_create(&sc->series[i], g, sd->name, cs_wr_file_type(sd->type),
+                           H5T_NATIVE_DOUBLE, rank, row, chunk, s->compression, w->mpi) < 0 ||
+        annotate(w, g, sc->series[i].id, dims, rank, sd->units, sd->doc, true) < 0)
+        rc = CS_WR_H5;
+    free(dim);
+    return rc;
+}
+
+static int scen_national(cs_writer *w, cs_wscen *sc, hid_t sg, const cs_out_scenario *s,
+                         cs_error *err)
+{
+    hid_t g = group_new(sg, "national");
+    int rc = g < 0 || link_axes(sg, g, true, false, w->file) < 0 ? CS_WR_H5 : CS_WR_OK;
+    for (size_t i = 0; !rc && i < s->schema->n_series; i++)
+        rc = scen_series(w, sc, g, s, i, err);
+    if (g >= 0) H5Gclose(g);
+    return rc;
+}
+
+/* panel/<variable>: [replication, time, authority], one replication per chunk. */
+static int scen_panel(cs_writer *w, cs_wscen *sc, hid_t sg, const cs_out_scenario *s, cs_error *err)
+{
+    const cs_schema *sch = s->schema;
     size_t n_la = w->n_la;
-    if (s->national) {
-        g = group_new(sg, "national");
-        if (g < 0 || link_axes(sg, g, true, false, w->file) < 0) goto h5err;
-        for (size_t i = 0; i < sch->n_series; i++) {
-            const cs_series_def *sd = &sch->series[i];
-            uint32_t wd = sd->width ? sd->width : 1;
-            int rank = wd > 1 ? 3 : 2;
-            char *dim = NULL;
-            if (check_name("series", sd->name, err)) goto fail;
-            if (rank == 3) {
-                if (sd->labels && sd->labels->n != wd) {
-                    cs_error_set(err, CS_EINVAL, NULL, 0, 0, NULL,
-                                 "series '%s': width %u but %zu labels in '%s'", sd->name,
-                                 (unsigned)wd, sd->labels->n, sd->labels->name);
-                    goto fail;
-                }
-                dim = series_dim(sd);
-                if (!dim) goto nomem;
-                if (check_name("label axis", dim, err)) {
-                    free(dim);
-                    goto fail;
-                }
-                if (H5Lexists(g, dim, H5P_DEFAULT) <= 0) {
-                    hid_t ld;
-                    if (sd->labels) {
-                        ld = cs_wr_dset_strings(w, g, dim, wd, sd->labels->labels);
-                    } else {
-                        uint32_t *ix = malloc(wd * sizeof *ix);
-                        for (uint32_t k = 0; ix && k < wd; k++)
-                            ix[k] = k;
-                        ld = ix ? cs_wr_dset_fixed(g, dim, H5T_STD_U32LE, H5T_NATIVE_UINT32, wd, ix)
-                                : H5I_INVALID_HID;
-                        free(ix);
-                    }
-                    if (ld < 0 || H5DSset_scale(ld, dim) < 0) {
-                        free(dim);
-                        if (ld >= 0) H5Dclose(ld);
-                        goto h5err;
-                    }
-                    H5Dclose(ld);
-                }
-            }
-            size_t es = cs_wr_vt_size(sd->type);
-            row[1] = s->n_time;
-            row[2] = wd;
-            chunk[1] = s->n_time;
-            chunk[2] = wd;
-            size_t rowb = s->n_time * wd * es;
-            chunk[0] = cs_wr_rows_chunk(w, rowb, CS_CHUNK_1D);
-            if (rowb > CS_CHUNK_MAX) /* very long series: split time too */
-                chunk[1] = CS_CHUNK_MAX / (wd * es) ? CS_CHUNK_MAX / (wd * es) : 1;
-            if (chunk[1] == 0) chunk[1] = 1;
-            const char *dims[3] = {"replication", "time", dim};
-            if (cs_wr_wdset_create(&sc->series[i], g, sd->name, cs_wr_file_type(sd->type),
-                                   H5T_NATIVE_DOUBLE, rank, row, chunk, c, w->mpi) < 0 ||
-                annotate(w, g, sc->series[i].id, dims, rank, sd->units, sd->doc, true) < 0) {
-                free(dim);
-                goto h5err;
-            }
-            free(dim);
+    hid_t g = group_new(sg, "panel");
+    int rc = g < 0 || link_axes(sg, g, true, true, w->file) < 0 ? CS_WR_H5 : CS_WR_OK;
+    for (size_t i = 0; !rc && i < sch->n_panel; i++) {
+        const cs_panel_def *pd = &sch->panel[i];
+        if (check_name("panel variable", pd->name, err)) {
+            rc = CS_WR_FAIL;
+            break;
         }
-        H5Gclose(g);
-        g = H5I_INVALID_HID;
-    }
-    if (s->panel && sch->n_panel > 0) {
-        g = group_new(sg, "panel");
-        if (g < 0 || link_axes(sg, g, true, true, w->file) < 0) goto h5err;
-        for (size_t i = 0; i < sch->n_panel; i++) {
-            const cs_panel_def *pd = &sch->panel[i];
-            if (check_name("panel variable", pd->name, err)) goto fail;
-            hid_t ft, mt;
-            if (cs_wr_panel_types(sc, pd, &ft, &mt) < 0) goto h5err;
-            size_t es = cs_wr_vt_size(pd->type), slice = (n_la ? n_la : 1) * es;
-            row[1] = s->n_time;
-            row[2] = n_la;
-            chunk[0] = 1;
-            chunk[1] = s->n_time ? s->n_time : 1;
-            if (chunk[1] * slice > CS_CHUNK_MAX)
-                chunk[1] = CS_CHUNK_MAX / slice ? CS_CHUNK_MAX / slice : 1;
-            chunk[2] = n_la ? n_la : 1;
-            const char *dims[3] = {"replication", "time", "authority"};
-            if (cs_wr_wdset_create(&sc->panels[i], g, pd->name, ft, mt, 3, row, chunk, c, w->mpi) <
-                    0 ||
-                annotate(w, g, sc->panels[i].id, dims, 3, pd->units, pd->doc, true) < 0 ||
-                (pd->enumdef && pd->type == CS_VT_U8 &&
-                 enum_flags(sc->panels[i].id, pd->enumdef) < 0))
-                goto h5err;
+        hid_t ft, mt;
+        if (cs_wr_panel_types(sc, pd, &ft, &mt) < 0) {
+            rc = CS_WR_H5;
+            break;
         }
-        H5Gclose(g);
-        g = H5I_INVALID_HID;
+        size_t es = cs_wr_vt_size(pd->type), slice = (n_la ? n_la : 1) * es;
+        hsize_t row[3] = {0, s->n_time, n_la};
+        hsize_t chunk[3] = {1, s->n_time ? s->n_time : 1, n_la ? n_la : 1};
+        if (chunk[1] * slice > CS_CHUNK_MAX)
+            chunk[1] = CS_CHUNK_MAX / slice ? CS_CHUNK_MAX / slice : 1;
+        const char *dims[3] = {"replication", "time", "authority"};
+        if (cs_wr_wdset_create(&sc->panels[i], g, pd->name, ft, mt, 3, row, chunk, s->compression,
+                               w->mpi) < 0 ||
+            annotate(w, g, sc->panels[i].id, dims, 3, pd->units, pd->doc, true) < 0 ||
+            (pd->enumdef && pd->type == CS_VT_U8 && enum_flags(sc->panels[i].id, pd->enumdef) < 0))
+            rc = CS_WR_H5;
     }
-    if (sch->n_summary > 0) {
-        g = group_new(sg, "summary");
-        if (g < 0 || link_axes(sg, g, false, false, w->file) < 0) goto h5err;
-        chunk[0] = cs_wr_rows_chunk(w, 8, CS_CHUNK_1D);
-        const char *dims[1] = {"replication"};
-        for (size_t i = 0; i < sch->n_summary; i++) {
-            const cs_scalar_def *sd = &sch->summary[i];
-            if (check_name("summary", sd->name, err)) goto fail;
-            if (cs_wr_wdset_create(&sc->summary[i], g, sd->name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                                   1, row, chunk, c, w->mpi) < 0 ||
-                annotate(w, g, sc->summary[i].id, dims, 1, sd->units, sd->doc, false) < 0)
-                goto h5err;
-        }
-        H5Gclose(g);
-        g = H5I_INVALID_HID;
-    }
-    if (sch->n_lastat > 0) {
-        g = group_new(sg, "authority_stats");
-        if (g < 0 || link_axes(sg, g, false, true, w->file) < 0) goto h5err;
-        row[1] = n_la;
-        chunk[0] = cs_wr_rows_chunk(w, (n_la ? n_la : 1) * 8, CS_CHUNK_1D);
-        chunk[1] = n_la ? n_la : 1;
-        const char *dims[2] = {"replication", "authority"};
-        for (size_t i = 0; i < sch->n_lastat; i++) {
-            const cs_scalar_def *sd = &sch->lastat[i];
-            if (check_name("authority statistic", sd->name, err)) goto fail;
-            if (cs_wr_wdset_create(&sc->lastat[i], g, sd->name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                                   2, row, chunk, c, w->mpi) < 0 ||
-                annotate(w, g, sc->lastat[i].id, dims, 2, sd->units, sd->doc, false) < 0)
-                goto h5err;
-        }
-        H5Gclose(g);
-        g = H5I_INVALID_HID;
-    }
-    if (s->n_uncertain > 0) {
-        g = group_new(sg, "drawn");
-        if (g < 0 || link_axes(sg, g, false, false, w->file) < 0) goto h5err;
-        chunk[0] = cs_wr_rows_chunk(w, 8, CS_CHUNK_1D);
-        const char *dims[1] = {"replication"};
-        for (size_t i = 0; i < s->n_uncertain; i++) {
-            if (check_name("uncertain parameter", s->uncertain_names[i], err)) goto fail;
-            if (cs_wr_wdset_create(&sc->drawn[i], g, s->uncertain_names[i], H5T_IEEE_F64LE,
-                                   H5T_NATIVE_DOUBLE, 1, row, chunk, c, w->mpi) < 0 ||
-                annotate(w, g, sc->drawn[i].id, dims, 1, NULL, "value drawn for this replication",
-                         false) < 0)
-                goto h5err;
-        }
-        H5Gclose(g);
-        g = H5I_INVALID_HID;
-    }
-    if (s->events) {
-        hid_t ft;
-        if (cs_wr_event_types(sc, sch, &ft) < 0) goto h5err;
-        hsize_t zero = 0, ch = CS_EVENT_CHUNK;
-        sc->d_events = cs_wr_dset_create(sg, "events", ft, 1, &zero, &ch, c, w->mpi);
-        H5Tclose(ft);
-        if (sc->d_events < 0) goto h5err;
-        if (sch->event_values && sch->event_values->n > 0 &&
-            cs_wr_attr_strs(w, sc->d_events, "before_after_labels", sch->event_values->n,
-                            sch->event_values->labels) < 0)
-            goto h5err;
-        if (cs_wr_attr_str(w, sc->d_events, "long_name",
-                           "one row per recorded event, in replication order") < 0)
-            goto h5err;
-    }
-    H5Gclose(sg);
-    return CS_OK;
-h5err_d:
-    if (d >= 0) H5Dclose(d);
-h5err:
     if (g >= 0) H5Gclose(g);
-    if (sg >= 0) H5Gclose(sg);
-    return cs_wr_h5_fail(w, err, what);
-nomem:
+    return rc;
+}
+
+/* A group of per-replication float64 datasets: summary/ and drawn/ ([replication]: rank 1) or
+ * authority_stats/ ([replication, authority]: rank 2). Named by defs (with units and doc), or
+ * by names (drawn/). */
+typedef struct scalar_group {
+    const char *group, *kind;
+    int rank;
+    size_t n;
+    const cs_scalar_def *defs;
+    const char *const *names;
+} scalar_group;
+
+static int scen_scalars(cs_writer *w, cs_wdset *ds, hid_t sg, const scalar_group *sg_def,
+                        int compression, cs_error *err)
+{
+    size_t n_la = w->n_la;
+    int rank = sg_def->rank;
+    hid_t g = group_new(sg, sg_def->group);
+    int rc = g < 0 || link_axes(sg, g, false, rank == 2, w->file) < 0 ? CS_WR_H5 : CS_WR_OK;
+    hsize_t row[3] = {0, n_la, 0}, chunk[3] = {0, n_la ? n_la : 1, 0};
+    chunk[0] = cs_wr_rows_chunk(w, rank == 2 ? (n_la ? n_la : 1) * 8 : 8, CS_CHUNK_1D);
+    const char *dims[2] = {"replication", "authority"};
+    for (size_t i = 0; !rc && i < sg_def->n; i++) {
+        const cs_scalar_def *sd = sg_def->defs ? &sg_def->defs[i] : NULL;
+        const char *name = sd ? sd->name : sg_def->names[i];
+        if (check_name(sg_def->kind, name, err)) {
+            rc = CS_WR_FAIL;
+            break;
+        }
+        if (cs_wr_wdset_create(&ds[i], g, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, rank, row, chunk,
+                               compression, w->mpi) < 0 ||
+            annotate(w, g, ds[i].id, dims, rank, sd ? sd->units : NULL,
+                     sd ? sd->doc : "value drawn for this replication", false) < 0)
+            rc = CS_WR_H5;
+    }
     if (g >= 0) H5Gclose(g);
+    return rc;
+}
+
+/* events: one row per recorded event, in replication order. */
+static int scen_events(cs_writer *w, cs_wscen *sc, hid_t sg, const cs_schema *sch, int compression)
+{
+    hid_t ft;
+    if (cs_wr_event_types(sc, sch, &ft) < 0) return CS_WR_H5;
+    hsize_t zero = 0, ch = CS_EVENT_CHUNK;
+    sc->d_events = cs_wr_dset_create(sg, "events", ft, 1, &zero, &ch, compression, w->mpi);
+    H5Tclose(ft);
+    if (sc->d_events < 0) return CS_WR_H5;
+    if (sch->event_values && sch->event_values->n > 0 &&
+        cs_wr_attr_strs(w, sc->d_events, "before_after_labels", sch->event_values->n,
+                        sch->event_values->labels) < 0)
+        return CS_WR_H5;
+    if (cs_wr_attr_str(w, sc->d_events, "long_name",
+                       "one row per recorded event, in replication order") < 0)
+        return CS_WR_H5;
+    return CS_WR_OK;
+}
+
+/* Creates /scenarios/<name> and every dataset of it. Each part closes what it opened and
+ * returns a CS_WR_* outcome; the HDF5 failure is reported once the group is closed. */
+static int create_scenario(cs_writer *w, cs_wscen *sc, const cs_out_scenario *s, cs_error *err)
+{
+    const cs_schema *sch = s->schema;
+    int c = s->compression;
+    char what[256];
+    snprintf(what, sizeof what, "cannot create scenario '%s'", s->name);
+    hid_t sg = H5I_INVALID_HID;
+    hid_t root = H5Gopen2(w->file, "scenarios", H5P_DEFAULT);
+    if (root >= 0) sg = group_new(root, s->name);
+    if (root >= 0) H5Gclose(root);
+    int rc = sg < 0 ? CS_WR_H5 : scen_header(w, sg, s);
+    if (!rc) rc = scen_time_axes(w, sg, s);
+    if (!rc) rc = scen_rep_progress(w, sc, sg);
+    if (!rc && s->national) rc = scen_national(w, sc, sg, s, err);
+    if (!rc && s->panel && sch->n_panel > 0) rc = scen_panel(w, sc, sg, s, err);
+    const scalar_group groups[3] = {
+        {"summary", "summary", 1, sch->n_summary, sch->summary, NULL},
+        {"authority_stats", "authority statistic", 2, sch->n_lastat, sch->lastat, NULL},
+        {"drawn", "uncertain parameter", 1, s->n_uncertain, NULL, s->uncertain_names}};
+    cs_wdset *gd[3] = {sc->summary, sc->lastat, sc->drawn};
+    for (int k = 0; !rc && k < 3; k++)
+        if (groups[k].n > 0) rc = scen_scalars(w, gd[k], sg, &groups[k], c, err);
+    if (!rc && s->events) rc = scen_events(w, sc, sg, sch, c);
     if (sg >= 0) H5Gclose(sg);
-    return cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
-fail:
-    if (g >= 0) H5Gclose(g);
-    if (sg >= 0) H5Gclose(sg);
-    w->failed = true;
-    return err ? err->status : CS_EINVAL;
+    switch (rc) {
+    case CS_WR_OK:
+        return CS_OK;
+    case CS_WR_H5:
+        return cs_wr_h5_fail(w, err, what);
+    case CS_WR_NOMEM:
+        return cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+    default:
+        w->failed = true;
+        return err ? err->status : CS_EINVAL;
+    }
 }
 
 int cs_writer_add_scenario(cs_writer *w, const cs_out_scenario *s, cs_error *err)

@@ -123,6 +123,10 @@ struct cs_writer {
     size_t stage_cap;
 };
 
+/* Outcomes of the parts of a long step (creating or reopening a scenario): each part closes
+ * what it opened, and the step reports the failure once it has closed the rest. */
+enum cs_wr_outcome { CS_WR_OK = 0, CS_WR_H5, CS_WR_NOMEM, CS_WR_FAIL, CS_WR_MISMATCH };
+
 typedef struct h5_detail {
     char text[256];
 } h5_detail;

@@ -131,11 +131,155 @@ static herr_t count_attr(hid_t loc, const char *name, const H5A_info_t *info, vo
     return 0;
 }
 
-/* Resume: checks that the scenario in the file is the one declared, opens its datasets and
- * shrinks them to the committed prefix. */
-int cs_wr_reopen_scenario(cs_writer *w, cs_wscen *sc, const cs_out_scenario *s, cs_error *err)
+/* The scenario in the file is the one declared: same text, sweep point, compression, resolved
+ * parameters and time axis. CS_WR_MISMATCH names what differs in `what`. */
+static int scen_same(hid_t sg, const cs_out_scenario *s, char *what, size_t n)
+{
+    char *txt = cs_h5_attr_text(sg, "scenario_text");
+    char *pt = cs_h5_attr_text(sg, "sweep_point");
+    bool same = txt && pt && streq(txt, s->text) && streq(pt, s->point_desc);
+    free(txt);
+    free(pt);
+    int32_t comp = -1;
+    if (!same) {
+        snprintf(what, n, "the text of scenario '%s'", s->name);
+        return CS_WR_MISMATCH;
+    }
+    if (cs_wr_attr_read_num(sg, "compression", H5T_NATIVE_INT32, &comp) || comp != s->compression) {
+        snprintf(what, n, "the compression of scenario '%s'", s->name);
+        return CS_WR_MISMATCH;
+    }
+    hid_t g = H5Gopen2(sg, "parameters", H5P_DEFAULT);
+    size_t n_attr = 0;
+    int rc = CS_WR_OK;
+    if (g < 0 || H5Aiterate2(g, H5_INDEX_NAME, H5_ITER_NATIVE, NULL, count_attr, &n_attr) < 0 ||
+        n_attr != s->n_resolved) {
+        snprintf(what, n, "the resolved parameters of scenario '%s'", s->name);
+        rc = CS_WR_MISMATCH;
+    }
+    for (size_t i = 0; !rc && i < s->n_resolved; i++) {
+        char *v = cs_h5_attr_text(g, s->resolved[i].key);
+        bool eq = v && streq(v, s->resolved[i].value);
+        free(v);
+        if (!eq) {
+            snprintf(what, n, "parameter '%s' of scenario '%s'", s->resolved[i].key, s->name);
+            rc = CS_WR_MISMATCH;
+        }
+    }
+    if (g >= 0) H5Gclose(g);
+    if (rc) return rc;
+    hid_t td = H5Dopen2(sg, "time", H5P_DEFAULT);
+    hid_t sp = td < 0 ? td : H5Dget_space(td);
+    hssize_t nt = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
+    double *tv = nt >= 0 ? malloc(((size_t)nt + 1) * sizeof *tv) : NULL;
+    bool ok = tv && (size_t)nt == s->n_time &&
+              (nt == 0 || H5Dread(td, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, tv) >= 0);
+    for (size_t t = 0; ok && t < s->n_time; t++)
+        ok = tv[t] == s->time_days[t];
+    free(tv);
+    if (sp >= 0) H5Sclose(sp);
+    if (td >= 0) H5Dclose(td);
+    if (!ok) {
+        snprintf(what, n, "the time axis of scenario '%s'", s->name);
+        return CS_WR_MISMATCH;
+    }
+    return CS_WR_OK;
+}
+
+/* Opens the appendable datasets of the scenario (resume in place, MPI), checking their shapes:
+ * CS_WR_MISMATCH when the layout is not this run's. */
+static int scen_open_dsets(cs_writer *w, cs_wscen *sc, hid_t sg, const cs_out_scenario *s)
 {
     const cs_schema *sch = s->schema;
+    hsize_t row[3] = {0, 0, 0};
+    int st = cs_wr_wdset_open(&sc->rep, sg, "replication", H5T_NATIVE_UINT64, 1, row);
+    if (st == -2) return CS_WR_MISMATCH;
+    if (st < 0) return CS_WR_H5;
+    if ((H5Lexists(sg, "national", H5P_DEFAULT) > 0) != s->national ||
+        (H5Lexists(sg, "panel", H5P_DEFAULT) > 0) != (s->panel && sch->n_panel > 0) ||
+        (H5Lexists(sg, "events", H5P_DEFAULT) > 0) != s->events)
+        return CS_WR_MISMATCH;
+    int rc = CS_WR_OK;
+    hid_t g;
+    if (s->national) {
+        g = H5Gopen2(sg, "national", H5P_DEFAULT);
+        rc = g < 0 ? CS_WR_MISMATCH : CS_WR_OK;
+        for (size_t i = 0; !rc && i < sch->n_series; i++) {
+            const cs_series_def *sd = &sch->series[i];
+            uint32_t wd = sd->width ? sd->width : 1;
+            row[1] = s->n_time;
+            row[2] = wd;
+            if (cs_wr_wdset_open(&sc->series[i], g, sd->name, H5T_NATIVE_DOUBLE, wd > 1 ? 3 : 2,
+                                 row))
+                rc = CS_WR_MISMATCH;
+        }
+        if (g >= 0) H5Gclose(g);
+    }
+    if (!rc && s->panel && sch->n_panel > 0) {
+        g = H5Gopen2(sg, "panel", H5P_DEFAULT);
+        rc = g < 0 ? CS_WR_MISMATCH : CS_WR_OK;
+        for (size_t i = 0; !rc && i < sch->n_panel; i++) {
+            hid_t ft, mt;
+            if (cs_wr_panel_types(sc, &sch->panel[i], &ft, &mt) < 0) {
+                rc = CS_WR_H5;
+                break;
+            }
+            row[1] = s->n_time;
+            row[2] = w->n_la;
+            if (cs_wr_wdset_open(&sc->panels[i], g, sch->panel[i].name, mt, 3, row))
+                rc = CS_WR_MISMATCH;
+        }
+        if (g >= 0) H5Gclose(g);
+    }
+    const char *gname[] = {"summary", "authority_stats", "drawn"};
+    size_t gn[] = {sch->n_summary, sch->n_lastat, s->n_uncertain};
+    cs_wdset *gd[] = {sc->summary, sc->lastat, sc->drawn};
+    for (int k = 0; !rc && k < 3; k++) {
+        if (gn[k] == 0) continue;
+        g = H5Gopen2(sg, gname[k], H5P_DEFAULT);
+        if (g < 0) return CS_WR_MISMATCH;
+        row[1] = w->n_la;
+        for (size_t i = 0; !rc && i < gn[k]; i++) {
+            const char *nm = k == 0   ? sch->summary[i].name
+                             : k == 1 ? sch->lastat[i].name
+                                      : s->uncertain_names[i];
+            if (cs_wr_wdset_open(&gd[k][i], g, nm, H5T_NATIVE_DOUBLE, k == 1 ? 2 : 1, row))
+                rc = CS_WR_MISMATCH;
+        }
+        H5Gclose(g);
+    }
+    if (!rc && s->events) {
+        hid_t ft;
+        if (cs_wr_event_types(sc, sch, &ft) < 0) return CS_WR_H5;
+        H5Tclose(ft);
+        sc->d_events = H5Dopen2(sg, "events", H5P_DEFAULT);
+        if (sc->d_events < 0) return CS_WR_MISMATCH;
+    }
+    return rc;
+}
+
+/* Shrinks every dataset past the committed prefix (a partly written replication). */
+static int scen_truncate(cs_wscen *sc, const cs_out_scenario *s)
+{
+    const cs_schema *sch = s->schema;
+    cs_wdset *lists[] = {sc->series, sc->panels, sc->summary, sc->lastat, sc->drawn};
+    size_t ln[] = {s->national ? sch->n_series : 0, s->panel ? sch->n_panel : 0, sch->n_summary,
+                   sch->n_lastat, s->n_uncertain};
+    if (cs_wr_wdset_resize(&sc->rep, sc->committed) < 0) return CS_WR_H5;
+    for (int k = 0; k < 5; k++)
+        for (size_t i = 0; i < ln[k]; i++)
+            if (cs_wr_wdset_resize(&lists[k][i], sc->committed) < 0) return CS_WR_H5;
+    if (s->events) {
+        hsize_t n = sc->ev_committed;
+        if (H5Dset_extent(sc->d_events, &n) < 0) return CS_WR_H5;
+    }
+    return CS_WR_OK;
+}
+
+/* Resume: checks that the scenario in the file is the one declared, reads its progress, and
+ * (in place, MPI) opens its datasets and shrinks them to the committed prefix. */
+int cs_wr_reopen_scenario(cs_writer *w, cs_wscen *sc, const cs_out_scenario *s, cs_error *err)
+{
     size_t idx = w->n_scen;
     char what[300];
     snprintf(what, sizeof what, "scenario '%s'", s->name);
@@ -146,165 +290,40 @@ int cs_wr_reopen_scenario(cs_writer *w, cs_wscen *sc, const cs_out_scenario *s, 
     hid_t sg = root < 0 ? root : H5Gopen2(root, s->name, H5P_DEFAULT);
     if (root >= 0) H5Gclose(root);
     if (sg < 0) return cs_wr_mismatch(w, err, what);
-    int rc = CS_OK;
-    hid_t g = H5I_INVALID_HID;
-    /* Same text, sweep point, parameters, compression, time axis. */
-    char *txt = cs_h5_attr_text(sg, "scenario_text");
-    char *pt = cs_h5_attr_text(sg, "sweep_point");
-    bool same = txt && pt && streq(txt, s->text) && streq(pt, s->point_desc);
-    free(txt);
-    free(pt);
-    int32_t comp = -1;
-    if (!same) {
-        snprintf(what, sizeof what, "the text of scenario '%s'", s->name);
-        goto mism;
-    }
-    if (cs_wr_attr_read_num(sg, "compression", H5T_NATIVE_INT32, &comp) || comp != s->compression) {
-        snprintf(what, sizeof what, "the compression of scenario '%s'", s->name);
-        goto mism;
-    }
-    g = H5Gopen2(sg, "parameters", H5P_DEFAULT);
-    size_t n_attr = 0;
-    if (g < 0 || H5Aiterate2(g, H5_INDEX_NAME, H5_ITER_NATIVE, NULL, count_attr, &n_attr) < 0 ||
-        n_attr != s->n_resolved) {
-        snprintf(what, sizeof what, "the resolved parameters of scenario '%s'", s->name);
-        goto mism;
-    }
-    for (size_t i = 0; i < s->n_resolved; i++) {
-        char *v = cs_h5_attr_text(g, s->resolved[i].key);
-        bool eq = v && streq(v, s->resolved[i].value);
-        free(v);
-        if (!eq) {
-            snprintf(what, sizeof what, "parameter '%s' of scenario '%s'", s->resolved[i].key,
-                     s->name);
-            goto mism;
-        }
-    }
-    H5Gclose(g);
-    g = H5I_INVALID_HID;
-    {
-        hid_t td = H5Dopen2(sg, "time", H5P_DEFAULT);
-        hid_t sp = td < 0 ? td : H5Dget_space(td);
-        hssize_t nt = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
-        double *tv = nt >= 0 ? malloc(((size_t)nt + 1) * sizeof *tv) : NULL;
-        bool ok =
-            tv && (size_t)nt == s->n_time &&
-            (nt == 0 || H5Dread(td, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, tv) >= 0);
-        for (size_t t = 0; ok && t < s->n_time; t++)
-            ok = tv[t] == s->time_days[t];
-        free(tv);
-        if (sp >= 0) H5Sclose(sp);
-        if (td >= 0) H5Dclose(td);
-        if (!ok) {
-            snprintf(what, sizeof what, "the time axis of scenario '%s'", s->name);
-            goto mism;
-        }
-    }
+    int rc = scen_same(sg, s, what, sizeof what);
     /* Progress and the committed prefix. */
     uint64_t prog[2] = {0, 0};
-    sc->d_progress = H5Dopen2(sg, "progress", H5P_DEFAULT);
-    if (sc->d_progress < 0 ||
-        H5Dread(sc->d_progress, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, prog) < 0)
-        goto h5err;
-    if (prog[0] > w->replications) {
-        snprintf(what, sizeof what, "the progress of scenario '%s'", s->name);
-        goto mism;
+    if (!rc) {
+        sc->d_progress = H5Dopen2(sg, "progress", H5P_DEFAULT);
+        if (sc->d_progress < 0 ||
+            H5Dread(sc->d_progress, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, prog) < 0)
+            rc = CS_WR_H5;
     }
-    sc->written = sc->committed = prog[0];
-    sc->ev_written = sc->ev_committed = prog[1];
-    if (copy) {
+    if (!rc && prog[0] > w->replications) {
+        snprintf(what, sizeof what, "the progress of scenario '%s'", s->name);
+        rc = CS_WR_MISMATCH;
+    }
+    if (!rc) {
+        sc->written = sc->committed = prog[0];
+        sc->ev_written = sc->ev_committed = prog[1];
+    }
+    if (!rc && copy) {
         H5Dclose(sc->d_progress);
         sc->d_progress = H5I_INVALID_HID;
-        H5Gclose(sg);
-        return CS_OK;
-    }
-
-    hsize_t row[3] = {0, 0, 0};
-    snprintf(what, sizeof what, "the datasets of scenario '%s'", s->name);
-    int st = cs_wr_wdset_open(&sc->rep, sg, "replication", H5T_NATIVE_UINT64, 1, row);
-    if (st == -2) goto mism;
-    if (st < 0) goto h5err;
-    if ((H5Lexists(sg, "national", H5P_DEFAULT) > 0) != s->national ||
-        (H5Lexists(sg, "panel", H5P_DEFAULT) > 0) != (s->panel && sch->n_panel > 0) ||
-        (H5Lexists(sg, "events", H5P_DEFAULT) > 0) != s->events)
-        goto mism;
-    if (s->national) {
-        g = H5Gopen2(sg, "national", H5P_DEFAULT);
-        for (size_t i = 0; g >= 0 && i < sch->n_series; i++) {
-            const cs_series_def *sd = &sch->series[i];
-            uint32_t wd = sd->width ? sd->width : 1;
-            row[1] = s->n_time;
-            row[2] = wd;
-            if (cs_wr_wdset_open(&sc->series[i], g, sd->name, H5T_NATIVE_DOUBLE, wd > 1 ? 3 : 2,
-                                 row))
-                goto mism;
+    } else if (!rc) {
+        snprintf(what, sizeof what, "the datasets of scenario '%s'", s->name);
+        rc = scen_open_dsets(w, sc, sg, s);
+        if (!rc) {
+            snprintf(what, sizeof what, "cannot truncate scenario '%s' to its committed prefix",
+                     s->name);
+            rc = scen_truncate(sc, s);
         }
-        if (g < 0) goto mism;
-        H5Gclose(g);
-        g = H5I_INVALID_HID;
+        /* (cs_writer_begin reads the whole truncated file back before anything is written) */
     }
-    if (s->panel && sch->n_panel > 0) {
-        g = H5Gopen2(sg, "panel", H5P_DEFAULT);
-        for (size_t i = 0; g >= 0 && i < sch->n_panel; i++) {
-            hid_t ft, mt;
-            if (cs_wr_panel_types(sc, &sch->panel[i], &ft, &mt) < 0) goto h5err;
-            row[1] = s->n_time;
-            row[2] = w->n_la;
-            if (cs_wr_wdset_open(&sc->panels[i], g, sch->panel[i].name, mt, 3, row)) goto mism;
-        }
-        if (g < 0) goto mism;
-        H5Gclose(g);
-        g = H5I_INVALID_HID;
-    }
-    const char *gname[] = {"summary", "authority_stats", "drawn"};
-    size_t gn[] = {sch->n_summary, sch->n_lastat, s->n_uncertain};
-    cs_wdset *gd[] = {sc->summary, sc->lastat, sc->drawn};
-    for (int k = 0; k < 3; k++) {
-        if (gn[k] == 0) continue;
-        g = H5Gopen2(sg, gname[k], H5P_DEFAULT);
-        if (g < 0) goto mism;
-        row[1] = w->n_la;
-        for (size_t i = 0; i < gn[k]; i++) {
-            const char *nm = k == 0   ? sch->summary[i].name
-                             : k == 1 ? sch->lastat[i].name
-                                      : s->uncertain_names[i];
-            if (cs_wr_wdset_open(&gd[k][i], g, nm, H5T_NATIVE_DOUBLE, k == 1 ? 2 : 1, row))
-                goto mism;
-        }
-        H5Gclose(g);
-        g = H5I_INVALID_HID;
-    }
-    if (s->events) {
-        hid_t ft;
-        if (cs_wr_event_types(sc, sch, &ft) < 0) goto h5err;
-        H5Tclose(ft);
-        sc->d_events = H5Dopen2(sg, "events", H5P_DEFAULT);
-        if (sc->d_events < 0) goto mism;
-    }
-    /* Shrink everything past the committed prefix (a partly written replication). */
-    snprintf(what, sizeof what, "cannot truncate scenario '%s' to its committed prefix", s->name);
-    cs_wdset *lists[] = {sc->series, sc->panels, sc->summary, sc->lastat, sc->drawn};
-    size_t ln[] = {s->national ? sch->n_series : 0, s->panel ? sch->n_panel : 0, sch->n_summary,
-                   sch->n_lastat, s->n_uncertain};
-    if (cs_wr_wdset_resize(&sc->rep, sc->committed) < 0) goto h5err;
-    for (int k = 0; k < 5; k++)
-        for (size_t i = 0; i < ln[k]; i++)
-            if (cs_wr_wdset_resize(&lists[k][i], sc->committed) < 0) goto h5err;
-    if (s->events) {
-        hsize_t n = sc->ev_committed;
-        if (H5Dset_extent(sc->d_events, &n) < 0) goto h5err;
-    }
-    /* (cs_writer_begin reads the whole truncated file back before anything is written) */
     H5Gclose(sg);
-    return rc;
-mism:
-    if (g >= 0) H5Gclose(g);
-    H5Gclose(sg);
-    return cs_wr_mismatch(w, err, what);
-h5err:
-    if (g >= 0) H5Gclose(g);
-    H5Gclose(sg);
-    return cs_wr_h5_fail(w, err, what);
+    if (rc == CS_WR_MISMATCH) return cs_wr_mismatch(w, err, what);
+    if (rc) return cs_wr_h5_fail(w, err, what);
+    return CS_OK;
 }
 
 /* Copies rows [0, n) of dataset `from` into `to` (same shape but along dimension 0, and the
