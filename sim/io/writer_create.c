@@ -3,13 +3,15 @@
  * ranks, every rank opening the datasets). */
 #include "writer_impl.h"
 
+#include "cssim/date.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-static void iso_now(char *buf, size_t n)
+static void iso_now(char buf[21])
 {
     /* SOURCE_DATE_EPOCH (the reproducible-builds convention) pins `created`, so that two
      * runs can be compared byte for byte. */
@@ -20,9 +22,7 @@ static void iso_now(char *buf, size_t n)
         long long v = strtoll(sde, &end, 10);
         if (!*end) t = (time_t)v;
     }
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    cs_date_format_timestamp((int64_t)t, buf);
 }
 
 static int write_authorities(cs_writer *w, const cs_writer_opts *o, cs_error *err)
@@ -151,7 +151,7 @@ int cs_wr_create_file(cs_writer *w, const cs_writer_opts *o, bool publish, cs_er
     else
         w->fresh_path = tmp; /* renamed over PATH.part at cs_writer_begin */
     char created[32];
-    iso_now(created, sizeof created);
+    iso_now(created);
     hid_t r = w->file;
     if (cs_wr_attr_str(w, r, "format", CS_FORMAT_NAME) < 0 ||
         cs_wr_attr_i32(r, "format_version", CS_FORMAT_VERSION) < 0 ||
