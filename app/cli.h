@@ -43,17 +43,17 @@ int cs_run_rep(cs_model *m, gsl_rng *r, const cs_params *p, const cs_world *worl
                const cs_uncertain *unc, size_t n_unc, uint64_t rep, cs_repbuf *b, cs_error *err);
 
 /* Exit status for a status code: 2 for bad input (parse, invalid, exists, mismatch), else 1. */
-int cs_exit_status(int status);
+int cs_cli_exit_status(int status);
 /* While path is not NULL, a crash (SIGSEGV, SIGBUS: HDF5 reading a damaged file) ends the
  * process with "PATH: cannot be read (the file is damaged)" and status 1. NULL restores the
  * default. */
-void cs_guard_file(const char *path);
+void cs_cli_guard_file(const char *path);
 
 /* Joins argv into a shell-quoted command line (caller frees). */
-char *cs_join_argv(int argc, char **argv);
+char *cs_cli_join_argv(int argc, char **argv);
 /* Splits a shell-quoted command line (single quotes and plain words) into a NULL-terminated
  * array (caller frees the array and each string); NULL on malformed input. */
-char **cs_split_argv(const char *line, int *argc);
+char **cs_cli_split_argv(const char *line, int *argc);
 
 /* ---- options: one table per command (app/options.c) ---- */
 
@@ -105,9 +105,9 @@ enum { CS_OPT_OK = 0, CS_OPT_USAGE = 1, CS_OPT_BAD = 2 };
  * CS_OPT_USAGE after getopt's message for an unknown option or a missing argument (the caller
  * prints its help), or CS_OPT_BAD after "cssim: error: -j: expected ..., got "2x"". Never
  * allocates; not thread-safe only in that it writes the destinations. */
-int cs_opt_parse(const cs_option *opts, size_t n, int argc, char **argv, const char **pos,
-                 size_t cap_pos, size_t *n_pos);
+int cs_options_parse(const cs_option *opts, size_t n, int argc, char **argv, const char **pos,
+                     size_t cap_pos, size_t *n_pos);
 /* The options section of --help: one line per option, in the table's order. */
-void cs_opt_help(FILE *f, const cs_option *opts, size_t n);
+void cs_options_help(FILE *f, const cs_option *opts, size_t n);
 
 #endif

@@ -22,7 +22,7 @@ static void help(FILE *f, const cs_option *opts, size_t n)
             "chains.csv, the evaluation cache) to DIR, by default FILE.calibration/ next to it.\n"
             "Existing files are never overwritten without --force. An interrupted run continues\n"
             "from its cache when run again. Warns when R-hat or ESS miss their targets.\n\n");
-    cs_opt_help(f, opts, n);
+    cs_options_help(f, opts, n);
     fprintf(f, "See docs/calibration.md.\n");
 }
 
@@ -55,7 +55,7 @@ static int parse(args *a, int argc, char **argv)
         {CS_OPTION("help", 'h', CS_OPT_STOP, &a->help, NULL, "this help")}};
     size_t n_opts = sizeof opts / sizeof opts[0], n_pos;
     const char *pos[1];
-    int rc = cs_opt_parse(opts, n_opts, argc, argv, pos, 1, &n_pos);
+    int rc = cs_options_parse(opts, n_opts, argc, argv, pos, 1, &n_pos);
     if (rc == CS_OPT_USAGE) help(stderr, opts, n_opts);
     if (rc) return 2;
     if (a->help) {
@@ -124,5 +124,5 @@ int cs_cmd_calibrate(int argc, char **argv)
     if (rc) cs_error_print(stderr, &err);
     cs_calib_destroy(c);
     free(a.sets.v);
-    return rc ? cs_exit_status(rc) : 0;
+    return rc ? cs_cli_exit_status(rc) : 0;
 }

@@ -10,7 +10,7 @@ static void help(FILE *f, const cs_option *opts, size_t n)
     fprintf(f, "usage: cssim check SCENARIO.yaml [--set KEY=VALUE]... [--quiet] [--keys]\n\n"
                "Validates the scenario, its extends chain, sweep and authority table, and prints\n"
                "every sweep point fully resolved (defaults included, with each key's help).\n\n");
-    cs_opt_help(f, opts, n);
+    cs_options_help(f, opts, n);
 }
 
 static int list_keys(void)
@@ -37,7 +37,7 @@ int cs_cmd_check(int argc, char **argv)
         {CS_OPTION("help", 'h', CS_OPT_STOP, &want_help, NULL, "this help")}};
     size_t n_opts = sizeof opts / sizeof opts[0], n_pos;
     const char *pos[1];
-    int rc = cs_opt_parse(opts, n_opts, argc, argv, pos, 1, &n_pos);
+    int rc = cs_options_parse(opts, n_opts, argc, argv, pos, 1, &n_pos);
     if (rc == CS_OPT_USAGE) help(stderr, opts, n_opts);
     if (!rc && keys) status = list_keys();
     if (!rc && want_help) {

@@ -10,7 +10,7 @@ static void help(FILE *f, const cs_option *opts, size_t n)
     fprintf(f, "usage: cssim info OUT.h5 [--date YYYY-MM-DD]...\n\n"
                "Prints the run's provenance and, per scenario, the main national series as mean\n"
                "and 95%% interval over replications (default: the start and every 12 months).\n\n");
-    cs_opt_help(f, opts, n);
+    cs_options_help(f, opts, n);
 }
 
 static int check_date(const char *s)
@@ -31,7 +31,7 @@ int cs_cmd_info(int argc, char **argv)
                               {CS_OPTION("help", 'h', CS_OPT_STOP, &want_help, NULL, "this help")}};
     size_t n_opts = sizeof opts / sizeof opts[0], n_pos;
     const char *pos[1];
-    int rc = cs_opt_parse(opts, n_opts, argc, argv, pos, 1, &n_pos);
+    int rc = cs_options_parse(opts, n_opts, argc, argv, pos, 1, &n_pos);
     if (rc == CS_OPT_USAGE) help(stderr, opts, n_opts);
     if (!rc && want_help) help(stdout, opts, n_opts);
     if (!rc && !want_help && n_pos != 1) {
@@ -46,10 +46,10 @@ int cs_cmd_info(int argc, char **argv)
     size_t nd = date.n;
     cs_error err;
     cs_error_clear(&err);
-    cs_guard_file(pos[0]);
+    cs_cli_guard_file(pos[0]);
     int st = cs_info_print(pos[0], nd ? dates : NULL, nd, stdout, &err);
-    cs_guard_file(NULL);
+    cs_cli_guard_file(NULL);
     if (st) cs_error_print(stderr, &err);
     free(dates);
-    return cs_exit_status(st);
+    return cs_cli_exit_status(st);
 }

@@ -437,7 +437,7 @@ static void help(FILE *f, const cs_option *opts, size_t n)
                "Runs every point of the scenario (and its sweep) for the given replications and\n"
                "writes one HDF5 file (docs/output.md), then prints a summary.\n\n"
                "options:\n");
-    cs_opt_help(f, opts, n);
+    cs_options_help(f, opts, n);
     fprintf(f, "\nExit status: 0 complete, 1 run failed or interrupted (finished replications are\n"
                "kept in FILE.part), 2 bad usage or input (nothing is written).\n");
 }
@@ -474,7 +474,7 @@ static int run_parse(run_args *a, int argc, char **argv)
         {CS_OPTION("quiet", 'q', CS_OPT_FLAG, &a->quiet, NULL, "no progress line and no summary")},
         {CS_OPTION("help", 'h', CS_OPT_STOP, &a->help, NULL, "this help")}};
     size_t n_opts = sizeof opts / sizeof opts[0];
-    int rc = cs_opt_parse(opts, n_opts, argc, argv, &a->scen, 1, &a->n_pos);
+    int rc = cs_options_parse(opts, n_opts, argc, argv, &a->scen, 1, &a->n_pos);
     if (rc == CS_OPT_USAGE) help(stderr, opts, n_opts);
     if (rc) return 2;
     if (a->help) {
@@ -520,10 +520,10 @@ static int run_replay(cs_par *par, const run_args *a)
     cs_error_clear(&cerr);
     if (cs_info_command(file, &stored, &stored_cwd, &cerr) != CS_OK) {
         cs_error_print(stderr, &cerr);
-        status = cs_exit_status(cerr.status);
+        status = cs_cli_exit_status(cerr.status);
         goto done;
     }
-    sargv = cs_split_argv(stored, &sargc);
+    sargv = cs_cli_split_argv(stored, &sargc);
     if (!sargv || sargc < 2 || (stored_cwd && stored_cwd[0] && chdir(stored_cwd) != 0)) {
         fprintf(stderr, "cssim: error: %s: stored command line unusable: %s\n", file, stored);
         goto done;
@@ -686,7 +686,7 @@ static int open_output(cs_writer **w, cs_par *par, const run_args *a, const cs_s
                          .cols = t->cols,
                          .par = par};
     if (cs_par_size(par) > 1) wo.round_rows = (uint64_t)cs_par_size(par) * dist_block(threads);
-    if (a->resume) cs_guard_file(a->out); /* reading the interrupted file (and its prefix) */
+    if (a->resume) cs_cli_guard_file(a->out); /* reading the interrupted file (and its prefix) */
     int rc = have ? cs_writer_open(w, a->out, &wo, err) : CS_ENOMEM;
     /* commit (flush the progress marker) every 16 replications: a kill loses at most 15, and
      * compressed files do not fill with replaced partial chunks (docs/output.md) */
@@ -696,7 +696,7 @@ static int open_output(cs_writer **w, cs_par *par, const run_args *a, const cs_s
         rc = add_point(*w, sc, pt, err);
         *total += (uint64_t)sc->params[pt].replications - (rc ? 0 : cs_writer_done(*w, pt));
     }
-    cs_guard_file(NULL); /* the interrupted file is read: a crash from here on is a bug */
+    cs_cli_guard_file(NULL); /* the interrupted file is read: a crash from here on is a bug */
     return rc;
 }
 
@@ -747,7 +747,7 @@ static void print_outcomes(const char *out, const cs_scenario *sc)
 static int run_status(int root, int rc, const run_args *a, const cs_scenario *sc, cs_error *err)
 {
     if (!root) /* every rank has the same status and message: rank 0 speaks */
-        return rc == CS_OK ? 0 : rc == CS_EINTR ? 1 : cs_exit_status(rc);
+        return rc == CS_OK ? 0 : rc == CS_EINTR ? 1 : cs_cli_exit_status(rc);
     if (rc == CS_EINTR) {
         fprintf(stderr,
                 "cssim: interrupted: finished replications are kept in %s.part; "
@@ -759,7 +759,7 @@ static int run_status(int root, int rc, const run_args *a, const cs_scenario *sc
         if (err->status == CS_OK) /* a bare status (an allocation): say what it means */
             cs_error_set(err, rc, a->out, 0, 0, NULL, "%s", cs_strerror(rc));
         cs_error_print(stderr, err);
-        return cs_exit_status(rc);
+        return cs_cli_exit_status(rc);
     }
     if (!a->quiet) print_outcomes(a->out, sc);
     return 0;
@@ -815,7 +815,7 @@ static int run_cmd(cs_par *par, int argc, char **argv)
     run_args a = {0};
     a.sets.v = calloc((size_t)argc + 2, sizeof *a.sets.v);
     if (!a.sets.v) return 1;
-    char *cmdline = cs_join_argv(argc + 1, argv - 1); /* the command line as typed */
+    char *cmdline = cs_cli_join_argv(argc + 1, argv - 1); /* the command line as typed */
     int status = run_parse(&a, argc, argv);
     if (status < 0)
         status = a.resume && !a.out ? run_replay(par, &a) : run_scenario(par, &a, cmdline);

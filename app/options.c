@@ -144,8 +144,8 @@ static int parse_short(const cs_option *opts, size_t n, int argc, char **argv, i
     return CS_OPT_OK;
 }
 
-int cs_opt_parse(const cs_option *opts, size_t n, int argc, char **argv, const char **pos,
-                 size_t cap_pos, size_t *n_pos)
+int cs_options_parse(const cs_option *opts, size_t n, int argc, char **argv, const char **pos,
+                     size_t cap_pos, size_t *n_pos)
 {
     *n_pos = 0;
     int only_operands = 0;
@@ -168,7 +168,7 @@ int cs_opt_parse(const cs_option *opts, size_t n, int argc, char **argv, const c
     return CS_OPT_OK;
 }
 
-void cs_opt_help(FILE *f, const cs_option *opts, size_t n)
+void cs_options_help(FILE *f, const cs_option *opts, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         const cs_option *o = &opts[i];

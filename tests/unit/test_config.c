@@ -963,10 +963,10 @@ static void test_config_resolved_lists_every_key(void **state)
 static void test_config_edit_distance(void **state)
 {
     (void)state;
-    assert_int_equal(cs_edit_distance("", ""), 0);
-    assert_int_equal(cs_edit_distance("abc", ""), 3);
-    assert_int_equal(cs_edit_distance("kitten", "sitting"), 3);
-    assert_int_equal(cs_edit_distance("inspectorate.ftee", "inspectorate.fte"), 1);
+    assert_int_equal(cs_config_edit_distance("", ""), 0);
+    assert_int_equal(cs_config_edit_distance("abc", ""), 3);
+    assert_int_equal(cs_config_edit_distance("kitten", "sitting"), 3);
+    assert_int_equal(cs_config_edit_distance("inspectorate.ftee", "inspectorate.fte"), 1);
 }
 
 int main(void)

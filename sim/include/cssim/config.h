@@ -160,6 +160,6 @@ int cs_config_resolved(const cs_config *c, size_t point, const void *params, cha
                        char ***values, size_t *n);
 
 /* Levenshtein distance, for "did you mean" suggestions. */
-size_t cs_edit_distance(const char *a, const char *b);
+size_t cs_config_edit_distance(const char *a, const char *b);
 
 #endif
