@@ -4,9 +4,12 @@
 #define CSSIM_APP_CLI_H
 
 #include "cssim/config.h"
+#include "cssim/output.h"
+#include "cssim/par.h"
 #include "model.h"
 #include "params.h"
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -41,6 +44,19 @@ void cs_scenario_free(cs_scenario *s);
  * b->drawn, then runs the model. r is a philox gsl_rng owned by the calling thread. */
 int cs_run_rep(cs_model *m, gsl_rng *r, const cs_params *p, const cs_world *world,
                const cs_uncertain *unc, size_t n_unc, uint64_t rep, cs_repbuf *b, cs_error *err);
+
+/* Runs every point of sc into the open writer w (cs_writer_add_scenario done for each) and
+ * closes it: w is consumed whatever the outcome. One process: `threads` workers and a bounded
+ * reorder pool, the calling thread the only writer. Several ranks (par): rounds of blocks of
+ * cs_points_block(threads) replications per rank, written collectively. A progress line on
+ * stderr if show_progress (total: the replications still to run). While *stop is 0 the run
+ * goes on; once set (a signal handler), no replication begins and the status is CS_EINTR.
+ * Not thread-safe: call from one thread. */
+int cs_points_run(cs_writer *w, const cs_par *par, const cs_scenario *sc, int threads,
+                  int show_progress, uint64_t total, const volatile sig_atomic_t *stop,
+                  cs_error *err);
+/* Replications per rank and round of a distributed run (CSSIM_MPI_BLOCK overrides it). */
+uint64_t cs_points_block(int threads);
 
 /* Exit status for a status code: 2 for bad input (parse, invalid, exists, mismatch), else 1. */
 int cs_cli_exit_status(int status);

@@ -5,8 +5,9 @@
  *
  * Under MPI (`mpirun -np R cssim run ...`, CSSIM_MPI build) the replications are split in
  * rounds over the ranks, each rank running its block on its OpenMP threads, and all ranks
- * write each round collectively to the one file (run_point_dist); the data are those of one
- * process, whatever R and the thread counts. */
+ * write each round collectively to the one file; the data are those of one process, whatever
+ * R and the thread counts. This file parses the arguments, opens the output and reports;
+ * running the points is app/points.c (cs_points_run). */
 #include "cli.h"
 #include "cssim/output.h"
 #include "cssim/par.h"
@@ -15,7 +16,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <omp.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,359 +65,6 @@ static int cap_threads(int threads, uint64_t todo, int quiet)
         return (int)cap;
     }
     return threads;
-}
-
-typedef struct progress {
-    int on;
-    double t0, last;
-    uint64_t done, total, events;
-} progress;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static void progress_show(progress *pg, int final)
-{
-    if (!pg->on) return;
-    double t = now_s();
-    if (!final && t - pg->last < 0.2) return;
-    pg->last = t;
-    double el = t - pg->t0, rate = el > 0 ? (double)pg->events / el : 0;
-    double eta = pg->done ? el * (double)(pg->total - pg->done) / (double)pg->done : 0;
-    fprintf(stderr, "\r%llu/%llu replications  %.2fM events/s  ETA %.0fs   ",
-            (unsigned long long)pg->done, (unsigned long long)pg->total, rate / 1e6, eta);
-    if (final) fputc('\n', stderr);
-    fflush(stderr);
-}
-
-/* One process: `threads` workers run replications (handed out in order) into a bounded pool
- * of result buffers, and the calling thread alone writes them to the file in replication
- * order (every HDF5 call on one thread). A buffer is reused once written, so at most `cap`
- * replications are computed ahead of the writer; workers wait (asleep) for a free buffer and
- * the writer for the next replication. After a stop request the replications already begun
- * are finished and written: nothing computed is thrown away. */
-typedef struct rep_pool {
-    pthread_mutex_t mu;
-    pthread_cond_t ready, freed; /* a buffer was filled / released */
-    size_t cap;
-    cs_repbuf **buf;    /* [cap]: replication r lives in slot r % cap while outstanding */
-    int *state;         /* [cap]: 0 free, 1 computing, 2 done */
-    int *rc;            /* [cap]: the replication's status */
-    uint64_t *events;   /* [cap]: events dispatched */
-    cs_error *err;      /* [cap]: the replication's error */
-    uint64_t next, end; /* next replication to hand out; one past the last */
-    uint64_t written;   /* replications written so far (the writer's position) */
-    int done_workers;   /* workers that have returned */
-    int failed;         /* a replication or the writer failed: hand out nothing more */
-} rep_pool;
-
-typedef struct point_ctx {
-    const cs_params *p;
-    const cs_world *world;
-    const cs_uncertain *unc;
-    size_t n_unc;
-} point_ctx;
-
-static void pool_free(rep_pool *q, const cs_schema *schema)
-{
-    for (size_t i = 0; q->buf && i < q->cap; i++)
-        cs_repbuf_destroy(q->buf[i], schema);
-    free(q->buf), free(q->state), free(q->rc), free(q->events), free(q->err);
-    pthread_mutex_destroy(&q->mu);
-    pthread_cond_destroy(&q->ready);
-    pthread_cond_destroy(&q->freed);
-}
-
-static int pool_init(rep_pool *q, size_t cap, const point_ctx *c, uint64_t start)
-{
-    memset(q, 0, sizeof *q);
-    pthread_mutex_init(&q->mu, NULL);
-    pthread_cond_init(&q->ready, NULL);
-    pthread_cond_init(&q->freed, NULL);
-    q->cap = cap;
-    q->next = q->written = start;
-    q->end = (uint64_t)c->p->replications;
-    q->buf = calloc(cap, sizeof *q->buf);
-    q->state = calloc(cap, sizeof *q->state);
-    q->rc = calloc(cap, sizeof *q->rc);
-    q->events = calloc(cap, sizeof *q->events);
-    q->err = calloc(cap, sizeof *q->err);
-    if (!q->buf || !q->state || !q->rc || !q->events || !q->err) return CS_ENOMEM;
-    for (size_t i = 0; i < cap; i++)
-        if (!(q->buf[i] = cs_repbuf_create(cs_model_schema(), c->world->n_time, c->world->n_la,
-                                           c->n_unc, c->p->out_events)))
-            return CS_ENOMEM;
-    return CS_OK;
-}
-
-/* A worker: takes the next replication and a free buffer, runs it, hands it to the writer. */
-static void pool_work(rep_pool *q, const point_ctx *c)
-{
-    cs_model *m = cs_model_create(c->world, (size_t)c->p->max_pending);
-    gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
-    pthread_mutex_lock(&q->mu);
-    if (!m || !r) {
-        if (!q->failed) {
-            q->failed = 1;
-            q->rc[0] = CS_ENOMEM;
-            cs_error_set(&q->err[0], CS_ENOMEM, NULL, 0, 0, NULL,
-                         "out of memory (replication context)");
-        }
-        pthread_cond_broadcast(&q->ready);
-    }
-    for (;;) {
-        /* the slot of the next replication is free once the writer is within cap of it */
-        while (!q->failed && !stop_requested && q->next < q->end && q->next >= q->written + q->cap)
-            pthread_cond_wait(&q->freed, &q->mu);
-        if (q->failed || stop_requested || q->next >= q->end) break;
-        uint64_t rep = q->next++;
-        size_t k = (size_t)(rep % q->cap);
-        q->state[k] = 1;
-        pthread_mutex_unlock(&q->mu);
-        cs_error e;
-        cs_error_clear(&e);
-        int rc = cs_run_rep(m, r, c->p, c->world, c->unc, c->n_unc, rep, q->buf[k], &e);
-        uint64_t ev = rc == CS_OK ? cs_model_events(m) : 0;
-        pthread_mutex_lock(&q->mu);
-        q->rc[k] = rc;
-        q->err[k] = e;
-        q->events[k] = ev;
-        q->state[k] = 2;
-        pthread_cond_broadcast(&q->ready);
-    }
-    pthread_cond_broadcast(&q->ready); /* the writer may be waiting for what we will not do */
-    pthread_mutex_unlock(&q->mu);
-    gsl_rng_free(r);
-    cs_model_destroy(m);
-}
-
-/* The writer: replications in order, as they complete. */
-static int pool_write(rep_pool *q, cs_writer *w, size_t pt, progress *pg, int workers,
-                      cs_error *err)
-{
-    int rc = CS_OK;
-    pthread_mutex_lock(&q->mu);
-    while (q->written < q->end) {
-        size_t k = (size_t)(q->written % q->cap);
-        /* wait while replication `written` is being (or will be) computed */
-        while (q->state[k] != 2 && !q->failed && (q->written < q->next || !stop_requested) &&
-               q->done_workers < workers)
-            pthread_cond_wait(&q->ready, &q->mu);
-        if (q->state[k] != 2) {
-            if (q->failed) {
-                *err = q->err[0];
-                rc = q->rc[0] ? q->rc[0] : CS_EMODEL;
-            } else {
-                rc = CS_EINTR;
-            }
-            break;
-        }
-        if (q->rc[k] != CS_OK) {
-            rc = q->rc[k];
-            *err = q->err[k];
-            if (!err->msg[0])
-                cs_error_set(err, rc, NULL, 0, 0, NULL, "replication %llu failed: %s",
-                             (unsigned long long)q->written, cs_strerror(rc));
-            q->failed = 1;
-            pthread_cond_broadcast(&q->freed);
-            break;
-        }
-        pthread_mutex_unlock(&q->mu); /* workers go on while we write */
-        rc = cs_writer_write(w, pt, q->buf[k], err);
-        pthread_mutex_lock(&q->mu);
-        if (rc != CS_OK) {
-            q->failed = 1;
-            pthread_cond_broadcast(&q->freed);
-            break;
-        }
-        pg->done++;
-        pg->events += q->events[k];
-        q->state[k] = 0;
-        q->written++;
-        pthread_cond_broadcast(&q->freed);
-        progress_show(pg, 0);
-    }
-    if (rc == CS_OK && stop_requested && q->written < q->end) rc = CS_EINTR;
-    q->failed = q->failed || rc != CS_OK;
-    pthread_cond_broadcast(&q->freed);
-    pthread_mutex_unlock(&q->mu);
-    return rc;
-}
-
-static int run_point(cs_writer *w, size_t pt, const cs_scenario *sc, int threads, progress *pg,
-                     cs_error *err)
-{
-    point_ctx c = {.p = &sc->params[pt], .world = sc->worlds[pt]};
-    c.n_unc = cs_config_uncertain(sc->cfg, pt, &c.unc);
-    uint64_t start = cs_writer_done(w, pt);
-    if (start >= (uint64_t)c.p->replications) return stop_requested ? CS_EINTR : CS_OK;
-    rep_pool q;
-    /* two buffers per worker: each computes the next while the writer writes the last */
-    int rc = pool_init(&q, 2 * (size_t)threads + 1, &c, start);
-    if (rc) {
-        cs_error_set(err, rc, NULL, 0, 0, NULL, "out of memory (result buffers)");
-        pool_free(&q, cs_model_schema());
-        return rc;
-    }
-#pragma omp parallel num_threads(threads + 1)
-    {
-        int workers = omp_get_num_threads() - 1; /* the runtime may give fewer threads */
-        if (workers == 0) {
-            /* alone: compute each replication, then write it */
-            uint64_t end = q.end;
-            while (rc == CS_OK && q.written < end && !stop_requested) {
-                q.end = q.written + 1; /* one replication: compute it, then write it */
-                pool_work(&q, &c);
-                rc = pool_write(&q, w, pt, pg, 1, err);
-            }
-            if (rc == CS_OK && stop_requested && q.written < end) rc = CS_EINTR;
-        } else if (omp_get_thread_num() == 0) {
-            rc = pool_write(&q, w, pt, pg, workers, err);
-        } else {
-            pool_work(&q, &c);
-            pthread_mutex_lock(&q.mu);
-            q.done_workers++;
-            pthread_cond_broadcast(&q.ready);
-            pthread_mutex_unlock(&q.mu);
-        }
-    }
-    pool_free(&q, cs_model_schema());
-    return rc;
-}
-
-/* Where the time of a distributed run goes, per rank (CSSIM_MPI_STATS=1 prints it). */
-typedef struct dist_stats {
-    uint64_t rounds;
-    double compute; /* running this rank's blocks */
-    double wait;    /* waiting at the round's agreement for the slowest rank (load imbalance) */
-    double write;   /* collective extension, hyperslab writes and commit */
-} dist_stats;
-
-/* Replications per rank and round: enough per thread that one slow replication matters
- * little (load balance) and the collective write is amortised, few enough that SIGTERM is
- * answered within a few replication times. CSSIM_MPI_BLOCK overrides it. */
-static uint64_t dist_block(int threads)
-{
-    const char *e = getenv("CSSIM_MPI_BLOCK");
-    long long v = e && *e ? strtoll(e, NULL, 10) : 0;
-    if (v > 0) return (uint64_t)v;
-    return threads * 4 > 8 ? (uint64_t)threads * 4 : 8;
-}
-
-/* Several processes. The replications still to do go in rounds: the next M = min(R*B, left)
- * are split into R contiguous blocks, rank r taking [base + r*M/R, base + (r+1)*M/R), run on
- * its OpenMP threads; then every rank writes its block collectively (cs_writer_write_block).
- * File order is replication order, so the data are those of one process. Ranks stop together:
- * failures and the stop flag (SIGINT/SIGTERM on any rank) are agreed at every round. */
-static int run_point_dist(cs_writer *w, const cs_par *par, size_t pt, const cs_scenario *sc,
-                          int threads, progress *pg, dist_stats *st, cs_error *err)
-{
-    const cs_params *p = &sc->params[pt];
-    const cs_world *world = sc->worlds[pt];
-    const cs_schema *schema = cs_model_schema();
-    const cs_uncertain *unc = NULL;
-    size_t n_unc = cs_config_uncertain(sc->cfg, pt, &unc);
-    uint64_t n = (uint64_t)p->replications, R = (uint64_t)cs_par_size(par),
-             me = (uint64_t)cs_par_rank(par), B = dist_block(threads);
-    if (B > n) B = n ? n : 1;
-    /* each rank's block is at most ceil(M/R) <= B */
-    cs_repbuf **bufs = calloc(B, sizeof *bufs);
-    cs_model **models = calloc((size_t)threads, sizeof *models);
-    gsl_rng **rngs = calloc((size_t)threads, sizeof *rngs);
-    int rc = bufs && models && rngs ? CS_OK : CS_ENOMEM;
-    for (uint64_t i = 0; !rc && i < B; i++)
-        if (!(bufs[i] = cs_repbuf_create(schema, world->n_time, world->n_la, n_unc, p->out_events)))
-            rc = CS_ENOMEM;
-    for (int t = 0; !rc && t < threads; t++) {
-        models[t] = cs_model_create(world, (size_t)p->max_pending);
-        rngs[t] = gsl_rng_alloc(cs_rng_philox);
-        if (!models[t] || !rngs[t]) rc = CS_ENOMEM;
-    }
-    if (rc) cs_error_set(err, rc, NULL, 0, 0, NULL, "out of memory (replication contexts)");
-    rc = cs_par_agree(par, rc, err);
-    while (rc == CS_OK) {
-        uint64_t base = cs_writer_done(w, pt);
-        if (base >= n) break;
-        if (cs_par_max_u64(par, stop_requested ? 1 : 0)) {
-            rc = CS_EINTR;
-            break;
-        }
-        uint64_t M = n - base < R * B ? n - base : R * B;
-        uint64_t lo = base + M * me / R, hi = base + M * (me + 1) / R, k = hi - lo;
-        double t0 = now_s();
-        int failed = 0;
-        uint64_t events = 0;
-        cs_error ferr;
-        cs_error_clear(&ferr);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) reduction(+ : events)
-        for (uint64_t i = 0; i < k; i++) {
-            int t = omp_get_thread_num();
-            cs_error rerr;
-            cs_error_clear(&rerr);
-            int r1 = cs_run_rep(models[t], rngs[t], p, world, unc, n_unc, lo + i, bufs[i], &rerr);
-            if (r1 != CS_OK) {
-#pragma omp critical(cs_fail)
-                if (!failed) {
-                    failed = 1;
-                    ferr = rerr;
-                    if (!ferr.msg[0])
-                        cs_error_set(&ferr, r1, NULL, 0, 0, NULL, "replication %llu failed: %s",
-                                     (unsigned long long)(lo + i), cs_strerror(r1));
-                    if (!ferr.status) ferr.status = r1;
-                }
-            } else {
-                events += cs_model_events(models[t]);
-            }
-        }
-        double t1 = now_s();
-        rc = cs_par_agree(par, failed ? ferr.status : CS_OK, &ferr);
-        double t2 = now_s();
-        if (rc) {
-            *err = ferr;
-            break;
-        }
-        rc = cs_writer_write_block(w, pt, (const cs_repbuf *const *)bufs, (size_t)k, err);
-        double t3 = now_s();
-        st->rounds++;
-        st->compute += t1 - t0;
-        st->wait += t2 - t1;
-        st->write += t3 - t2;
-        if (rc) break;
-        pg->done += M;
-        pg->events += cs_par_sum_u64(par, events);
-        progress_show(pg, 0);
-    }
-    for (uint64_t i = 0; bufs && i < B; i++)
-        cs_repbuf_destroy(bufs[i], schema);
-    for (int t = 0; models && rngs && t < threads; t++) {
-        cs_model_destroy(models[t]);
-        if (rngs[t]) gsl_rng_free(rngs[t]);
-    }
-    free(bufs);
-    free(models);
-    free(rngs);
-    return rc;
-}
-
-/* CSSIM_MPI_STATS=1: rank 0 prints where the time went (bench/mpi_scaling.sh reads it). */
-static void dist_report(const cs_par *par, const dist_stats *st, int threads)
-{
-    const char *e = getenv("CSSIM_MPI_STATS");
-    if (!e || !*e || !strcmp(e, "0")) return;
-    int R = cs_par_size(par);
-    double cmax = cs_par_max_f64(par, st->compute), cmin = cs_par_min_f64(par, st->compute),
-           csum = cs_par_sum_f64(par, st->compute), wsum = cs_par_sum_f64(par, st->wait),
-           wrmax = cs_par_max_f64(par, st->write), wrsum = cs_par_sum_f64(par, st->write);
-    if (cs_par_rank(par) != 0) return;
-    fprintf(stderr,
-            "mpi-stats: ranks=%d threads=%d rounds=%llu compute_mean=%.3f compute_min=%.3f "
-            "compute_max=%.3f imbalance_wait_mean=%.3f write_mean=%.3f write_max=%.3f\n",
-            R, threads, (unsigned long long)st->rounds, csum / R, cmin, cmax, wsum / R, wrsum / R,
-            wrmax);
 }
 
 /* The arguments of one `cssim run`. */
@@ -685,7 +332,7 @@ static int open_output(cs_writer **w, cs_par *par, const run_args *a, const cs_s
                          .n_cols = sizeof t->cols / sizeof t->cols[0],
                          .cols = t->cols,
                          .par = par};
-    if (cs_par_size(par) > 1) wo.round_rows = (uint64_t)cs_par_size(par) * dist_block(threads);
+    if (cs_par_size(par) > 1) wo.round_rows = (uint64_t)cs_par_size(par) * cs_points_block(threads);
     if (a->resume) cs_cli_guard_file(a->out); /* reading the interrupted file (and its prefix) */
     int rc = have ? cs_writer_open(w, a->out, &wo, err) : CS_ENOMEM;
     /* commit (flush the progress marker) every 16 replications: a kill loses at most 15, and
@@ -697,25 +344,6 @@ static int open_output(cs_writer **w, cs_par *par, const run_args *a, const cs_s
         *total += (uint64_t)sc->params[pt].replications - (rc ? 0 : cs_writer_done(*w, pt));
     }
     cs_cli_guard_file(NULL); /* the interrupted file is read: a crash from here on is a bug */
-    return rc;
-}
-
-/* Runs every point into the open writer and closes it (w is consumed). */
-static int run_points(cs_writer *w, cs_par *par, const cs_scenario *sc, int threads,
-                      int show_progress, uint64_t total, cs_error *err)
-{
-    progress pg = {.on = show_progress, .t0 = now_s(), .total = total};
-    dist_stats dst = {0};
-    int rc = CS_OK;
-    for (size_t pt = 0; rc == CS_OK && pt < sc->n; pt++)
-        rc = cs_par_size(par) > 1 ? run_point_dist(w, par, pt, sc, threads, &pg, &dst, err)
-                                  : run_point(w, pt, sc, threads, &pg, err);
-    progress_show(&pg, 1);
-    if (cs_par_size(par) > 1) dist_report(par, &dst, threads);
-    if (rc == CS_OK) return cs_writer_close(w, err);
-    cs_error e2;
-    cs_writer_flush(w, &e2);
-    cs_writer_close(w, &e2);
     return rc;
 }
 
@@ -785,7 +413,8 @@ static int run_scenario(cs_par *par, run_args *a, const char *cmdline)
     uint64_t total = 0;
     int rc = open_output(&w, par, a, &sc, cmdline, &t, threads, &total, &err);
     if (rc == CS_OK) {
-        rc = run_points(w, par, &sc, threads, root && !a->quiet && isatty(2), total, &err);
+        rc = cs_points_run(w, par, &sc, threads, root && !a->quiet && isatty(2), total,
+                           &stop_requested, &err);
         w = NULL;
     }
     cs_writer_abort(w);

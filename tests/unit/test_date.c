@@ -73,7 +73,7 @@ static void test_date_round_trip_every_day_1900_2100(void **state)
                 assert_int_equal(yy, y);
                 assert_int_equal(mm, m);
                 assert_int_equal(dd, d);
-                char buf[11], want[16];
+                char buf[11], want[48];
                 snprintf(want, sizeof want, "%04d-%02d-%02d", (int)y, m, d);
                 cs_date_format((int32_t)day, buf);
                 assert_string_equal(buf, want);
