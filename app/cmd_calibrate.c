@@ -4,12 +4,11 @@
 #include "calib.h"
 #include "cli.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-static void help(FILE *f)
+static void help(FILE *f, const cs_option *opts, size_t n)
 {
     fprintf(f,
             "usage: cssim calibrate CONFIG.yaml -o FILE.yaml [--report DIR] [--force]\n"
@@ -22,82 +21,57 @@ static void help(FILE *f)
             "writes the fitted fragment to FILE.yaml and a report (report.md, targets.csv,\n"
             "chains.csv, the evaluation cache) to DIR, by default FILE.calibration/ next to it.\n"
             "Existing files are never overwritten without --force. An interrupted run continues\n"
-            "from its cache when run again. Warns when R-hat or ESS miss their targets.\n\n"
-            "  -o, --output FILE      the fitted fragment (required)\n"
-            "      --report DIR       folder of the report (default: next to FILE)\n"
-            "      --force            overwrite existing outputs\n"
-            "  -j, --threads N        OpenMP threads (default: all cores)\n"
-            "      --set KEY=VALUE    override a key of CONFIG.yaml (calibrate.*)\n"
-            "      --write-targets F  write simulated targets at calibrate.start to F and exit\n"
-            "      --fingerprint      print the fingerprint of the inputs and exit\n"
-            "  -q, --quiet            no progress\n"
-            "  -h, --help             this help\n"
-            "See docs/calibration.md.\n");
+            "from its cache when run again. Warns when R-hat or ESS miss their targets.\n\n");
+    cs_options_help(f, opts, n);
+    fprintf(f, "See docs/calibration.md.\n");
 }
 
 typedef struct args {
-    const char **sets;
-    size_t n_sets;
+    cs_optlist sets;
     const char *write_targets, *config;
-    int fingerprint, show_summary;
+    int fingerprint, show_summary, help;
     cs_calib_opts o;
 } args;
 
 /* Returns -1 to go on, else the exit status. */
 static int parse(args *a, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"output", required_argument, NULL, 'o'}, {"report", required_argument, NULL, 'R'},
-        {"force", no_argument, NULL, 'F'},        {"threads", required_argument, NULL, 'j'},
-        {"set", required_argument, NULL, 'S'},    {"write-targets", required_argument, NULL, 'W'},
-        {"fingerprint", no_argument, NULL, 'P'},  {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
-    int ch;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "o:j:qh", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'o':
-            a->o.output = optarg;
-            break;
-        case 'R':
-            a->o.report = optarg;
-            break;
-        case 'F':
-            a->o.force = 1;
-            break;
-        case 'j':
-            a->o.threads = atoi(optarg);
-            break;
-        case 'S':
-            a->sets[a->n_sets++] = optarg;
-            break;
-        case 'W':
-            a->write_targets = optarg;
-            break;
-        case 'P':
-            a->fingerprint = 1;
-            break;
-        case 'q':
-            a->o.quiet = 1;
-            break;
-        case 'h':
-            help(stdout);
-            return 0;
-        default:
-            help(stderr);
-            return 2;
-        }
+    const cs_option opts[] = {
+        {CS_OPTION("output", 'o', CS_OPT_STRING, &a->o.output, "FILE",
+                   "the fitted fragment (required)")},
+        {CS_OPTION("report", 0, CS_OPT_STRING, &a->o.report, "DIR",
+                   "folder of the report (default: next to FILE)")},
+        {CS_OPTION("force", 0, CS_OPT_FLAG, &a->o.force, NULL, "overwrite existing outputs")},
+        {CS_OPTION("threads", 'j', CS_OPT_INT, &a->o.threads, "N",
+                   "OpenMP threads (default: all cores)"),
+         .min = 1, .max = CS_MAX_THREADS, .expect = CS_THREADS_EXPECT},
+        {CS_OPTION("set", 0, CS_OPT_LIST, &a->sets, "KEY=VALUE",
+                   "override a key of CONFIG.yaml (calibrate.*)")},
+        {CS_OPTION("write-targets", 0, CS_OPT_STRING, &a->write_targets, "F",
+                   "write simulated targets at calibrate.start to F and exit")},
+        {CS_OPTION("fingerprint", 0, CS_OPT_FLAG, &a->fingerprint, NULL,
+                   "print the fingerprint of the inputs and exit")},
+        {CS_OPTION("quiet", 'q', CS_OPT_FLAG, &a->o.quiet, NULL, "no progress")},
+        {CS_OPTION("help", 'h', CS_OPT_STOP, &a->help, NULL, "this help")}};
+    size_t n_opts = sizeof opts / sizeof opts[0], n_pos;
+    const char *pos[1];
+    int rc = cs_options_parse(opts, n_opts, argc, argv, pos, 1, &n_pos);
+    if (rc == CS_OPT_USAGE) help(stderr, opts, n_opts);
+    if (rc) return 2;
+    if (a->help) {
+        help(stdout, opts, n_opts);
+        return 0;
     }
-    const char *why = optind + 1 != argc ? "calibrate needs exactly one CONFIG.yaml"
+    const char *why = n_pos != 1 ? "calibrate needs exactly one CONFIG.yaml"
                       : !a->o.output && !a->write_targets && !a->fingerprint
                           ? "calibrate needs -o FILE (the fitted fragment)"
                           : NULL;
     if (why) {
         fprintf(stderr, "cssim: error: %s\n\n", why);
-        help(stderr);
+        help(stderr, opts, n_opts);
         return 2;
     }
-    a->config = argv[optind];
+    a->config = pos[0];
     a->show_summary = !a->o.quiet;
     if (!isatty(2)) a->o.quiet = 1; /* progress only on a terminal */
     return -1;
@@ -120,11 +94,11 @@ static void summary(const cs_calib *c, const cs_calib_opts *o, const cs_calib_su
 int cs_cmd_calibrate(int argc, char **argv)
 {
     args a = {0};
-    a.sets = calloc((size_t)argc + 1, sizeof *a.sets);
-    if (!a.sets) return 1;
+    a.sets.v = calloc((size_t)argc + 1, sizeof *a.sets.v);
+    if (!a.sets.v) return 1;
     int status = parse(&a, argc, argv);
     if (status >= 0) {
-        free(a.sets);
+        free(a.sets.v);
         return status;
     }
     cs_error err;
@@ -132,7 +106,7 @@ int cs_cmd_calibrate(int argc, char **argv)
     cs_calib *c = NULL;
     cs_calib_summary s;
     char fp[CS_CALIB_FP_LEN];
-    int rc = cs_calib_create(&c, a.config, a.sets, a.n_sets, &err);
+    int rc = cs_calib_create(&c, a.config, a.sets.v, a.sets.n, &err);
     if (!rc) cs_calib_set_threads(c, a.o.threads);
     if (!rc && a.fingerprint) {
         rc = cs_calib_fingerprint(c, fp, &err);
@@ -149,6 +123,6 @@ int cs_cmd_calibrate(int argc, char **argv)
     }
     if (rc) cs_error_print(stderr, &err);
     cs_calib_destroy(c);
-    free(a.sets);
-    return rc ? cs_exit_status(rc) : 0;
+    free(a.sets.v);
+    return rc ? cs_cli_exit_status(rc) : 0;
 }

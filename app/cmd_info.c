@@ -3,62 +3,53 @@
 #include "cli.h"
 #include "cssim/output.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 
-static void help(FILE *f)
+static void help(FILE *f, const cs_option *opts, size_t n)
 {
     fprintf(f, "usage: cssim info OUT.h5 [--date YYYY-MM-DD]...\n\n"
                "Prints the run's provenance and, per scenario, the main national series as mean\n"
-               "and 95%% interval over replications (default: the start and every 12 months).\n\n"
-               "  -d, --date DATE  report at this date (nearest snapshot; repeatable)\n"
-               "  -h, --help       this help\n");
+               "and 95%% interval over replications (default: the start and every 12 months).\n\n");
+    cs_options_help(f, opts, n);
+}
+
+static int check_date(const char *s)
+{
+    int32_t d;
+    return cs_date_parse(s, &d);
 }
 
 int cs_cmd_info(int argc, char **argv)
 {
-    static const struct option opts[] = {{"date", required_argument, NULL, 'd'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     const char **dates = calloc((size_t)argc + 1, sizeof *dates);
-    size_t nd = 0;
-    int c;
     if (!dates) return 1;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': {
-            int32_t d;
-            if (cs_date_parse(optarg, &d)) {
-                fprintf(stderr, "cssim: error: --date: expected YYYY-MM-DD, got \"%s\"\n", optarg);
-                free(dates);
-                return 2;
-            }
-            dates[nd++] = optarg;
-            break;
-        }
-        case 'h':
-            help(stdout);
-            free(dates);
-            return 0;
-        default:
-            help(stderr);
-            free(dates);
-            return 2;
-        }
-    }
-    if (optind + 1 != argc) {
+    cs_optlist date = {dates, 0};
+    int want_help = 0;
+    const cs_option opts[] = {{CS_OPTION("date", 'd', CS_OPT_LIST, &date, "DATE",
+                                         "report at this date (nearest snapshot; repeatable)"),
+                               .expect = "YYYY-MM-DD", .check = check_date, .label = "--date"},
+                              {CS_OPTION("help", 'h', CS_OPT_STOP, &want_help, NULL, "this help")}};
+    size_t n_opts = sizeof opts / sizeof opts[0], n_pos;
+    const char *pos[1];
+    int rc = cs_options_parse(opts, n_opts, argc, argv, pos, 1, &n_pos);
+    if (rc == CS_OPT_USAGE) help(stderr, opts, n_opts);
+    if (!rc && want_help) help(stdout, opts, n_opts);
+    if (!rc && !want_help && n_pos != 1) {
         fprintf(stderr, "cssim: error: info needs exactly one OUT.h5\n\n");
-        help(stderr);
-        free(dates);
-        return 2;
+        help(stderr, opts, n_opts);
+        rc = CS_OPT_BAD;
     }
+    if (rc || want_help) {
+        free(dates);
+        return rc ? 2 : 0;
+    }
+    size_t nd = date.n;
     cs_error err;
     cs_error_clear(&err);
-    cs_guard_file(argv[optind]);
-    int rc = cs_info_print(argv[optind], nd ? dates : NULL, nd, stdout, &err);
-    cs_guard_file(NULL);
-    if (rc) cs_error_print(stderr, &err);
+    cs_cli_guard_file(pos[0]);
+    int st = cs_info_print(pos[0], nd ? dates : NULL, nd, stdout, &err);
+    cs_cli_guard_file(NULL);
+    if (st) cs_error_print(stderr, &err);
     free(dates);
-    return cs_exit_status(rc);
+    return cs_cli_exit_status(st);
 }

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-int cs_exit_status(int status)
+int cs_cli_exit_status(int status)
 {
     switch (status) {
     case CS_OK:
@@ -38,7 +38,7 @@ static void locate(const cs_config *cfg, size_t point, cs_error *err)
 }
 
 /* Reading a damaged HDF5 file can crash inside the HDF5 library (1.10.8 does on some
- * corrupted object headers). While cs_guard_file names a file, SIGSEGV and SIGBUS end the
+ * corrupted object headers). While cs_cli_guard_file names a file, SIGSEGV and SIGBUS end the
  * process with a message naming it and status 1, not a bare crash. */
 static const char *guarded; /* the file being read, or NULL */
 
@@ -52,7 +52,7 @@ static void on_fault(int sig)
     _exit(1);
 }
 
-void cs_guard_file(const char *path)
+void cs_cli_guard_file(const char *path)
 {
     guarded = path;
     struct sigaction sa;
@@ -87,7 +87,7 @@ int cs_scenario_load(cs_scenario *s, const char *path, const char *const *sets, 
 fail:
     cs_error_print(stderr, &err);
     cs_scenario_free(s);
-    return cs_exit_status(rc == CS_EIO && err.line == 0 && err.key[0] == 0 ? CS_EPARSE : rc);
+    return cs_cli_exit_status(rc == CS_EIO && err.line == 0 && err.key[0] == 0 ? CS_EPARSE : rc);
 }
 
 void cs_scenario_free(cs_scenario *s)
@@ -112,7 +112,7 @@ static int plain(const char *a)
     return 1;
 }
 
-char *cs_join_argv(int argc, char **argv)
+char *cs_cli_join_argv(int argc, char **argv)
 {
     size_t len = 1;
     for (int i = 0; i < argc; i++)
@@ -138,7 +138,7 @@ char *cs_join_argv(int argc, char **argv)
     return out;
 }
 
-char **cs_split_argv(const char *line, int *argc)
+char **cs_cli_split_argv(const char *line, int *argc)
 {
     size_t cap = strlen(line) / 2 + 2, n = 0;
     char **v = calloc(cap + 1, sizeof *v);

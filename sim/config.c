@@ -33,7 +33,7 @@ static void val_free(const cs_key *k, cs_val *v)
 void cs_config_destroy(cs_config *c)
 {
     if (!c) return;
-    cfg_free_trees(c);
+    cs_cfg_free_trees(c);
     while (c->pool) {
         cs_val *v = c->pool;
         c->pool = v->next;
@@ -83,9 +83,9 @@ int cs_config_apply(const cs_config *c, size_t point, void *params, cs_error *er
         return cs_error_set(err, CS_EINVAL, c->top, 0, 0, NULL,
                             "no sweep point %zu (there are %zu)", point, c->n_points);
     for (size_t i = 0; i < c->n_keys; i++) {
-        const cs_val *v = cfg_resolve(c, point, i);
+        const cs_val *v = cs_cfg_resolve(c, point, i);
         if (!v) continue;
-        int rc = cfg_store(&c->table[i], (char *)params + c->table[i].offset, v);
+        int rc = cs_cfg_store(&c->table[i], (char *)params + c->table[i].offset, v);
         if (rc) return cs_error_set(err, rc, c->top, 0, 0, c->table[i].path, "out of memory");
     }
     return CS_OK;
@@ -125,8 +125,8 @@ int cs_config_origin(const cs_config *c, size_t point, const char *key, const ch
                      int *line, int *col)
 {
     size_t ki;
-    if (point >= c->n_points || !cfg_find_key(c, key, &ki)) return CS_ENOTFOUND;
-    const cs_val *v = cfg_resolve(c, point, ki);
+    if (point >= c->n_points || !cs_cfg_find_key(c, key, &ki)) return CS_ENOTFOUND;
+    const cs_val *v = cs_cfg_resolve(c, point, ki);
     if (!v || v == c->defaults[ki]) return CS_ENOTFOUND;
     *file = v->file;
     *line = v->line;
@@ -149,7 +149,7 @@ static void *scratch_params(const cs_config *c, size_t point, int *rc)
 {
     size_t size = 1;
     for (size_t i = 0; i < c->n_keys; i++) {
-        size_t end = c->table[i].offset + cfg_field_size(c->table[i].type);
+        size_t end = c->table[i].offset + cs_cfg_field_size(c->table[i].type);
         if (end > size) size = end;
     }
     void *p = calloc(1, size);
@@ -167,10 +167,10 @@ static void fmt_key(sbuf *b, const cs_config *c, size_t point, size_t ki, const 
     const cfg_point *pt = &c->points[point];
     for (size_t u = 0; u < pt->n_unc; u++)
         if (pt->unc[u].key == ki) {
-            cfg_fmt_dist(b, &pt->unc[u].dist);
+            cs_cfg_fmt_dist(b, &pt->unc[u].dist);
             return;
         }
-    cfg_fmt_field(b, &c->table[ki], (const char *)params + c->table[ki].offset, abs_paths);
+    cs_cfg_fmt_field(b, &c->table[ki], (const char *)params + c->table[ki].offset, abs_paths);
 }
 
 static void dump_group(sbuf *b, const cs_config *c, size_t point, const void *params,
@@ -189,22 +189,22 @@ static void dump_group(sbuf *b, const cs_config *c, size_t point, const void *pa
                 !strncmp(q, path, plen + slen) && (q[plen + slen] == '.' || q[plen + slen] == '\0');
         }
         if (seen) continue;
-        cfg_sb_printf(b, "%*s%.*s:", 2 * depth, "", (int)slen, seg);
+        cs_cfg_sb_printf(b, "%*s%.*s:", 2 * depth, "", (int)slen, seg);
         if (seg[slen] == '.') {
-            cfg_sb_puts(b, "\n");
+            cs_cfg_sb_puts(b, "\n");
             char sub[CFG_PATH_MAX];
             snprintf(sub, sizeof sub, "%.*s.", (int)(plen + slen), path);
             dump_group(b, c, point, params, sub, depth + 1, comments);
             continue;
         }
-        cfg_sb_puts(b, " ");
+        cs_cfg_sb_puts(b, " ");
         fmt_key(b, c, point, i, params, true);
         if (comments && c->table[i].help && *c->table[i].help) {
-            cfg_sb_puts(b, "  # ");
+            cs_cfg_sb_puts(b, "  # ");
             for (const char *h = c->table[i].help; *h; h++)
-                cfg_sb_add(b, *h == '\n' || *h == '\r' ? " " : h, 1);
+                cs_cfg_sb_add(b, *h == '\n' || *h == '\r' ? " " : h, 1);
         }
-        cfg_sb_puts(b, "\n");
+        cs_cfg_sb_puts(b, "\n");
     }
 }
 
@@ -220,14 +220,14 @@ int cs_config_dump(const cs_config *c, size_t point, const void *params, FILE *f
     }
     sbuf b = {0};
     if (comments) {
-        cfg_sb_printf(&b, "# cssim scenario point %s", c->points[point].name);
-        if (*c->points[point].desc) cfg_sb_printf(&b, " (%s)", c->points[point].desc);
-        cfg_sb_puts(&b, "\n");
+        cs_cfg_sb_printf(&b, "# cssim scenario point %s", c->points[point].name);
+        if (*c->points[point].desc) cs_cfg_sb_printf(&b, " (%s)", c->points[point].desc);
+        cs_cfg_sb_puts(&b, "\n");
     }
     dump_group(&b, c, point, params ? params : scratch, "", 0, comments);
     cs_config_params_free(c->table, c->n_keys, scratch);
     free(scratch);
-    char *s = cfg_sb_take(&b);
+    char *s = cs_cfg_sb_take(&b);
     if (!s) return CS_ENOMEM;
     rc = fputs(s, f) < 0 || ferror(f) ? CS_EIO : CS_OK;
     free(s);
@@ -251,7 +251,7 @@ int cs_config_resolved(const cs_config *c, size_t point, const void *params, cha
         sbuf b = {0};
         fmt_key(&b, c, point, i, src, false);
         k[i] = strdup(c->table[i].path);
-        v[i] = cfg_sb_take(&b);
+        v[i] = cs_cfg_sb_take(&b);
         if (!k[i] || !v[i]) rc = CS_ENOMEM;
     }
     cs_config_params_free(c->table, c->n_keys, scratch);

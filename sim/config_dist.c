@@ -30,32 +30,32 @@ static void param_list(int kind, char *buf, size_t size)
 static int parse_fixed(const cs_key *k, const node *v, cs_dist *d, cs_error *err)
 {
     char r[96], g[80];
-    cfg_range_text(k, r, sizeof r);
+    cs_cfg_range_text(k, r, sizeof r);
     double x;
-    if (!cfg_parse_number(v, &x))
-        return cfg_verr(err, v, k->path,
-                        "expected a number%s or a distribution {dist: NAME, ...}, got %s", r,
-                        cfg_got(v, g, sizeof g));
-    if (!cfg_in_range(k, x))
-        return cfg_verr(err, v, k->path, "expected a number%s, got %s", r, v->s);
-    return cs_dist_fixed(d, x) ? cfg_verr(err, v, k->path, "invalid value %s", v->s) : CS_OK;
+    if (!cs_cfg_parse_number(v, &x))
+        return cs_cfg_verr(err, v, k->path,
+                           "expected a number%s or a distribution {dist: NAME, ...}, got %s", r,
+                           cs_cfg_got(v, g, sizeof g));
+    if (!cs_cfg_in_range(k, x))
+        return cs_cfg_verr(err, v, k->path, "expected a number%s, got %s", r, v->s);
+    return cs_dist_fixed(d, x) ? cs_cfg_verr(err, v, k->path, "invalid value %s", v->s) : CS_OK;
 }
 
 /* The law a mapping names with `dist:`. */
 static int dist_law(const cs_key *k, const node *v, const node **name, int *kind, cs_error *err)
 {
-    *name = cfg_map_get(v, "dist");
+    *name = cs_cfg_map_get(v, "dist");
     if (!*name || (*name)->kind != N_SCALAR)
-        return cfg_verr(err, *name ? *name : v, k->path,
-                        "expected a distribution {dist: NAME, ...} naming its law");
+        return cs_cfg_verr(err, *name ? *name : v, k->path,
+                           "expected a distribution {dist: NAME, ...} naming its law");
     *kind = cs_dist_kind_parse((*name)->s);
     if (*kind >= 0 && *kind < CS_DIST_NKINDS) return CS_OK;
     char names[256] = "";
     for (int j = 0; j < CS_DIST_NKINDS; j++)
         snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", j ? ", " : "",
                  cs_dist_kind_name((cs_dist_kind)j));
-    return cfg_verr(err, *name, k->path, "unknown distribution \"%s\" (expected one of %s)",
-                    (*name)->s, names);
+    return cs_cfg_verr(err, *name, k->path, "unknown distribution \"%s\" (expected one of %s)",
+                       (*name)->s, names);
 }
 
 /* The law's parameters, by position in dist_params: each known, given once, the required
@@ -73,16 +73,17 @@ static int dist_given(const cs_key *k, const node *v, const char *law, int kind,
                !(pk->kind == N_SCALAR && !strcmp(pk->s, dist_params[kind][j])))
             j++;
         if (j == 3 || !dist_params[kind][j])
-            return cfg_verr(err, pk, k->path, "%s: unknown parameter \"%s\" (expected %s)", law,
-                            pk->s ? pk->s : "?", plist);
-        if (given[j]) return cfg_verr(err, pk, k->path, "%s: parameter %s given twice", law, pk->s);
+            return cs_cfg_verr(err, pk, k->path, "%s: unknown parameter \"%s\" (expected %s)", law,
+                               pk->s ? pk->s : "?", plist);
+        if (given[j])
+            return cs_cfg_verr(err, pk, k->path, "%s: parameter %s given twice", law, pk->s);
         given[j] = v->kids[2 * i + 1];
     }
     int nreq = kind == CS_DIST_EMPIRICAL ? 1 : 3;
     for (int j = 0; j < nreq && dist_params[kind][j]; j++)
         if (!given[j])
-            return cfg_verr(err, v, k->path, "%s: missing parameter %s (expected %s)", law,
-                            dist_params[kind][j], plist);
+            return cs_cfg_verr(err, v, k->path, "%s: missing parameter %s (expected %s)", law,
+                               dist_params[kind][j], plist);
     return CS_OK;
 }
 
@@ -91,24 +92,24 @@ static int build_empirical(const cs_key *k, const node *v, const node *given[3],
                            cs_error *err)
 {
     dbuf vals = {0}, wts = {0};
-    int rc = cfg_collect_numbers(k, k->path, given[0], &vals, err);
-    if (!rc && given[1]) rc = cfg_collect_numbers(NULL, k->path, given[1], &wts, err);
+    int rc = cs_cfg_collect_numbers(k, k->path, given[0], &vals, err);
+    if (!rc && given[1]) rc = cs_cfg_collect_numbers(NULL, k->path, given[1], &wts, err);
     if (!rc && vals.n == 0)
-        rc = cfg_verr(err, given[0], k->path, "empirical: values must not be empty");
+        rc = cs_cfg_verr(err, given[0], k->path, "empirical: values must not be empty");
     if (!rc && given[1] && wts.n != vals.n)
-        rc = cfg_verr(err, given[1], k->path, "empirical: expected %zu weights, got %zu", vals.n,
-                      wts.n);
+        rc = cs_cfg_verr(err, given[1], k->path, "empirical: expected %zu weights, got %zu", vals.n,
+                         wts.n);
     double joint = 0;
     if (!rc && given[2] &&
-        (!cfg_parse_number(given[2], &joint) || joint < 1 || joint != floor(joint) || given[1]))
-        rc = cfg_verr(err, given[2], k->path,
-                      "empirical: joint: expected a group number >= 1 (and no weights)");
+        (!cs_cfg_parse_number(given[2], &joint) || joint < 1 || joint != floor(joint) || given[1]))
+        rc = cs_cfg_verr(err, given[2], k->path,
+                         "empirical: joint: expected a group number >= 1 (and no weights)");
     if (!rc) {
         rc = cs_dist_empirical(d, vals.v, given[1] ? wts.v : NULL, vals.n);
         if (rc == CS_ENOMEM)
             oom(err);
         else if (rc)
-            cfg_verr(err, v, k->path, "empirical: invalid values or weights");
+            cs_cfg_verr(err, v, k->path, "empirical: invalid values or weights");
         else
             d->joint = (int)joint;
     }
@@ -148,28 +149,29 @@ static int build_law(const cs_key *k, const node *v, const char *law, int kind,
     char r[96], g[80];
     double p[3] = {0, 0, 0};
     for (int j = 0; j < 3 && given[j]; j++)
-        if (!cfg_parse_number(given[j], &p[j]))
-            return cfg_verr(err, given[j], k->path, "%s: %s: expected a number, got %s", law,
-                            dist_params[kind][j], cfg_got(given[j], g, sizeof g));
+        if (!cs_cfg_parse_number(given[j], &p[j]))
+            return cs_cfg_verr(err, given[j], k->path, "%s: %s: expected a number, got %s", law,
+                               dist_params[kind][j], cs_cfg_got(given[j], g, sizeof g));
     if (build(d, kind, p)) {
         char ps[160] = "";
         for (int j = 0; j < 3 && given[j]; j++)
             snprintf(ps + strlen(ps), sizeof ps - strlen(ps), "%s%s %g", j ? ", " : "",
                      dist_params[kind][j], p[j]);
-        return cfg_verr(err, v, k->path, "invalid %s distribution (%s)", law, ps);
+        return cs_cfg_verr(err, v, k->path, "invalid %s distribution (%s)", law, ps);
     }
     double m = kind == CS_DIST_FIXED ? p[0] : cs_dist_mean(d);
-    if (!cfg_in_range(k, m)) {
+    if (!cs_cfg_in_range(k, m)) {
         cs_dist_fini(d);
-        cfg_range_text(k, r, sizeof r);
-        return cfg_verr(err, v, k->path, "expected a distribution with mean%s, got mean %g", r, m);
+        cs_cfg_range_text(k, r, sizeof r);
+        return cs_cfg_verr(err, v, k->path, "expected a distribution with mean%s, got mean %g", r,
+                           m);
     }
     return CS_OK;
 }
 
 /* A number (fixed) or {dist: NAME, params...}; the key's range bounds the fixed value, the
  * empirical values, or the mean. */
-int cfg_parse_dist(const cs_key *k, const node *v, cs_dist *d, cs_error *err)
+int cs_cfg_parse_dist(const cs_key *k, const node *v, cs_dist *d, cs_error *err)
 {
     if (v->kind != N_MAP) return parse_fixed(k, v, d, err);
     const node *name, *given[3] = {NULL, NULL, NULL};
@@ -181,14 +183,14 @@ int cfg_parse_dist(const cs_key *k, const node *v, cs_dist *d, cs_error *err)
     return build_law(k, v, name->s, kind, given, d, err);
 }
 
-void cfg_fmt_dist(sbuf *b, const cs_dist *d)
+void cs_cfg_fmt_dist(sbuf *b, const cs_dist *d)
 {
     char buf[256];
     int n = cs_dist_format(d, buf, sizeof buf);
     if (n < 0) {
-        cfg_sb_puts(b, "~");
+        cs_cfg_sb_puts(b, "~");
     } else if ((size_t)n < sizeof buf) {
-        cfg_sb_puts(b, buf);
+        cs_cfg_sb_puts(b, buf);
     } else {
         char *big = malloc((size_t)n + 1);
         if (!big) {
@@ -196,7 +198,7 @@ void cfg_fmt_dist(sbuf *b, const cs_dist *d)
             return;
         }
         cs_dist_format(d, big, (size_t)n + 1);
-        cfg_sb_puts(b, big);
+        cs_cfg_sb_puts(b, big);
         free(big);
     }
 }
@@ -221,7 +223,7 @@ void cs_config_draw(const cs_key *table, const cs_uncertain *list, size_t n, voi
             x = cs_dist_sample(d, r);
         }
         /* Clamped into the key's range: a normal around a probability can stray past 1. */
-        if (cfg_has_range(k)) x = x < k->min ? k->min : x > k->max ? k->max : x;
+        if (cs_cfg_has_range(k)) x = x < k->min ? k->min : x > k->max ? k->max : x;
         *(double *)((char *)params + k->offset) = x;
     }
 }

@@ -132,45 +132,47 @@ typedef struct dbuf {
 } dbuf;
 
 /* config_yaml.c */
-void cfg_sb_add(sbuf *b, const char *s, size_t len);
-void cfg_sb_puts(sbuf *b, const char *s);
-void cfg_sb_printf(sbuf *b, const char *fmt, ...) CFG_PRINTF(2, 3);
-char *cfg_sb_take(sbuf *b);
-void cfg_node_free(node *nd);
-int cfg_parse_text(const char *text, size_t len, const char *file, int fixed_line, const char *key,
-                   node **out, cs_error *err);
-char *cfg_dir_of(const char *path);
-char *cfg_path_join(const char *dir, const char *p);
-int cfg_read_all(const char *path, char **text, size_t *len, struct stat *st);
-const char *cfg_read_problem(int e);
-int cfg_read_status(int e);
+void cs_cfg_sb_add(sbuf *b, const char *s, size_t len);
+void cs_cfg_sb_puts(sbuf *b, const char *s);
+void cs_cfg_sb_printf(sbuf *b, const char *fmt, ...) CFG_PRINTF(2, 3);
+char *cs_cfg_sb_take(sbuf *b);
+void cs_cfg_node_free(node *nd);
+int cs_cfg_parse_text(const char *text, size_t len, const char *file, int fixed_line,
+                      const char *key, node **out, cs_error *err);
+char *cs_cfg_dir_of(const char *path);
+char *cs_cfg_path_join(const char *dir, const char *p);
+int cs_cfg_read_all(const char *path, char **text, size_t *len, struct stat *st);
+const char *cs_cfg_read_problem(int e);
+int cs_cfg_read_status(int e);
 
 /* config_keys.c */
-bool cfg_find_key(const cs_config *c, const char *path, size_t *ki);
-const char *cfg_key_below(const cs_config *c, const char *path);
-bool cfg_has_range(const cs_key *k);
-bool cfg_in_range(const cs_key *k, double x);
-void cfg_range_text(const cs_key *k, char *buf, size_t size);
-const char *cfg_got(const node *v, char *buf, size_t size);
-int cfg_verr(cs_error *err, const node *v, const char *key, const char *fmt, ...) CFG_PRINTF(4, 5);
-int cfg_unknown_key(const cs_config *c, const node *k, const char *path, cs_error *err);
-bool cfg_parse_number(const node *v, double *x);
-int cfg_collect_numbers(const cs_key *k, const char *key, const node *v, dbuf *out, cs_error *err);
-const node *cfg_map_get(const node *m, const char *name);
-int cfg_convert(cs_config *c, size_t ki, const node *v, const char *dir, const cs_val **out,
-                cs_error *err);
-int cfg_check_table(const cs_config *c, cs_error *err);
-void cfg_fmt_field(sbuf *b, const cs_key *k, const void *field, bool abs_paths);
-void cfg_fmt_val(sbuf *b, const cs_config *c, const cs_val *v);
-int cfg_store(const cs_key *k, void *f, const cs_val *v);
-size_t cfg_field_size(cs_key_type t);
+bool cs_cfg_find_key(const cs_config *c, const char *path, size_t *ki);
+const char *cs_cfg_key_below(const cs_config *c, const char *path);
+bool cs_cfg_has_range(const cs_key *k);
+bool cs_cfg_in_range(const cs_key *k, double x);
+void cs_cfg_range_text(const cs_key *k, char *buf, size_t size);
+const char *cs_cfg_got(const node *v, char *buf, size_t size);
+int cs_cfg_verr(cs_error *err, const node *v, const char *key, const char *fmt, ...)
+    CFG_PRINTF(4, 5);
+int cs_cfg_unknown_key(const cs_config *c, const node *k, const char *path, cs_error *err);
+bool cs_cfg_parse_number(const node *v, double *x);
+int cs_cfg_collect_numbers(const cs_key *k, const char *key, const node *v, dbuf *out,
+                           cs_error *err);
+const node *cs_cfg_map_get(const node *m, const char *name);
+int cs_cfg_convert(cs_config *c, size_t ki, const node *v, const char *dir, const cs_val **out,
+                   cs_error *err);
+int cs_cfg_check_table(const cs_config *c, cs_error *err);
+void cs_cfg_fmt_field(sbuf *b, const cs_key *k, const void *field, bool abs_paths);
+void cs_cfg_fmt_val(sbuf *b, const cs_config *c, const cs_val *v);
+int cs_cfg_store(const cs_key *k, void *f, const cs_val *v);
+size_t cs_cfg_field_size(cs_key_type t);
 
 /* config_dist.c */
-int cfg_parse_dist(const cs_key *k, const node *v, cs_dist *d, cs_error *err);
-void cfg_fmt_dist(sbuf *b, const cs_dist *d);
+int cs_cfg_parse_dist(const cs_key *k, const node *v, cs_dist *d, cs_error *err);
+void cs_cfg_fmt_dist(sbuf *b, const cs_dist *d);
 
 /* config_layers.c */
-void cfg_free_trees(cs_config *c);
-const cs_val *cfg_resolve(const cs_config *c, size_t p, size_t ki);
+void cs_cfg_free_trees(cs_config *c);
+const cs_val *cs_cfg_resolve(const cs_config *c, size_t p, size_t ki);
 
 #endif

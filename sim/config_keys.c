@@ -10,7 +10,7 @@
 #include <stdarg.h>
 #include <unistd.h>
 
-bool cfg_find_key(const cs_config *c, const char *path, size_t *ki)
+bool cs_cfg_find_key(const cs_config *c, const char *path, size_t *ki)
 {
     for (size_t i = 0; i < c->n_keys; i++)
         if (!strcmp(c->table[i].path, path)) {
@@ -21,7 +21,7 @@ bool cfg_find_key(const cs_config *c, const char *path, size_t *ki)
 }
 
 /* Some key lies below path ("a.b" for "a"); returns it, or NULL. */
-const char *cfg_key_below(const cs_config *c, const char *path)
+const char *cs_cfg_key_below(const cs_config *c, const char *path)
 {
     size_t n = strlen(path);
     for (size_t i = 0; i < c->n_keys; i++)
@@ -30,20 +30,20 @@ const char *cfg_key_below(const cs_config *c, const char *path)
     return NULL;
 }
 
-bool cfg_has_range(const cs_key *k)
+bool cs_cfg_has_range(const cs_key *k)
 {
     /* min == max == 0 is what a table entry that left the range out holds: no range. */
     return !(k->min == 0.0 && k->max == 0.0);
 }
 
-bool cfg_in_range(const cs_key *k, double x)
+bool cs_cfg_in_range(const cs_key *k, double x)
 {
-    return !cfg_has_range(k) || (x >= k->min && x <= k->max);
+    return !cs_cfg_has_range(k) || (x >= k->min && x <= k->max);
 }
 
-void cfg_range_text(const cs_key *k, char *buf, size_t size)
+void cs_cfg_range_text(const cs_key *k, char *buf, size_t size)
 {
-    bool lo = cfg_has_range(k) && isfinite(k->min), hi = cfg_has_range(k) && isfinite(k->max);
+    bool lo = cs_cfg_has_range(k) && isfinite(k->min), hi = cs_cfg_has_range(k) && isfinite(k->max);
     if (lo && hi)
         snprintf(buf, size, " in [%g, %g]", k->min, k->max);
     else if (lo)
@@ -55,7 +55,7 @@ void cfg_range_text(const cs_key *k, char *buf, size_t size)
 }
 
 /* How a node reads in "got ..." (scalars quoted and shortened). */
-const char *cfg_got(const node *v, char *buf, size_t size)
+const char *cs_cfg_got(const node *v, char *buf, size_t size)
 {
     switch (v->kind) {
     case N_MAP:
@@ -73,7 +73,7 @@ const char *cfg_got(const node *v, char *buf, size_t size)
     }
 }
 
-int cfg_verr(cs_error *err, const node *v, const char *key, const char *fmt, ...)
+int cs_cfg_verr(cs_error *err, const node *v, const char *key, const char *fmt, ...)
 {
     char msg[sizeof err->msg];
     va_list ap;
@@ -83,7 +83,7 @@ int cfg_verr(cs_error *err, const node *v, const char *key, const char *fmt, ...
     return cs_error_set(err, CS_EINVAL, v->file, v->line, v->col, key, "%s", msg);
 }
 
-int cfg_unknown_key(const cs_config *c, const node *k, const char *path, cs_error *err)
+int cs_cfg_unknown_key(const cs_config *c, const node *k, const char *path, cs_error *err)
 {
     /* Candidates are every key and every group above it ("inspectorate"), so a misspelt
      * group is matched too; "reasonably close" is a quarter of the typed length, >= 2. */
@@ -96,7 +96,7 @@ int cfg_unknown_key(const cs_config *c, const node *k, const char *path, cs_erro
             if (j >= sizeof cand) break;
             memcpy(cand, p, j);
             cand[j] = '\0';
-            size_t d = cs_edit_distance(path, cand);
+            size_t d = cs_config_edit_distance(path, cand);
             if (d < best) {
                 best = d;
                 snprintf(best_s, sizeof best_s, "%s", cand);
@@ -106,11 +106,11 @@ int cfg_unknown_key(const cs_config *c, const node *k, const char *path, cs_erro
     }
     size_t limit = typed / 4 > 2 ? typed / 4 : 2;
     if (best <= limit && best > 0)
-        return cfg_verr(err, k, path, "unknown key (did you mean %s?)", best_s);
-    return cfg_verr(err, k, path, "unknown key");
+        return cs_cfg_verr(err, k, path, "unknown key (did you mean %s?)", best_s);
+    return cs_cfg_verr(err, k, path, "unknown key");
 }
 
-bool cfg_parse_number(const node *v, double *x)
+bool cs_cfg_parse_number(const node *v, double *x)
 {
     if (v->kind != N_SCALAR) return false;
     const char *s = v->s;
@@ -131,11 +131,12 @@ bool cfg_parse_number(const node *v, double *x)
 static int want_number(const cs_key *k, const node *v, double *x, cs_error *err)
 {
     char r[96], g[80];
-    cfg_range_text(k, r, sizeof r);
-    if (!cfg_parse_number(v, x))
-        return cfg_verr(err, v, k->path, "expected a number%s, got %s", r, cfg_got(v, g, sizeof g));
-    if (!cfg_in_range(k, *x))
-        return cfg_verr(err, v, k->path, "expected a number%s, got %s", r, v->s);
+    cs_cfg_range_text(k, r, sizeof r);
+    if (!cs_cfg_parse_number(v, x))
+        return cs_cfg_verr(err, v, k->path, "expected a number%s, got %s", r,
+                           cs_cfg_got(v, g, sizeof g));
+    if (!cs_cfg_in_range(k, *x))
+        return cs_cfg_verr(err, v, k->path, "expected a number%s, got %s", r, v->s);
     return CS_OK;
 }
 
@@ -153,24 +154,25 @@ static bool db_push(dbuf *b, double x)
 }
 
 /* Numbers of a (nested) sequence, row by row; k == NULL: no range check. */
-int cfg_collect_numbers(const cs_key *k, const char *key, const node *v, dbuf *out, cs_error *err)
+int cs_cfg_collect_numbers(const cs_key *k, const char *key, const node *v, dbuf *out,
+                           cs_error *err)
 {
     char g[80];
     if (v->kind != N_SEQ)
-        return cfg_verr(err, v, key, "expected a sequence of numbers, got %s",
-                        cfg_got(v, g, sizeof g));
+        return cs_cfg_verr(err, v, key, "expected a sequence of numbers, got %s",
+                           cs_cfg_got(v, g, sizeof g));
     for (size_t i = 0; i < v->n; i++) {
         const node *e = v->kids[i];
         double x;
         int rc;
         if (e->kind == N_SEQ) {
-            rc = cfg_collect_numbers(k, key, e, out, err);
+            rc = cs_cfg_collect_numbers(k, key, e, out, err);
         } else if (k) {
             rc = want_number(k, e, &x, err);
         } else {
-            rc = cfg_parse_number(e, &x)
-                     ? CS_OK
-                     : cfg_verr(err, e, key, "expected a number, got %s", cfg_got(e, g, sizeof g));
+            rc = cs_cfg_parse_number(e, &x) ? CS_OK
+                                            : cs_cfg_verr(err, e, key, "expected a number, got %s",
+                                                          cs_cfg_got(e, g, sizeof g));
         }
         if (rc) return rc;
         if (e->kind != N_SEQ && !db_push(out, x)) return oom(err);
@@ -184,13 +186,16 @@ static int check_length(const cs_key *k, const node *v, size_t n, const char *wh
     if (lo == 0 && hi == 0) return CS_OK;
     if (hi == 0 && n >= lo) return CS_OK;
     if (n >= lo && n <= hi) return CS_OK;
-    if (lo == hi) return cfg_verr(err, v, k->path, "expected %zu %s, got %zu", lo, what, n);
-    if (hi == 0) return cfg_verr(err, v, k->path, "expected at least %zu %s, got %zu", lo, what, n);
-    if (lo == 0) return cfg_verr(err, v, k->path, "expected at most %zu %s, got %zu", hi, what, n);
-    return cfg_verr(err, v, k->path, "expected between %zu and %zu %s, got %zu", lo, hi, what, n);
+    if (lo == hi) return cs_cfg_verr(err, v, k->path, "expected %zu %s, got %zu", lo, what, n);
+    if (hi == 0)
+        return cs_cfg_verr(err, v, k->path, "expected at least %zu %s, got %zu", lo, what, n);
+    if (lo == 0)
+        return cs_cfg_verr(err, v, k->path, "expected at most %zu %s, got %zu", hi, what, n);
+    return cs_cfg_verr(err, v, k->path, "expected between %zu and %zu %s, got %zu", lo, hi, what,
+                       n);
 }
 
-const node *cfg_map_get(const node *m, const char *name)
+const node *cs_cfg_map_get(const node *m, const char *name)
 {
     if (m->kind != N_MAP) return NULL;
     for (size_t i = 0; i < m->n; i++)
@@ -219,9 +224,9 @@ static int convert_steps(const cs_key *k, const node *v, cs_steps *st, cs_error 
 {
     char g[80];
     if (v->kind != N_SEQ)
-        return cfg_verr(err, v, k->path,
-                        "expected a sequence of {from: DATE, value: NUMBER}, got %s",
-                        cfg_got(v, g, sizeof g));
+        return cs_cfg_verr(err, v, k->path,
+                           "expected a sequence of {from: DATE, value: NUMBER}, got %s",
+                           cs_cfg_got(v, g, sizeof g));
     int rc = check_length(k, v, v->n, "steps", err);
     if (rc) return rc;
     if (v->n) {
@@ -232,8 +237,9 @@ static int convert_steps(const cs_key *k, const node *v, cs_steps *st, cs_error 
     for (size_t i = 0; i < v->n; i++) {
         const node *s = v->kids[i], *from = NULL, *val = NULL;
         if (s->kind != N_MAP)
-            return cfg_verr(err, s, k->path, "expected a step {from: DATE, value: NUMBER}, got %s",
-                            cfg_got(s, g, sizeof g));
+            return cs_cfg_verr(err, s, k->path,
+                               "expected a step {from: DATE, value: NUMBER}, got %s",
+                               cs_cfg_got(s, g, sizeof g));
         for (size_t j = 0; j < s->n; j++) {
             const node *f = s->kids[2 * j];
             const char *fname = f->kind == N_SCALAR ? f->s : "";
@@ -242,21 +248,21 @@ static int convert_steps(const cs_key *k, const node *v, cs_steps *st, cs_error 
             else if (!strcmp(fname, "value") && !val)
                 val = s->kids[2 * j + 1];
             else
-                return cfg_verr(err, f, k->path,
-                                "unknown or repeated field \"%s\" in a step (expected from, value)",
-                                fname);
+                return cs_cfg_verr(
+                    err, f, k->path,
+                    "unknown or repeated field \"%s\" in a step (expected from, value)", fname);
         }
-        if (!from || !val) return cfg_verr(err, s, k->path, "a step needs both from and value");
+        if (!from || !val) return cs_cfg_verr(err, s, k->path, "a step needs both from and value");
         if (from->kind != N_SCALAR || cs_date_parse(from->s, &st->from[i]))
-            return cfg_verr(err, from, k->path, "expected a date YYYY-MM-DD, got %s",
-                            cfg_got(from, g, sizeof g));
+            return cs_cfg_verr(err, from, k->path, "expected a date YYYY-MM-DD, got %s",
+                               cs_cfg_got(from, g, sizeof g));
         if ((rc = want_number(k, val, &st->value[i], err))) return rc;
         if (i > 0 && st->from[i] <= st->from[i - 1]) {
             char a[11], b[11];
             cs_date_format(st->from[i], a);
             cs_date_format(st->from[i - 1], b);
-            return cfg_verr(err, from, k->path,
-                            "step dates must increase strictly: %s is not after %s", a, b);
+            return cs_cfg_verr(err, from, k->path,
+                               "step dates must increase strictly: %s is not after %s", a, b);
         }
         st->n = i + 1;
     }
@@ -268,18 +274,18 @@ static int convert_steps(const cs_key *k, const node *v, cs_steps *st, cs_error 
 static int convert_double(const cs_key *k, const node *v, cs_val *val, cs_error *err)
 {
     char r[96];
-    cfg_range_text(k, r, sizeof r);
+    cs_cfg_range_text(k, r, sizeof r);
     if (v->kind != N_MAP) return want_number(k, v, &val->u.d, err);
-    if (!cfg_map_get(v, "dist"))
-        return cfg_verr(err, v, k->path,
-                        "expected a number%s or a distribution {dist: NAME, ...}, got a "
-                        "mapping without dist",
-                        r);
+    if (!cs_cfg_map_get(v, "dist"))
+        return cs_cfg_verr(err, v, k->path,
+                           "expected a number%s or a distribution {dist: NAME, ...}, got a "
+                           "mapping without dist",
+                           r);
     if (k->flags & CS_KEY_NO_UNCERTAIN)
-        return cfg_verr(err, v, k->path, "may not be given as a distribution: expected a number%s",
-                        r);
+        return cs_cfg_verr(err, v, k->path,
+                           "may not be given as a distribution: expected a number%s", r);
     cs_dist d;
-    int rc = cfg_parse_dist(k, v, &d, err);
+    int rc = cs_cfg_parse_dist(k, v, &d, err);
     if (rc) return rc;
     if (d.kind == CS_DIST_FIXED) {
         /* {dist: fixed, value: x} is just x: nothing to draw. */
@@ -296,24 +302,24 @@ static int convert_double(const cs_key *k, const node *v, cs_val *val, cs_error 
 static int convert_int(const cs_key *k, const node *v, cs_val *val, cs_error *err)
 {
     char r[96], g[80];
-    cfg_range_text(k, r, sizeof r);
+    cs_cfg_range_text(k, r, sizeof r);
     double x;
     const char *digits = v->kind == N_SCALAR ? v->s + (v->s[0] == '-' || v->s[0] == '+') : "";
     if (*digits && strspn(digits, "0123456789") == strlen(digits)) {
         errno = 0;
         long long ll = strtoll(v->s, NULL, 10);
         if (errno == ERANGE)
-            return cfg_verr(err, v, k->path, "expected an integer%s, got %s", r, v->s);
+            return cs_cfg_verr(err, v, k->path, "expected an integer%s, got %s", r, v->s);
         val->u.i = ll;
-    } else if (cfg_parse_number(v, &x) && x == floor(x) && fabs(x) < 9.2e18) {
+    } else if (cs_cfg_parse_number(v, &x) && x == floor(x) && fabs(x) < 9.2e18) {
         val->u.i = (int64_t)x;
     } else {
         /* A number that is not whole reads unquoted ("got 2.5"), anything else quoted. */
-        return cfg_verr(err, v, k->path, "expected an integer%s, got %s", r,
-                        cfg_parse_number(v, &x) ? v->s : cfg_got(v, g, sizeof g));
+        return cs_cfg_verr(err, v, k->path, "expected an integer%s, got %s", r,
+                           cs_cfg_parse_number(v, &x) ? v->s : cs_cfg_got(v, g, sizeof g));
     }
-    if (!cfg_in_range(k, (double)val->u.i))
-        return cfg_verr(err, v, k->path, "expected an integer%s, got %s", r, v->s);
+    if (!cs_cfg_in_range(k, (double)val->u.i))
+        return cs_cfg_verr(err, v, k->path, "expected an integer%s, got %s", r, v->s);
     return CS_OK;
 }
 
@@ -327,10 +333,10 @@ static int convert_enum(const cs_key *k, const node *v, cs_val *val, cs_error *e
         }
     sbuf b = {0};
     for (int i = 0; k->choices && k->choices[i]; i++)
-        cfg_sb_printf(&b, "%s%s", i ? ", " : "", k->choices[i]);
-    char *list = cfg_sb_take(&b);
-    int rc = list ? cfg_verr(err, v, k->path, "expected one of %s, got %s", list,
-                             cfg_got(v, g, sizeof g))
+        cs_cfg_sb_printf(&b, "%s%s", i ? ", " : "", k->choices[i]);
+    char *list = cs_cfg_sb_take(&b);
+    int rc = list ? cs_cfg_verr(err, v, k->path, "expected one of %s, got %s", list,
+                                cs_cfg_got(v, g, sizeof g))
                   : oom(err);
     free(list);
     return rc;
@@ -346,33 +352,33 @@ static int convert_into(const cs_key *k, const node *v, const char *dir, cs_val 
         return convert_int(k, v, val, err);
     case CS_KEY_BOOL:
         if (parse_bool(v, &val->u.b))
-            return cfg_verr(err, v, k->path, "expected true or false, got %s",
-                            cfg_got(v, g, sizeof g));
+            return cs_cfg_verr(err, v, k->path, "expected true or false, got %s",
+                               cs_cfg_got(v, g, sizeof g));
         return CS_OK;
     case CS_KEY_STRING:
     case CS_KEY_PATH:
         if (v->kind == N_NULL) return CS_OK;
         if (v->kind != N_SCALAR)
-            return cfg_verr(err, v, k->path, "expected a %s, got %s",
-                            k->type == CS_KEY_PATH ? "file path" : "string",
-                            cfg_got(v, g, sizeof g));
-        val->u.s = k->type == CS_KEY_PATH ? cfg_path_join(dir, v->s) : strdup(v->s);
+            return cs_cfg_verr(err, v, k->path, "expected a %s, got %s",
+                               k->type == CS_KEY_PATH ? "file path" : "string",
+                               cs_cfg_got(v, g, sizeof g));
+        val->u.s = k->type == CS_KEY_PATH ? cs_cfg_path_join(dir, v->s) : strdup(v->s);
         return val->u.s ? CS_OK : oom(err);
     case CS_KEY_DATE:
         if (v->kind != N_SCALAR || cs_date_parse(v->s, &val->u.date))
-            return cfg_verr(err, v, k->path, "expected a date YYYY-MM-DD, got %s",
-                            cfg_got(v, g, sizeof g));
+            return cs_cfg_verr(err, v, k->path, "expected a date YYYY-MM-DD, got %s",
+                               cs_cfg_got(v, g, sizeof g));
         return CS_OK;
     case CS_KEY_ENUM:
         return convert_enum(k, v, val, err);
     case CS_KEY_DIST: {
-        int rc = cfg_parse_dist(k, v, &val->u.dist, err);
+        int rc = cs_cfg_parse_dist(k, v, &val->u.dist, err);
         val->built = rc == CS_OK;
         return rc;
     }
     case CS_KEY_ARRAY: {
         dbuf b = {0};
-        int rc = cfg_collect_numbers(k, k->path, v, &b, err);
+        int rc = cs_cfg_collect_numbers(k, k->path, v, &b, err);
         if (!rc) rc = check_length(k, v, b.n, "numbers", err);
         val->u.arr.n = b.n;
         val->u.arr.v = b.v;
@@ -381,13 +387,13 @@ static int convert_into(const cs_key *k, const node *v, const char *dir, cs_val 
     case CS_KEY_STEPS:
         return convert_steps(k, v, &val->u.steps, err);
     }
-    return cfg_verr(err, v, k->path, "key has an unknown type %d in the table", (int)k->type);
+    return cs_cfg_verr(err, v, k->path, "key has an unknown type %d in the table", (int)k->type);
 }
 
 /* Converts and validates one value, owned by the pool from the start (so a failure frees
  * whatever was half-built). */
-int cfg_convert(cs_config *c, size_t ki, const node *v, const char *dir, const cs_val **out,
-                cs_error *err)
+int cs_cfg_convert(cs_config *c, size_t ki, const node *v, const char *dir, const cs_val **out,
+                   cs_error *err)
 {
     cs_val *val = calloc(1, sizeof *val);
     if (!val) return oom(err);
@@ -401,7 +407,7 @@ int cfg_convert(cs_config *c, size_t ki, const node *v, const char *dir, const c
     return convert_into(&c->table[ki], v, dir, val, err);
 }
 
-int cfg_check_table(const cs_config *c, cs_error *err)
+int cs_cfg_check_table(const cs_config *c, cs_error *err)
 {
     for (size_t i = 0; i < c->n_keys; i++) {
         const cs_key *k = &c->table[i];
@@ -413,7 +419,7 @@ int cfg_check_table(const cs_config *c, cs_error *err)
             return cs_error_set(err, CS_EINVAL, "(table)", 0, 0, k->path, "reserved name");
         if (k->type == CS_KEY_ENUM && (!k->choices || !k->choices[0]))
             return cs_error_set(err, CS_EINVAL, "(table)", 0, 0, k->path, "enum without choices");
-        if (cfg_has_range(k) && !(k->min <= k->max))
+        if (cs_cfg_has_range(k) && !(k->min <= k->max))
             return cs_error_set(err, CS_EINVAL, "(table)", 0, 0, k->path, "min > max");
         size_t n = strlen(k->path);
         for (size_t j = 0; j < c->n_keys; j++) {
@@ -431,11 +437,11 @@ int cfg_check_table(const cs_config *c, cs_error *err)
 static void fmt_double(sbuf *b, double x)
 {
     if (isnan(x)) {
-        cfg_sb_puts(b, ".nan");
+        cs_cfg_sb_puts(b, ".nan");
         return;
     }
     if (isinf(x)) {
-        cfg_sb_puts(b, x > 0 ? ".inf" : "-.inf");
+        cs_cfg_sb_puts(b, x > 0 ? ".inf" : "-.inf");
         return;
     }
     /* The shortest text that reads back as the same double. */
@@ -450,30 +456,30 @@ static void fmt_double(sbuf *b, double x)
             snprintf(buf, sizeof buf, "%.*f", prec, x);
             if (strtod(buf, NULL) == x) break;
         }
-    cfg_sb_puts(b, buf);
+    cs_cfg_sb_puts(b, buf);
 }
 
 static void fmt_string(sbuf *b, const char *s)
 {
-    cfg_sb_puts(b, "\"");
+    cs_cfg_sb_puts(b, "\"");
     for (; *s; s++) {
         unsigned char ch = (unsigned char)*s;
         if (ch == '"' || ch == '\\')
-            cfg_sb_printf(b, "\\%c", ch);
+            cs_cfg_sb_printf(b, "\\%c", ch);
         else if (ch == '\n')
-            cfg_sb_puts(b, "\\n");
+            cs_cfg_sb_puts(b, "\\n");
         else if (ch == '\t')
-            cfg_sb_puts(b, "\\t");
+            cs_cfg_sb_puts(b, "\\t");
         else if (ch < 0x20 || ch == 0x7f)
-            cfg_sb_printf(b, "\\x%02x", ch);
+            cs_cfg_sb_printf(b, "\\x%02x", ch);
         else
-            cfg_sb_add(b, (const char *)&ch, 1);
+            cs_cfg_sb_add(b, (const char *)&ch, 1);
     }
-    cfg_sb_puts(b, "\"");
+    cs_cfg_sb_puts(b, "\"");
 }
 
 /* Formats one field (its storage, as in the params struct) as a YAML value. */
-void cfg_fmt_field(sbuf *b, const cs_key *k, const void *field, bool abs_paths)
+void cs_cfg_fmt_field(sbuf *b, const cs_key *k, const void *field, bool abs_paths)
 {
     char date[11];
     switch (k->type) {
@@ -481,22 +487,22 @@ void cfg_fmt_field(sbuf *b, const cs_key *k, const void *field, bool abs_paths)
         fmt_double(b, *(const double *)field);
         break;
     case CS_KEY_INT:
-        cfg_sb_printf(b, "%" PRId64, *(const int64_t *)field);
+        cs_cfg_sb_printf(b, "%" PRId64, *(const int64_t *)field);
         break;
     case CS_KEY_BOOL:
-        cfg_sb_puts(b, *(const bool *)field ? "true" : "false");
+        cs_cfg_sb_puts(b, *(const bool *)field ? "true" : "false");
         break;
     case CS_KEY_STRING:
     case CS_KEY_PATH: {
         const char *s = *(char *const *)field;
         if (!s) {
-            cfg_sb_puts(b, "~");
+            cs_cfg_sb_puts(b, "~");
         } else if (k->type == CS_KEY_PATH && abs_paths && s[0] != '/') {
             /* A dump may be read from anywhere: make a relative path absolute. */
             char cwd[4096];
             sbuf full = {0};
-            if (getcwd(cwd, sizeof cwd)) cfg_sb_printf(&full, "%s/", cwd);
-            cfg_sb_puts(&full, s);
+            if (getcwd(cwd, sizeof cwd)) cs_cfg_sb_printf(&full, "%s/", cwd);
+            cs_cfg_sb_puts(&full, s);
             fmt_string(b, full.oom ? s : full.s);
             free(full.s);
         } else {
@@ -506,55 +512,55 @@ void cfg_fmt_field(sbuf *b, const cs_key *k, const void *field, bool abs_paths)
     }
     case CS_KEY_DATE:
         cs_date_format(*(const int32_t *)field, date);
-        cfg_sb_puts(b, date);
+        cs_cfg_sb_puts(b, date);
         break;
     case CS_KEY_ENUM: {
         int e = *(const int *)field, n = 0;
         while (k->choices && k->choices[n])
             n++;
         if (e >= 0 && e < n)
-            cfg_sb_puts(b, k->choices[e]);
+            cs_cfg_sb_puts(b, k->choices[e]);
         else
-            cfg_sb_printf(b, "%d", e);
+            cs_cfg_sb_printf(b, "%d", e);
         break;
     }
     case CS_KEY_DIST:
-        cfg_fmt_dist(b, (const cs_dist *)field);
+        cs_cfg_fmt_dist(b, (const cs_dist *)field);
         break;
     case CS_KEY_ARRAY: {
         const cs_array *a = field;
-        cfg_sb_puts(b, "[");
+        cs_cfg_sb_puts(b, "[");
         for (size_t i = 0; i < a->n; i++) {
-            if (i) cfg_sb_puts(b, ", ");
+            if (i) cs_cfg_sb_puts(b, ", ");
             fmt_double(b, a->v[i]);
         }
-        cfg_sb_puts(b, "]");
+        cs_cfg_sb_puts(b, "]");
         break;
     }
     case CS_KEY_STEPS: {
         const cs_steps *s = field;
-        cfg_sb_puts(b, "[");
+        cs_cfg_sb_puts(b, "[");
         for (size_t i = 0; i < s->n; i++) {
             cs_date_format(s->from[i], date);
-            cfg_sb_printf(b, "%s{from: %s, value: ", i ? ", " : "", date);
+            cs_cfg_sb_printf(b, "%s{from: %s, value: ", i ? ", " : "", date);
             fmt_double(b, s->value[i]);
-            cfg_sb_puts(b, "}");
+            cs_cfg_sb_puts(b, "}");
         }
-        cfg_sb_puts(b, "]");
+        cs_cfg_sb_puts(b, "]");
         break;
     }
     }
 }
 
-void cfg_fmt_val(sbuf *b, const cs_config *c, const cs_val *v)
+void cs_cfg_fmt_val(sbuf *b, const cs_config *c, const cs_val *v)
 {
     if (v->uncertain)
-        cfg_fmt_dist(b, &v->udist);
+        cs_cfg_fmt_dist(b, &v->udist);
     else
-        cfg_fmt_field(b, &c->table[v->key], &v->u, false);
+        cs_cfg_fmt_field(b, &c->table[v->key], &v->u, false);
 }
 
-int cfg_store(const cs_key *k, void *f, const cs_val *v)
+int cs_cfg_store(const cs_key *k, void *f, const cs_val *v)
 {
     switch (k->type) {
     case CS_KEY_DOUBLE:
@@ -603,7 +609,7 @@ int cfg_store(const cs_key *k, void *f, const cs_val *v)
     return CS_EINVAL;
 }
 
-size_t cfg_field_size(cs_key_type t)
+size_t cs_cfg_field_size(cs_key_type t)
 {
     switch (t) {
     case CS_KEY_DOUBLE:
@@ -629,75 +635,7 @@ size_t cfg_field_size(cs_key_type t)
     return sizeof(double);
 }
 
-/* Howard Hinnant's days_from_civil / civil_from_days (proleptic Gregorian, eras of 400
- * years = 146097 days; 719468 is 1970-03-01 counted from 0000-03-01). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
-static int days_in_month(int64_t y, int m)
-{
-    static const int dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : dim[m - 1];
-}
-
-int cs_date_parse(const char *s, int32_t *days)
-{
-    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-') return CS_EINVAL;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) return CS_EINVAL;
-    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-    int m = (s[5] - '0') * 10 + (s[6] - '0');
-    int d = (s[8] - '0') * 10 + (s[9] - '0');
-    if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return CS_EINVAL;
-    if (days) *days = (int32_t)days_from_civil(y, m, d);
-    return CS_OK;
-}
-
-void cs_date_format(int32_t days, char buf[11])
-{
-    int64_t y;
-    int m, d;
-    civil_from_days(days, &y, &m, &d);
-    char tmp[48];
-    snprintf(tmp, sizeof tmp, "%04" PRId64 "-%02d-%02d", y, m, d);
-    memcpy(buf, tmp, 10); /* years past 9999 do not fit the contract's buffer: truncated */
-    buf[10] = '\0';
-}
-
-int32_t cs_date_add_months(int32_t days, int months)
-{
-    int64_t y;
-    int m, d;
-    civil_from_days(days, &y, &m, &d);
-    int64_t total = y * 12 + (m - 1) + months;
-    int64_t ny = total >= 0 ? total / 12 : -((-total + 11) / 12);
-    int nm = (int)(total - ny * 12) + 1;
-    int dim = days_in_month(ny, nm);
-    return (int32_t)days_from_civil(ny, nm, d > dim ? dim : d);
-}
-
-size_t cs_edit_distance(const char *a, const char *b)
+size_t cs_config_edit_distance(const char *a, const char *b)
 {
     size_t na = strlen(a), nb = strlen(b);
     size_t *row = malloc((nb + 1) * sizeof *row);

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
-void cfg_sb_add(sbuf *b, const char *s, size_t len)
+void cs_cfg_sb_add(sbuf *b, const char *s, size_t len)
 {
     if (b->oom) return;
     if (b->n + len + 1 > b->cap) {
@@ -31,12 +31,12 @@ void cfg_sb_add(sbuf *b, const char *s, size_t len)
     b->s[b->n] = '\0';
 }
 
-void cfg_sb_puts(sbuf *b, const char *s)
+void cs_cfg_sb_puts(sbuf *b, const char *s)
 {
-    cfg_sb_add(b, s, strlen(s));
+    cs_cfg_sb_add(b, s, strlen(s));
 }
 
-void cfg_sb_printf(sbuf *b, const char *fmt, ...)
+void cs_cfg_sb_printf(sbuf *b, const char *fmt, ...)
 {
     char tmp[256];
     va_list ap;
@@ -48,7 +48,7 @@ void cfg_sb_printf(sbuf *b, const char *fmt, ...)
         return;
     }
     if ((size_t)len < sizeof tmp) {
-        cfg_sb_add(b, tmp, (size_t)len);
+        cs_cfg_sb_add(b, tmp, (size_t)len);
         return;
     }
     char *big = malloc((size_t)len + 1);
@@ -59,12 +59,12 @@ void cfg_sb_printf(sbuf *b, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(big, (size_t)len + 1, fmt, ap);
     va_end(ap);
-    cfg_sb_add(b, big, (size_t)len);
+    cs_cfg_sb_add(b, big, (size_t)len);
     free(big);
 }
 
 /* Hands over the string (NULL when out of memory); the buffer is left empty. */
-char *cfg_sb_take(sbuf *b)
+char *cs_cfg_sb_take(sbuf *b)
 {
     char *s = b->oom ? NULL : b->s;
     if (b->oom) free(b->s);
@@ -73,12 +73,12 @@ char *cfg_sb_take(sbuf *b)
     return s;
 }
 
-void cfg_node_free(node *nd)
+void cs_cfg_node_free(node *nd)
 {
     if (!nd) return;
     size_t nk = nd->kind == N_MAP ? 2 * nd->n : nd->n;
     for (size_t i = 0; i < nk && nd->kids; i++)
-        cfg_node_free(nd->kids[i]);
+        cs_cfg_node_free(nd->kids[i]);
     free(nd->kids);
     free(nd->s);
     free(nd);
@@ -94,7 +94,7 @@ static bool is_null_text(const char *s)
  * that aliases copy (CFG_MAX_ALIAS_NODES in all; a few hundred bytes of nested aliases would
  * otherwise expand to billions of nodes). An alias copies its anchor's subtree, positions
  * included. Collections under construction count a half-built pair as a pair (its value slot
- * NULL), so cfg_node_free can free a tree abandoned at any event. */
+ * NULL), so cs_cfg_node_free can free a tree abandoned at any event. */
 typedef struct anchor {
     char *name;
     node *nd;
@@ -145,7 +145,7 @@ static int attach(reader *rd, node *nd)
         if (rd->root) { /* a second document */
             int rc = cs_error_set(rd->err, CS_EPARSE, rd->file, nd->line, nd->col, rd->key,
                                   "only one YAML document is allowed");
-            cfg_node_free(nd);
+            cs_cfg_node_free(nd);
             return rc;
         }
         rd->root = nd;
@@ -156,7 +156,7 @@ static int attach(reader *rd, node *nd)
         size_t cap = f->cap ? 2 * f->cap : 8;
         node **k = realloc(f->nd->kids, cap * sizeof *k);
         if (!k) {
-            cfg_node_free(nd);
+            cs_cfg_node_free(nd);
             return oom(rd->err);
         }
         memset(k + f->cap, 0, (cap - f->cap) * sizeof *k);
@@ -182,13 +182,13 @@ static node *copy_tree(reader *rd, const node *src, int depth, int *rc)
     if (nd) *nd = (node){src->kind, src->file, src->line, src->col, NULL, src->n, NULL};
     if (!nd || (src->s && !(nd->s = strdup(src->s))) ||
         !(nd->kids = calloc(nk ? nk : 1, sizeof *nd->kids))) {
-        cfg_node_free(nd);
+        cs_cfg_node_free(nd);
         *rc = oom(rd->err);
         return NULL;
     }
     for (size_t i = 0; i < nk; i++)
         if (!(nd->kids[i] = copy_tree(rd, src->kids[i], depth + 1, rc))) {
-            cfg_node_free(nd); /* the kids not yet copied are NULL */
+            cs_cfg_node_free(nd); /* the kids not yet copied are NULL */
             return NULL;
         }
     return nd;
@@ -300,8 +300,8 @@ static int syntax_error(const yaml_parser_t *p, const char *file, int fixed_line
 
 /* Parses one YAML document (an empty text is one null node). fixed_line >= 0 gives every node
  * that line (for --set values and defaults, which have no file lines of their own). */
-int cfg_parse_text(const char *text, size_t len, const char *file, int fixed_line, const char *key,
-                   node **out, cs_error *err)
+int cs_cfg_parse_text(const char *text, size_t len, const char *file, int fixed_line,
+                      const char *key, node **out, cs_error *err)
 {
     *out = NULL;
     yaml_parser_t p;
@@ -334,7 +334,7 @@ int cfg_parse_text(const char *text, size_t len, const char *file, int fixed_lin
     return rc;
 }
 
-char *cfg_dir_of(const char *path)
+char *cs_cfg_dir_of(const char *path)
 {
     const char *slash = strrchr(path, '/');
     size_t n = slash ? (size_t)(slash - path) + (slash == path) : 0;
@@ -346,15 +346,15 @@ char *cfg_dir_of(const char *path)
 }
 
 /* dir + "/" + p, or p itself when it is absolute or dir is the current directory. */
-char *cfg_path_join(const char *dir, const char *p)
+char *cs_cfg_path_join(const char *dir, const char *p)
 {
     sbuf b = {0};
     if (p[0] != '/' && dir[0]) {
-        cfg_sb_puts(&b, dir);
-        if (dir[strlen(dir) - 1] != '/') cfg_sb_puts(&b, "/");
+        cs_cfg_sb_puts(&b, dir);
+        if (dir[strlen(dir) - 1] != '/') cs_cfg_sb_puts(&b, "/");
     }
-    cfg_sb_puts(&b, p);
-    return cfg_sb_take(&b);
+    cs_cfg_sb_puts(&b, p);
+    return cs_cfg_sb_take(&b);
 }
 
 /* Reads a whole scenario file. Refuses what is not a regular file (a FIFO would block, and
@@ -362,7 +362,7 @@ char *cfg_path_join(const char *dir, const char *p)
  * the file grow). Returns 0, an errno value, or READ_NOT_REGULAR / READ_TOO_BIG. */
 enum { READ_NOT_REGULAR = -1, READ_TOO_BIG = -2 };
 
-int cfg_read_all(const char *path, char **text, size_t *len, struct stat *st)
+int cs_cfg_read_all(const char *path, char **text, size_t *len, struct stat *st)
 {
     *text = NULL;
     *len = 0;
@@ -381,11 +381,11 @@ int cfg_read_all(const char *path, char **text, size_t *len, struct stat *st)
         if (b.n + (size_t)n > CFG_MAX_FILE)
             e = READ_TOO_BIG;
         else
-            cfg_sb_add(&b, chunk, (size_t)n);
+            cs_cfg_sb_add(&b, chunk, (size_t)n);
     }
     close(fd);
     *len = b.n;
-    *text = cfg_sb_take(&b);
+    *text = cs_cfg_sb_take(&b);
     if (!e && !*text) e = ENOMEM;
     if (e) {
         free(*text);
@@ -396,13 +396,13 @@ int cfg_read_all(const char *path, char **text, size_t *len, struct stat *st)
 
 /* How a failed read reads in a message, and its status: bad input (exit 2) unless the
  * machine failed (EIO) or memory ran out. */
-const char *cfg_read_problem(int e)
+const char *cs_cfg_read_problem(int e)
 {
     static const char too_big[] = "larger than 1 MiB (a scenario is a few kilobytes)";
     return e == READ_NOT_REGULAR ? "not a regular file" : e == READ_TOO_BIG ? too_big : strerror(e);
 }
 
-int cfg_read_status(int e)
+int cs_cfg_read_status(int e)
 {
     return e == EIO ? CS_EIO : e == ENOENT || e == ENOTDIR ? CS_ENOTFOUND : CS_EINVAL;
 }

@@ -4,6 +4,7 @@
  * on a file whose writer was killed or is still running. */
 #define _POSIX_C_SOURCE 200809L
 
+#include "cssim/date.h"
 #include "cssim/output.h"
 #include "h5attr.h"
 #include "h5file.h"
@@ -34,17 +35,6 @@ static int info_fail(cs_error *err, const char *path, const char *what)
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, info_detail_cb, &d);
     return cs_error_set(err, CS_EIO, path, 0, 0, NULL, "%s%s%s", what, d.text[0] ? ": " : "",
                         d.text);
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-static long days_from_civil(long y, long m, long d)
-{
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
 }
 
 static bool parse_iso(const char *s, long *y, long *m, long *d)
@@ -151,18 +141,18 @@ static size_t pick_times(const double *t, size_t nt, const char *start, const ch
 {
     long sy, sm, sd;
     bool have_start = parse_iso(start, &sy, &sm, &sd);
-    long s0 = have_start ? days_from_civil(sy, sm, sd) : 0;
+    long s0 = have_start ? cs_date_to_days(sy, (int)sm, (int)sd) : 0;
     size_t n = 0;
     if (dates && n_dates > 0) {
         for (size_t i = 0; i < n_dates; i++) {
             long y, m, d;
             if (!parse_iso(dates[i], &y, &m, &d)) continue;
-            idx[n++] = nearest(t, nt, (double)(days_from_civil(y, m, d) - s0));
+            idx[n++] = nearest(t, nt, (double)(cs_date_to_days(y, (int)m, (int)d) - s0));
         }
     } else if (nt > 0) {
         for (long k = 0;; k++) {
-            double target =
-                have_start ? (double)(days_from_civil(sy + k, sm, sd) - s0) : 365.25 * (double)k;
+            double target = have_start ? (double)(cs_date_to_days(sy + k, (int)sm, (int)sd) - s0)
+                                       : 365.25 * (double)k;
             if (target > t[nt - 1] + 15.0) break; /* half a month past the last point */
             idx[n++] = nearest(t, nt, target);
             if (n >= nt) break;

@@ -48,6 +48,7 @@
 #ifndef CSSIM_CONFIG_H
 #define CSSIM_CONFIG_H
 
+#include "cssim/date.h" /* the values of CS_KEY_DATE keys; cs_date_parse */
 #include "cssim/dist.h"
 #include "cssim/status.h"
 
@@ -158,13 +159,7 @@ int cs_config_dump(const cs_config *c, size_t point, const void *params, FILE *f
 int cs_config_resolved(const cs_config *c, size_t point, const void *params, char ***keys,
                        char ***values, size_t *n);
 
-/* Dates. */
-int cs_date_parse(const char *s, int32_t *days); /* "YYYY-MM-DD" -> days since 1970-01-01 */
-void cs_date_format(int32_t days, char buf[11]); /* -> "YYYY-MM-DD" */
-/* Adds months to a date, clamping the day to the month's length (2016-01-31 + 1 = 02-29). */
-int32_t cs_date_add_months(int32_t days, int months);
-
 /* Levenshtein distance, for "did you mean" suggestions. */
-size_t cs_edit_distance(const char *a, const char *b);
+size_t cs_config_edit_distance(const char *a, const char *b);
 
 #endif

@@ -133,7 +133,7 @@ typedef struct cs_kv {
 
 /* Call once at program start, before any other HDF5 use: no HDF5 error stacks printed (every
  * failure is reported as a cs_error), and no flush of open files at exit (a file left by a
- * failed write stays as the disk has it; see writer.c). */
+ * failed write stays as the disk has it; see sim/io/writer.c). */
 void cs_writer_library_init(void);
 
 typedef struct cs_writer_opts {

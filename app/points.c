@@ -1,0 +1,428 @@
+/* Running the points of a scenario into an open writer: the replications of each point on
+ * OpenMP workers, written in replication order by the calling thread alone (every HDF5 call on
+ * one thread), so the file is identical whatever the number of threads; under MPI, rounds of
+ * blocks split over the ranks and written collectively (run_point_dist). */
+#include "cli.h"
+#include "cssim/output.h"
+#include "cssim/par.h"
+#include "cssim/streams.h"
+
+#include <omp.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct progress {
+    int on;
+    double t0, last;
+    uint64_t done, total, events;
+} progress;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void progress_show(progress *pg, int final)
+{
+    if (!pg->on) return;
+    double t = now_s();
+    if (!final && t - pg->last < 0.2) return;
+    pg->last = t;
+    double el = t - pg->t0, rate = el > 0 ? (double)pg->events / el : 0;
+    double eta = pg->done ? el * (double)(pg->total - pg->done) / (double)pg->done : 0;
+    fprintf(stderr, "\r%llu/%llu replications  %.2fM events/s  ETA %.0fs   ",
+            (unsigned long long)pg->done, (unsigned long long)pg->total, rate / 1e6, eta);
+    if (final) fputc('\n', stderr);
+    fflush(stderr);
+}
+
+/* One process: `threads` workers run replications (handed out in order) into a bounded pool
+ * of result buffers, and the calling thread alone writes them to the file in replication
+ * order (every HDF5 call on one thread). A buffer is reused once written, so at most `cap`
+ * replications are computed ahead of the writer; workers wait (asleep) for a free buffer and
+ * the writer for the next replication. After a stop request the replications already begun
+ * are finished and written: nothing computed is thrown away. */
+typedef struct rep_pool {
+    pthread_mutex_t mu;
+    pthread_cond_t ready, freed; /* a buffer was filled / released */
+    size_t cap;
+    cs_repbuf **buf;    /* [cap]: replication r lives in slot r % cap while outstanding */
+    int *state;         /* [cap]: 0 free, 1 computing, 2 done */
+    int *rc;            /* [cap]: the replication's status */
+    uint64_t *events;   /* [cap]: events dispatched */
+    cs_error *err;      /* [cap]: the replication's error */
+    uint64_t next, end; /* next replication to hand out; one past the last */
+    uint64_t written;   /* replications written so far (the writer's position) */
+    int done_workers;   /* workers that have returned */
+    int failed;         /* a replication or the writer failed: hand out nothing more */
+    const volatile sig_atomic_t *stop; /* set (by a signal handler): begin no replication */
+} rep_pool;
+
+typedef struct point_ctx {
+    const cs_params *p;
+    const cs_world *world;
+    const cs_uncertain *unc;
+    size_t n_unc;
+} point_ctx;
+
+static void pool_free(rep_pool *q, const cs_schema *schema)
+{
+    for (size_t i = 0; q->buf && i < q->cap; i++)
+        cs_repbuf_destroy(q->buf[i], schema);
+    free(q->buf), free(q->state), free(q->rc), free(q->events), free(q->err);
+    pthread_mutex_destroy(&q->mu);
+    pthread_cond_destroy(&q->ready);
+    pthread_cond_destroy(&q->freed);
+}
+
+static int pool_init(rep_pool *q, size_t cap, const point_ctx *c, uint64_t start,
+                     const volatile sig_atomic_t *stop)
+{
+    memset(q, 0, sizeof *q);
+    q->stop = stop;
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_cond_init(&q->ready, NULL);
+    pthread_cond_init(&q->freed, NULL);
+    q->cap = cap;
+    q->next = q->written = start;
+    q->end = (uint64_t)c->p->replications;
+    q->buf = calloc(cap, sizeof *q->buf);
+    q->state = calloc(cap, sizeof *q->state);
+    q->rc = calloc(cap, sizeof *q->rc);
+    q->events = calloc(cap, sizeof *q->events);
+    q->err = calloc(cap, sizeof *q->err);
+    if (!q->buf || !q->state || !q->rc || !q->events || !q->err) return CS_ENOMEM;
+    for (size_t i = 0; i < cap; i++)
+        if (!(q->buf[i] = cs_repbuf_create(cs_model_schema(), c->world->n_time, c->world->n_la,
+                                           c->n_unc, c->p->out_events)))
+            return CS_ENOMEM;
+    return CS_OK;
+}
+
+/* A worker: takes the next replication and a free buffer, runs it, hands it to the writer. */
+static void pool_work(rep_pool *q, const point_ctx *c)
+{
+    cs_model *m = cs_model_create(c->world, (size_t)c->p->max_pending);
+    gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
+    pthread_mutex_lock(&q->mu);
+    if (!m || !r) {
+        if (!q->failed) {
+            q->failed = 1;
+            q->rc[0] = CS_ENOMEM;
+            cs_error_set(&q->err[0], CS_ENOMEM, NULL, 0, 0, NULL,
+                         "out of memory (replication context)");
+        }
+        pthread_cond_broadcast(&q->ready);
+    }
+    for (;;) {
+        /* the slot of the next replication is free once the writer is within cap of it */
+        while (!q->failed && !*q->stop && q->next < q->end && q->next >= q->written + q->cap)
+            pthread_cond_wait(&q->freed, &q->mu);
+        if (q->failed || *q->stop || q->next >= q->end) break;
+        uint64_t rep = q->next++;
+        size_t k = (size_t)(rep % q->cap);
+        q->state[k] = 1;
+        pthread_mutex_unlock(&q->mu);
+        cs_error e;
+        cs_error_clear(&e);
+        int rc = cs_run_rep(m, r, c->p, c->world, c->unc, c->n_unc, rep, q->buf[k], &e);
+        uint64_t ev = rc == CS_OK ? cs_model_events(m) : 0;
+        pthread_mutex_lock(&q->mu);
+        q->rc[k] = rc;
+        q->err[k] = e;
+        q->events[k] = ev;
+        q->state[k] = 2;
+        pthread_cond_broadcast(&q->ready);
+    }
+    pthread_cond_broadcast(&q->ready); /* the writer may be waiting for what we will not do */
+    pthread_mutex_unlock(&q->mu);
+    gsl_rng_free(r);
+    cs_model_destroy(m);
+}
+
+/* The writer: replications in order, as they complete. */
+static int pool_write(rep_pool *q, cs_writer *w, size_t pt, progress *pg, int workers,
+                      cs_error *err)
+{
+    int rc = CS_OK;
+    pthread_mutex_lock(&q->mu);
+    while (q->written < q->end) {
+        size_t k = (size_t)(q->written % q->cap);
+        /* wait while replication `written` is being (or will be) computed */
+        while (q->state[k] != 2 && !q->failed && (q->written < q->next || !*q->stop) &&
+               q->done_workers < workers)
+            pthread_cond_wait(&q->ready, &q->mu);
+        if (q->state[k] != 2) {
+            if (q->failed) {
+                *err = q->err[0];
+                rc = q->rc[0] ? q->rc[0] : CS_EMODEL;
+            } else {
+                rc = CS_EINTR;
+            }
+            break;
+        }
+        if (q->rc[k] != CS_OK) {
+            rc = q->rc[k];
+            *err = q->err[k];
+            if (!err->msg[0])
+                cs_error_set(err, rc, NULL, 0, 0, NULL, "replication %llu failed: %s",
+                             (unsigned long long)q->written, cs_strerror(rc));
+            q->failed = 1;
+            pthread_cond_broadcast(&q->freed);
+            break;
+        }
+        pthread_mutex_unlock(&q->mu); /* workers go on while we write */
+        rc = cs_writer_write(w, pt, q->buf[k], err);
+        pthread_mutex_lock(&q->mu);
+        if (rc != CS_OK) {
+            q->failed = 1;
+            pthread_cond_broadcast(&q->freed);
+            break;
+        }
+        pg->done++;
+        pg->events += q->events[k];
+        q->state[k] = 0;
+        q->written++;
+        pthread_cond_broadcast(&q->freed);
+        progress_show(pg, 0);
+    }
+    if (rc == CS_OK && *q->stop && q->written < q->end) rc = CS_EINTR;
+    q->failed = q->failed || rc != CS_OK;
+    pthread_cond_broadcast(&q->freed);
+    pthread_mutex_unlock(&q->mu);
+    return rc;
+}
+
+static int run_point(cs_writer *w, size_t pt, const cs_scenario *sc, int threads, progress *pg,
+                     const volatile sig_atomic_t *stop, cs_error *err)
+{
+    point_ctx c = {.p = &sc->params[pt], .world = sc->worlds[pt]};
+    c.n_unc = cs_config_uncertain(sc->cfg, pt, &c.unc);
+    uint64_t start = cs_writer_done(w, pt);
+    if (start >= (uint64_t)c.p->replications) return *stop ? CS_EINTR : CS_OK;
+    rep_pool q;
+    /* two buffers per worker: each computes the next while the writer writes the last */
+    int rc = pool_init(&q, 2 * (size_t)threads + 1, &c, start, stop);
+    if (rc) {
+        cs_error_set(err, rc, NULL, 0, 0, NULL, "out of memory (result buffers)");
+        pool_free(&q, cs_model_schema());
+        return rc;
+    }
+#pragma omp parallel num_threads(threads + 1)
+    {
+        int workers = omp_get_num_threads() - 1; /* the runtime may give fewer threads */
+        if (workers == 0) {
+            /* alone: compute each replication, then write it */
+            uint64_t end = q.end;
+            while (rc == CS_OK && q.written < end && !*stop) {
+                q.end = q.written + 1; /* one replication: compute it, then write it */
+                pool_work(&q, &c);
+                rc = pool_write(&q, w, pt, pg, 1, err);
+            }
+            if (rc == CS_OK && *stop && q.written < end) rc = CS_EINTR;
+        } else if (omp_get_thread_num() == 0) {
+            rc = pool_write(&q, w, pt, pg, workers, err);
+        } else {
+            pool_work(&q, &c);
+            pthread_mutex_lock(&q.mu);
+            q.done_workers++;
+            pthread_cond_broadcast(&q.ready);
+            pthread_mutex_unlock(&q.mu);
+        }
+    }
+    pool_free(&q, cs_model_schema());
+    return rc;
+}
+
+/* Where the time of a distributed run goes, per rank (CSSIM_MPI_STATS=1 prints it). */
+typedef struct dist_stats {
+    uint64_t rounds;
+    double compute; /* running this rank's blocks */
+    double wait;    /* waiting at the round's agreement for the slowest rank (load imbalance) */
+    double write;   /* collective extension, hyperslab writes and commit */
+} dist_stats;
+
+/* Replications per rank and round: enough per thread that one slow replication matters
+ * little (load balance) and the collective write is amortised, few enough that SIGTERM is
+ * answered within a few replication times. CSSIM_MPI_BLOCK overrides it. */
+uint64_t cs_points_block(int threads)
+{
+    const char *e = getenv("CSSIM_MPI_BLOCK");
+    long long v = e && *e ? strtoll(e, NULL, 10) : 0;
+    if (v > 0) return (uint64_t)v;
+    return threads * 4 > 8 ? (uint64_t)threads * 4 : 8;
+}
+
+/* The contexts of a distributed point: B result buffers and one model and stream per thread. */
+typedef struct dist_ctx {
+    const cs_params *p;
+    const cs_world *world;
+    const cs_uncertain *unc;
+    size_t n_unc;
+    uint64_t B;
+    int threads;
+    cs_repbuf **bufs;  /* [B] */
+    cs_model **models; /* [threads] */
+    gsl_rng **rngs;    /* [threads] */
+} dist_ctx;
+
+static void dist_free(dist_ctx *d)
+{
+    for (uint64_t i = 0; d->bufs && i < d->B; i++)
+        cs_repbuf_destroy(d->bufs[i], cs_model_schema());
+    for (int t = 0; d->models && d->rngs && t < d->threads; t++) {
+        cs_model_destroy(d->models[t]);
+        if (d->rngs[t]) gsl_rng_free(d->rngs[t]);
+    }
+    free(d->bufs);
+    free(d->models);
+    free(d->rngs);
+}
+
+/* CS_OK or CS_ENOMEM (with its message); the caller agrees on it and frees. */
+static int dist_init(dist_ctx *d, const cs_scenario *sc, size_t pt, int threads, cs_error *err)
+{
+    d->p = &sc->params[pt];
+    d->world = sc->worlds[pt];
+    d->n_unc = cs_config_uncertain(sc->cfg, pt, &d->unc);
+    d->threads = threads;
+    uint64_t n = (uint64_t)d->p->replications;
+    d->B = cs_points_block(threads);
+    if (d->B > n) d->B = n ? n : 1;
+    /* each rank's block is at most ceil(M/R) <= B */
+    d->bufs = calloc(d->B, sizeof *d->bufs);
+    d->models = calloc((size_t)threads, sizeof *d->models);
+    d->rngs = calloc((size_t)threads, sizeof *d->rngs);
+    int rc = d->bufs && d->models && d->rngs ? CS_OK : CS_ENOMEM;
+    for (uint64_t i = 0; !rc && i < d->B; i++)
+        if (!(d->bufs[i] = cs_repbuf_create(cs_model_schema(), d->world->n_time, d->world->n_la,
+                                            d->n_unc, d->p->out_events)))
+            rc = CS_ENOMEM;
+    for (int t = 0; !rc && t < threads; t++) {
+        d->models[t] = cs_model_create(d->world, (size_t)d->p->max_pending);
+        d->rngs[t] = gsl_rng_alloc(cs_rng_philox);
+        if (!d->models[t] || !d->rngs[t]) rc = CS_ENOMEM;
+    }
+    if (rc) cs_error_set(err, rc, NULL, 0, 0, NULL, "out of memory (replication contexts)");
+    return rc;
+}
+
+/* Runs replications lo..lo+k-1 into bufs[0..k) on the threads; the first failure goes to
+ * *ferr (returns its status), the events dispatched to *events. */
+static int dist_compute(dist_ctx *d, uint64_t lo, uint64_t k, uint64_t *events, cs_error *ferr)
+{
+    int failed = 0;
+    uint64_t ev = 0;
+    cs_error_clear(ferr);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(d->threads) reduction(+ : ev)
+    for (uint64_t i = 0; i < k; i++) {
+        int t = omp_get_thread_num();
+        cs_error rerr;
+        cs_error_clear(&rerr);
+        int r1 = cs_run_rep(d->models[t], d->rngs[t], d->p, d->world, d->unc, d->n_unc, lo + i,
+                            d->bufs[i], &rerr);
+        if (r1 != CS_OK) {
+#pragma omp critical(cs_fail)
+            if (!failed) {
+                failed = 1;
+                *ferr = rerr;
+                if (!ferr->msg[0])
+                    cs_error_set(ferr, r1, NULL, 0, 0, NULL, "replication %llu failed: %s",
+                                 (unsigned long long)(lo + i), cs_strerror(r1));
+                if (!ferr->status) ferr->status = r1;
+            }
+        } else {
+            ev += cs_model_events(d->models[t]);
+        }
+    }
+    *events = ev;
+    return failed ? ferr->status : CS_OK;
+}
+
+/* Several processes. The replications still to do go in rounds: the next M = min(R*B, left)
+ * are split into R contiguous blocks, rank r taking [base + r*M/R, base + (r+1)*M/R), run on
+ * its OpenMP threads; then every rank writes its block collectively (cs_writer_write_block).
+ * File order is replication order, so the data are those of one process. Ranks stop together:
+ * failures and the stop flag (SIGINT/SIGTERM on any rank) are agreed at every round. */
+static int run_point_dist(cs_writer *w, const cs_par *par, size_t pt, const cs_scenario *sc,
+                          int threads, progress *pg, dist_stats *st,
+                          const volatile sig_atomic_t *stop, cs_error *err)
+{
+    dist_ctx d = {0};
+    uint64_t n = (uint64_t)sc->params[pt].replications, R = (uint64_t)cs_par_size(par),
+             me = (uint64_t)cs_par_rank(par);
+    int rc = cs_par_agree(par, dist_init(&d, sc, pt, threads, err), err);
+    while (rc == CS_OK) {
+        uint64_t base = cs_writer_done(w, pt);
+        if (base >= n) break;
+        if (cs_par_max_u64(par, *stop ? 1 : 0)) {
+            rc = CS_EINTR;
+            break;
+        }
+        uint64_t M = n - base < R * d.B ? n - base : R * d.B;
+        uint64_t lo = base + M * me / R, hi = base + M * (me + 1) / R, k = hi - lo, events = 0;
+        cs_error ferr;
+        double t0 = now_s();
+        int failed = dist_compute(&d, lo, k, &events, &ferr);
+        double t1 = now_s();
+        rc = cs_par_agree(par, failed, &ferr);
+        double t2 = now_s();
+        if (rc) {
+            *err = ferr;
+            break;
+        }
+        rc = cs_writer_write_block(w, pt, (const cs_repbuf *const *)d.bufs, (size_t)k, err);
+        double t3 = now_s();
+        st->rounds++;
+        st->compute += t1 - t0;
+        st->wait += t2 - t1;
+        st->write += t3 - t2;
+        if (rc) break;
+        pg->done += M;
+        pg->events += cs_par_sum_u64(par, events);
+        progress_show(pg, 0);
+    }
+    dist_free(&d);
+    return rc;
+}
+
+/* CSSIM_MPI_STATS=1: rank 0 prints where the time went (bench/mpi_scaling.sh reads it). */
+static void dist_report(const cs_par *par, const dist_stats *st, int threads)
+{
+    const char *e = getenv("CSSIM_MPI_STATS");
+    if (!e || !*e || !strcmp(e, "0")) return;
+    int R = cs_par_size(par);
+    double cmax = cs_par_max_f64(par, st->compute), cmin = cs_par_min_f64(par, st->compute),
+           csum = cs_par_sum_f64(par, st->compute), wsum = cs_par_sum_f64(par, st->wait),
+           wrmax = cs_par_max_f64(par, st->write), wrsum = cs_par_sum_f64(par, st->write);
+    if (cs_par_rank(par) != 0) return;
+    fprintf(stderr,
+            "mpi-stats: ranks=%d threads=%d rounds=%llu compute_mean=%.3f compute_min=%.3f "
+            "compute_max=%.3f imbalance_wait_mean=%.3f write_mean=%.3f write_max=%.3f\n",
+            R, threads, (unsigned long long)st->rounds, csum / R, cmin, cmax, wsum / R, wrsum / R,
+            wrmax);
+}
+
+/* Runs every point into the open writer and closes it (w is consumed). */
+int cs_points_run(cs_writer *w, const cs_par *par, const cs_scenario *sc, int threads,
+                  int show_progress, uint64_t total, const volatile sig_atomic_t *stop,
+                  cs_error *err)
+{
+    progress pg = {.on = show_progress, .t0 = now_s(), .total = total};
+    dist_stats dst = {0};
+    int rc = CS_OK;
+    for (size_t pt = 0; rc == CS_OK && pt < sc->n; pt++)
+        rc = cs_par_size(par) > 1 ? run_point_dist(w, par, pt, sc, threads, &pg, &dst, stop, err)
+                                  : run_point(w, pt, sc, threads, &pg, stop, err);
+    progress_show(&pg, 1);
+    if (cs_par_size(par) > 1) dist_report(par, &dst, threads);
+    if (rc == CS_OK) return cs_writer_close(w, err);
+    cs_error e2;
+    cs_writer_flush(w, &e2);
+    cs_writer_close(w, &e2);
+    return rc;
+}
