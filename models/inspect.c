@@ -10,6 +10,7 @@
 #include "inspect.h"
 
 #include "quality.h"
+#include "regime.h"
 #include "workforce.h"
 
 #include <gsl/gsl_randist.h>
@@ -42,7 +43,7 @@ struct cs_inspect {
     double busy_int, cap_int, acct_t;
     double prev_busy, prev_cap; /* at the previous snapshot */
     double wait_total, overdue_days;
-    int64_t starts, monitoring, emergencies;
+    int64_t starts, waited, monitoring, emergencies;
     /* per authority */
     double *last_graded;   /* end of the last graded inspection */
     double *last_visit;    /* end of the last visit of any kind */
@@ -208,6 +209,7 @@ static void try_start(cs_model *m)
         double wait = now - e->target;
         in->wait_total += wait;
         in->starts++;
+        in->waited += wait > 0;
         if (wait > m->p->overdue_after) in->overdue_days += wait - m->p->overdue_after;
         int reason = e->reason;
         if (reason == CS_REASON_TRUST) in->trust_due[la] = 0;
@@ -307,9 +309,16 @@ static int on_end(cs_model *m, const cs_event *ev)
         wholesale = y <= cs_quality_cut_kind(m, kind, 0);
     }
     cs_model_log(m, la, CS_EV_INSPECTION_COMPLETED, reason, grade, y);
-    double delay = cs_dist_sample(&p->report_delay, cs_model_rng(m, la, CS_PROC_INSPECT));
-    cs_engine_schedule(m->eng, now + (delay > 0 ? delay : 0), PRIO_STATE, EV_PUBLISH, la,
-                       grade | (wholesale << 8) | (kind << 16), y);
+    int64_t aux = grade | (wholesale << 8) | (kind << 16);
+    if (p->report_delay.kind == CS_DIST_FIXED && !(p->report_delay.p1 > 0)) {
+        /* published in line: the event at now + 0 would be the next to fire but for events
+         * at this same instant, which a continuous-time model has with probability 0 */
+        cs_regime_publish(m, la, aux, y);
+    } else {
+        double delay = cs_dist_sample(&p->report_delay, cs_model_rng(m, la, CS_PROC_INSPECT));
+        cs_engine_schedule(m->eng, now + (delay > 0 ? delay : 0), PRIO_STATE, EV_PUBLISH, la, aux,
+                           y);
+    }
     try_start(m);
     return CS_OK;
 }
@@ -505,7 +514,7 @@ static void init(cs_model *m)
     s->used = 0;
     s->busy_int = s->cap_int = s->acct_t = s->prev_busy = s->prev_cap = 0;
     s->wait_total = s->overdue_days = 0;
-    s->starts = s->monitoring = s->emergencies = 0;
+    s->starts = s->waited = s->monitoring = s->emergencies = 0;
     memset(s->graded, 0, n * sizeof *s->graded);
     memset(s->visit, 0, n * sizeof *s->visit);
     memset(s->trust_due, 0, n);
@@ -581,6 +590,8 @@ static void summarize(const cs_model *m, cs_repbuf *b)
     b->summary[M_MEAN_WAIT] = s->starts ? s->wait_total / (double)s->starts : NAN;
     b->summary[M_UTIL] = (!m->p->unlimited && s->cap_int > 0) ? s->busy_int / s->cap_int : NAN;
     b->summary[M_INSPECTOR_DAYS] = s->busy_int;
+    b->summary[M_STARTS] = (double)s->starts;
+    b->summary[M_WAIT_PROB] = s->starts ? (double)s->waited / (double)s->starts : NAN;
     for (size_t i = 0; i < m->n; i++)
         b->lastat[L_INSP][i] = s->n_insp[i];
 }

@@ -26,6 +26,10 @@ const cs_key cs_params_keys[] = {
      "start date (the 2015 regime was announced on 14 Dec 2015)"},
     {"time.horizon_years", CS_KEY_DOUBLE, OFF(horizon_years), 0.01, 100, "10", NULL, 0, 0,
      CS_KEY_NO_UNCERTAIN, "years simulated"},
+    {"time.horizon_days", CS_KEY_DOUBLE, OFF(horizon_days), 0, 36525, "0", NULL, 0, 0,
+     CS_KEY_NO_UNCERTAIN,
+     "days simulated, overriding horizon_years when > 0; the last snapshot is then at exactly "
+     "this day (after the monthly grid)"},
     /* run */
     /* one value per run (CS_KEY_NO_SWEEP): the writer and the streams assume it */
     {"run.replications", CS_KEY_INT, OFF(replications), 1, 1e9, "100", NULL, 0, 0,
@@ -44,6 +48,11 @@ const cs_key cs_params_keys[] = {
      "on their dates (docs/model.md section 6); empty = none"},
     {"authorities.only", CS_KEY_STRING, OFF(only), 0, 0, "", NULL, 0, 0, 0,
      "comma-separated ONS codes to keep (empty = all)"},
+    {"authorities.grade_counts", CS_KEY_ARRAY, OFF(grade_counts), 0, 1e6, "[]", NULL, 0, 4, 0,
+     "counts of outstanding, good, ri, inadequate (summing to the authorities kept): a fresh "
+     "record at the start, for verification models: the grades go to the authorities in table "
+     "order, dated at the start, under their councils, with no earlier inadequate judgement or "
+     "SIF judgement; empty = the table's record"},
     /* quality */
     {"quality.theta", CS_KEY_DOUBLE, OFF(theta), 1e-6, 50, "0.35", NULL, 0, 0, 0,
      "OU mean reversion per year (calibrated; docs/calibration.md)"},
@@ -293,6 +302,9 @@ const cs_key cs_params_keys[] = {
      "Reading stayed; Torbay, Kirklees partnered; Sunderland, Sandwell trusts)"},
     {"regime.lift_lag", CS_KEY_DIST, OFF(lift_lag), 0, 3650, "{dist: gamma, mean: 90, sd: 30}",
      NULL, 0, 0, 0, "days from an RI-or-better judgement to lifting an intervention; GUESS"},
+    {"regime.enabled", CS_KEY_BOOL, OFF(regime_on), 0, 0, "true", NULL, 0, 0, 0,
+     "false: no intervention at all (no notice, review, commissioner, trust or lift); "
+     "judgements are still published and counted"},
     {"regime.trusts", CS_KEY_BOOL, OFF(trusts_on), 0, 0, "true", NULL, 0, 0, 0,
      "trusts available"},
     {"regime.trust_setup", CS_KEY_DIST, OFF(trust_setup), 0, 3650,
@@ -385,7 +397,8 @@ static int check_capacity(const cs_params *p, const char *file, cs_error *err)
     static const char *const names[CS_NKINDS] = {"sif", "ilacs_standard", "ilacs_short", "focused",
                                                  "monitoring"};
     if (p->unlimited) return CS_OK;
-    double end = (double)p->start + p->horizon_years * 365.25;
+    double end =
+        (double)p->start + (p->horizon_days > 0 ? p->horizon_days : p->horizon_years * 365.25);
     bool sif = p->first_framework == CS_FW_SIF && p->ilacs_from > p->start;
     bool ilacs = p->first_framework == CS_FW_ILACS || p->ilacs_from <= end;
     bool used[CS_NKINDS] = {sif, ilacs, ilacs, ilacs, p->monitoring_from <= end};
@@ -433,6 +446,14 @@ int cs_params_check(const cs_params *p, const char *file, cs_error *err)
             return cs_error_set(err, CS_EINVAL, file, 0, 0, "judgement.markov.matrix",
                                 "row %zu sums to %g, not 1", r + 1, s);
     }
+    if (p->grade_counts.n != 0 && p->grade_counts.n != CS_NGRADES)
+        return cs_error_set(err, CS_EINVAL, file, 0, 0, "authorities.grade_counts",
+                            "expected 4 counts (outstanding, good, ri, inadequate), got %zu",
+                            p->grade_counts.n);
+    for (size_t g = 0; g < p->grade_counts.n; g++)
+        if (p->grade_counts.v[g] != floor(p->grade_counts.v[g]))
+            return cs_error_set(err, CS_EINVAL, file, 0, 0, "authorities.grade_counts",
+                                "count %zu is %g, not a whole number", g + 1, p->grade_counts.v[g]);
     double w = 0;
     for (int j = 0; j < 3; j++)
         w += p->decision.v[j];

@@ -56,13 +56,15 @@ typedef struct cs_params {
     /* time */
     int32_t start; /* days since 1970-01-01 */
     double horizon_years;
+    double horizon_days; /* > 0: the horizon in days, overriding horizon_years */
     /* run */
     int64_t replications, seed, max_pending;
     /* authorities */
     char *table;
-    int64_t limit; /* use the first n rows (0 = all) */
-    char *only;    /* comma-separated ONS codes to keep ("" = all) */
-    char *events;  /* known events CSV ("" = none) */
+    int64_t limit;         /* use the first n rows (0 = all) */
+    char *only;            /* comma-separated ONS codes to keep ("" = all) */
+    char *events;          /* known events CSV ("" = none) */
+    cs_array grade_counts; /* 4 counts: a fresh record at the start (empty = the table's) */
     /* quality (latent practice quality, an Ornstein-Uhlenbeck process) */
     double theta, qsd, base, drift, beta_workforce, stability_ref, sample_days;
     double persist; /* share of quality's variance that is a persistent authority effect */
@@ -115,6 +117,7 @@ typedef struct cs_params {
     cs_array decision; /* weights of stay, partner, trust */
     cs_dist lift_lag;
     bool trusts_on;
+    bool regime_on; /* false: no rule acts on a judgement (governance stays as it is) */
     cs_dist trust_setup;
     double trust_inspect_after, trust_return_years, trust_return_prob;
     /* sponsors */

@@ -177,12 +177,19 @@ static void init(cs_model *m)
     }
 }
 
+/* Every authority sampled at t, then its mean set as cs_quality_set_mean does (the same
+ * sum in the same order; the drift term, the same for all, computed once). */
 static void tick(cs_model *m, double t, double dt)
 {
     (void)dt;
+    const cs_params *p = m->p;
+    struct cs_quality *s = m->qual;
+    double drift = p->drift * cs_days_to_years(t);
     for (size_t i = 0; i < m->n; i++) {
         cs_quality_sample(m, (int)i, t);
-        cs_quality_set_mean(m, (int)i);
+        s->mean[i] = p->base + s->u[i] + p->gov_effect[m->gov[i]] +
+                     p->beta_workforce * (cs_workforce_stability(m, (int)i) - p->stability_ref) +
+                     drift;
     }
 }
 

@@ -198,10 +198,11 @@ static void apply_rules(cs_model *m, int la, int grade, int wholesale, double no
 }
 
 /* A judgement is published: the grade changes and every rule acts now. */
-static int on_publish(cs_model *m, const cs_event *ev)
+void cs_regime_publish(cs_model *m, int la, int64_t aux, double y)
 {
-    int la = ev->la, grade = (int)(ev->aux & 0xff), wholesale = (int)((ev->aux >> 8) & 0xff);
-    int kind = (int)(ev->aux >> 16);
+    int grade = (int)(aux & 0xff), wholesale = (int)((aux >> 8) & 0xff);
+    int kind = (int)(aux >> 16);
+    (void)y;
     double now = now_of(m);
     int old = m->grade[la];
     cs_quality_sample(m, la, now); /* close the yardstick interval under the old grade */
@@ -213,8 +214,13 @@ static int on_publish(cs_model *m, const cs_event *ev)
     cs_model_log(m, la, CS_EV_JUDGEMENT_PUBLISHED, old, grade, wholesale);
     cs_yardsticks_published(m, la, grade, now);
     cs_quality_set_mean(m, la);
-    apply_rules(m, la, grade, wholesale, now);
+    if (m->p->regime_on) apply_rules(m, la, grade, wholesale, now);
     cs_inspect_schedule_next(m, la);
+}
+
+static int on_publish(cs_model *m, const cs_event *ev)
+{
+    cs_regime_publish(m, ev->la, ev->aux, ev->value);
     return CS_OK;
 }
 
@@ -491,7 +497,7 @@ static void init(cs_model *m)
         r->live_t[i] = NAN;
         r->notice_t[i] = m->gov[i] == CS_GOV_NOTICE ? 0 : NAN;
     }
-    start_rules(m);
+    if (p->regime_on) start_rules(m);
 }
 
 static int on_known(cs_model *m, const cs_event *ev)

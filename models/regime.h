@@ -8,4 +8,8 @@
 
 extern const cs_component cs_regime_component;
 
+/* Publishes a judgement now, as an EV_PUBLISH event with this payload would (the
+ * inspectorate calls it in line when the report delay is a fixed 0). */
+void cs_regime_publish(cs_model *m, int la, int64_t aux, double y);
+
 #endif

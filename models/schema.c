@@ -125,6 +125,10 @@ static const cs_scalar_def summary_defs[M_N] = {
     {"detection_latency_mean", "days", "mean detection latency (NaN if no detection)"},
     {"detections", "count", "failure episodes detected"},
     {"undetected_failure_years", "authority-years", "undetected-failure authority-years"},
+    {"visits_started", "count", "visits started (graded or not)"},
+    {"wait_probability", "fraction",
+     "share of the started visits that waited for a team (started after their target; NaN if "
+     "none)"},
 };
 
 static const cs_scalar_def lastat_defs[L_N] = {

@@ -56,6 +56,8 @@ enum {
     M_LATENCY,
     M_DETECTIONS,
     M_UND_YEARS,
+    M_STARTS,
+    M_WAIT_PROB,
     M_N
 };
 

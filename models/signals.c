@@ -6,6 +6,8 @@
 #include "inspect.h"
 #include "quality.h"
 
+#include "cssim/rng.h"
+
 #include <gsl/gsl_randist.h>
 
 struct cs_signals {
@@ -13,8 +15,9 @@ struct cs_signals {
     int64_t n;    /* signals so far */
 };
 
-/* Schedules the signals of authority i over [t, t + dt). */
-static void draw(cs_model *m, int i, double t, double dt)
+/* Schedules the signals of authority i over [t, t + dt); dy = dt in years. Draws are inline
+ * Philox (cssim/rng.h: the same bits as gsl_rng_uniform and gsl_ran_exponential). */
+static void draw(cs_model *m, int i, double t, double dt, double dy)
 {
     const cs_params *p = m->p;
     double *left = &m->sig->left[i];
@@ -23,17 +26,17 @@ static void draw(cs_model *m, int i, double t, double dt)
                          : 0;
     double rate = genuine + p->sig_false_rate;
     if (rate <= 0) return;
-    double h = rate * cs_days_to_years(dt), used = 0;
+    double h = rate * dy, used = 0;
     if (!isfinite(h)) return; /* a non-finite quality reading is caught by its own check */
     unsigned guard = 0;
     while (*left <= h - used && guard++ < 10000) {
         gsl_rng *r = cs_model_rng(m, i, CS_PROC_SIGNALS);
         used += *left;
         double at = t + dt * used / h;
-        int real = gsl_rng_uniform(r) * rate < genuine;
-        double sev = gsl_ran_exponential(r, real ? p->sig_sev_genuine : p->sig_sev_false);
+        int real = cs_rng_uniform(r) * rate < genuine;
+        double sev = cs_rng_exponential(r, real ? p->sig_sev_genuine : p->sig_sev_false);
         cs_engine_schedule(m->eng, at, PRIO_STATE, EV_SIGNAL, i, real, sev);
-        *left = gsl_ran_exponential(r, 1.0);
+        *left = cs_rng_exponential(r, 1.0);
     }
     *left -= h - used;
 }
@@ -43,15 +46,16 @@ static void init(cs_model *m)
     m->sig->n = 0;
     for (size_t i = 0; i < m->n; i++) {
         m->sig->left[i] = gsl_ran_exponential(cs_model_rng(m, (int)i, CS_PROC_SIGNALS), 1.0);
-        draw(m, (int)i, 0, m->p->sample_days);
+        draw(m, (int)i, 0, m->p->sample_days, cs_days_to_years(m->p->sample_days));
     }
 }
 
 static void tick(cs_model *m, double t, double dt)
 {
     if (t + dt > m->w->t_end) return;
+    double dy = cs_days_to_years(dt);
     for (size_t i = 0; i < m->n; i++)
-        draw(m, (int)i, t, dt);
+        draw(m, (int)i, t, dt, dy);
 }
 
 /* A signal arrives: the inspectorate hears of it; with sharper triggers, one more severe than

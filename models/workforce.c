@@ -4,6 +4,8 @@
  * attractiveness of its grade; agency cover moves towards its target share of open posts. */
 #include "workforce.h"
 
+#include "cssim/rng.h"
+
 #include <gsl/gsl_randist.h>
 
 struct cs_workforce {
@@ -50,11 +52,12 @@ static double supply_per_year(const cs_model *m, double t, double *grads)
     return p->wf_nq + p->wf_frontline + p->wf_stepup + *grads;
 }
 
-/* Poisson by inversion (one uniform); the means here are small (a few leavers a month). */
+/* Poisson by inversion (one uniform: the inline Philox draw, the same bits as
+ * gsl_rng_uniform); the means here are small (a few leavers a month). */
 static double poisson_small(gsl_rng *r, double mu)
 {
     if (mu > 30) return (double)gsl_ran_poisson(r, mu);
-    double u = gsl_rng_uniform(r), pk = exp(-mu), cdf = pk;
+    double u = cs_rng_uniform(r), pk = exp(-mu), cdf = pk;
     unsigned k = 0;
     while (u > cdf && k < 1000) {
         k++;
@@ -69,7 +72,9 @@ static double leave(cs_model *m, double dy, double *demand)
 {
     const cs_params *p = m->p;
     struct cs_workforce *f = m->wf;
-    double leavers_total = 0;
+    /* sums in locals (the same additions in the same order as into *demand and perm_int):
+     * through memory they would be reloaded after every store to perm[] */
+    double leavers_total = 0, dem = *demand, perm_int = f->perm_int;
     for (size_t i = 0; i < m->n; i++) {
         double vac = cs_workforce_vacancy(m, (int)i);
         /* the census turnover h0 was measured in the authority's start state: the response
@@ -77,14 +82,16 @@ static double leave(cs_model *m, double dy, double *demand)
         double h = f->h0[i] *
                    (1 + p->wf_turnover_inadequate * (m->grade[i] == CS_GRADE_INADEQUATE)) *
                    (1 + p->wf_turnover_vacancy * vac) / f->h_ref[i];
-        f->perm_int += f->perm[i] * dy;
+        perm_int += f->perm[i] * dy;
         double mean = f->perm[i] * h * dy;
         double lv = mean > 0 ? poisson_small(cs_model_rng(m, (int)i, CS_PROC_WORKFORCE), mean) : 0;
         if (lv > f->perm[i]) lv = f->perm[i];
         f->perm[i] -= lv;
         leavers_total += lv;
-        *demand += (f->posts[i] - f->perm[i]) * p->wf_attract.v[m->grade[i]];
+        dem += (f->posts[i] - f->perm[i]) * p->wf_attract.v[m->grade[i]];
     }
+    *demand = dem;
+    f->perm_int = perm_int;
     return leavers_total;
 }
 

@@ -62,6 +62,33 @@ static int load_known(cs_world *w, const cs_params *p, cs_error *err)
     return CS_OK;
 }
 
+/* authorities.grade_counts: a fresh record at the start, for verification models (R1 of
+ * issue 15): the kept authorities, in table order, take the counts' grades, dated at the
+ * start, under their councils, with no earlier inadequate or SIF judgement. */
+static int fresh_record(cs_world *w, const cs_params *p, cs_error *err)
+{
+    if (p->grade_counts.n == 0) return CS_OK;
+    double total = 0;
+    for (size_t g = 0; g < p->grade_counts.n; g++)
+        total += p->grade_counts.v[g];
+    if (total != (double)w->n_la)
+        return cs_error_set(err, CS_EINVAL, NULL, 0, 0, "authorities.grade_counts",
+                            "the counts add up to %g, not to the %zu authorities kept", total,
+                            w->n_la);
+    size_t i = 0;
+    for (int g = 0; g < CS_NGRADES; g++)
+        for (double c = 0; c < p->grade_counts.v[g]; c++, i++) {
+            cs_authority *a = &w->table.rows[i];
+            a->grade = g;
+            a->grade_date = p->start;
+            a->sif_done = 0;
+            a->judged_fw = CS_JFW_ILACS;
+            a->n_inadequate = 0;
+            a->governance = CS_GOV_COUNCIL;
+        }
+    return CS_OK;
+}
+
 int cs_world_create(cs_world **out, const cs_params *p, cs_error *err)
 {
     *out = NULL;
@@ -94,13 +121,20 @@ int cs_world_create(cs_world **out, const cs_params *p, cs_error *err)
                             "no authority selected");
     }
     w->n_la = k;
+    if ((rc = fresh_record(w, p, err))) {
+        cs_world_destroy(w);
+        return rc;
+    }
     /* the horizon in calendar months from the start (10 years from 2015-12-14 end on
-     * 2025-12-14), plus any fraction of a month at 365.25 / 12 days */
+     * 2025-12-14), plus any fraction of a month at 365.25 / 12 days; or time.horizon_days */
     double months = p->horizon_years * 12.0, whole = floor(months + 1e-9);
     w->t_end = (double)(cs_date_add_months(p->start, (int)whole) - p->start) +
                (months - whole > 0 ? (months - whole) * 365.25 / 12.0 : 0.0);
-    /* snapshot grid: calendar months from the start */
-    size_t cap = (size_t)(p->horizon_years * 12.0 / (double)p->out_snapshot_months) + 2;
+    if (p->horizon_days > 0) w->t_end = p->horizon_days;
+    /* snapshot grid: calendar months from the start (with time.horizon_days, one more at
+     * exactly the horizon when the grid does not end there) */
+    double grid_years = fmax(p->horizon_years, w->t_end / 365.25) + 0.1;
+    size_t cap = (size_t)(grid_years * 12.0 / (double)p->out_snapshot_months) + 3;
     w->time_days = calloc(cap, sizeof *w->time_days);
     w->time_iso = calloc(cap, sizeof *w->time_iso);
     if (!w->time_days || !w->time_iso) {
@@ -118,6 +152,17 @@ int cs_world_create(cs_world **out, const cs_params *p, cs_error *err)
             return cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         }
         cs_date_format(d, w->time_iso[s]);
+        w->n_time = s + 1;
+    }
+    if (p->horizon_days > 0 && (w->n_time == 0 || w->time_days[w->n_time - 1] < w->t_end)) {
+        size_t s = w->n_time;
+        w->time_days[s] = w->t_end;
+        w->time_iso[s] = malloc(11);
+        if (!w->time_iso[s]) {
+            cs_world_destroy(w);
+            return cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+        }
+        cs_date_format(p->start + (int32_t)floor(w->t_end), w->time_iso[s]);
         w->n_time = s + 1;
     }
     if ((rc = load_known(w, p, err))) {

@@ -110,3 +110,24 @@ def estimates(d):
         e["share_T_" + name] = _mean(g[:, j] / N)
         e["excess_T_" + name] = _mean(diff[:, j])
     return e
+
+
+def from_cssim(path, scenario="verify_r1", horizon=T):
+    """The peers' JSON fields from a cssim run of scenarios/verify/r1.yaml (HDF5): per
+    replication the visits started, the sum of waits (mean_wait x started), those that waited
+    (wait_probability x started), busy teams (inspector-days used / horizon, teams of one),
+    inspections completed, the grade counts at the last snapshot (exactly T) and each
+    authority's completions."""
+    import h5py
+    with h5py.File(path, "r") as f:
+        g = f["scenarios/" + scenario]
+        s = g["summary"]
+        started = s["visits_started"][()]
+        if abs(g["time"][-1] - horizon) > 1e-9:
+            raise ValueError("the last snapshot is at %g, not at T = %g" % (g["time"][-1], horizon))
+        return {"started": started, "wait_sum": s["mean_wait"][()] * started,
+                "waited": np.round(s["wait_probability"][()] * started),
+                "busy": s["inspector_days_used"][()] / horizon,
+                "inspections": s["inspections_completed"][()],
+                "grades_T": g["national/grade_counts"][:, -1, :],
+                "completions": g["authority_stats/inspections"][()]}
