@@ -106,7 +106,9 @@ static int pool_init(rep_pool *q, size_t cap, const point_ctx *c, uint64_t start
 /* A worker: takes the next replication and a free buffer, runs it, hands it to the writer. */
 static void pool_work(rep_pool *q, const point_ctx *c)
 {
-    cs_model *m = cs_model_create(c->world, (size_t)c->p->max_pending);
+    /* this thread's replication context (engine, streams, allocator, errors) and its model */
+    cs_ctx *x = cs_model_ctx_create(c->world, (size_t)c->p->max_pending, NULL);
+    cs_model *m = x ? cs_model_create(x, c->world) : NULL;
     gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
     pthread_mutex_lock(&q->mu);
     if (!m || !r) {
@@ -142,6 +144,7 @@ static void pool_work(rep_pool *q, const point_ctx *c)
     pthread_mutex_unlock(&q->mu);
     gsl_rng_free(r);
     cs_model_destroy(m);
+    cs_ctx_destroy(x);
 }
 
 /* The writer: replications in order, as they complete. */
@@ -267,6 +270,7 @@ typedef struct dist_ctx {
     int threads;
     cs_repbuf **bufs;  /* [B] */
     cs_model **models; /* [threads] */
+    cs_ctx **ctxs;     /* [threads]: the threads' replication contexts */
     gsl_rng **rngs;    /* [threads] */
 } dist_ctx;
 
@@ -274,12 +278,14 @@ static void dist_free(dist_ctx *d)
 {
     for (uint64_t i = 0; d->bufs && i < d->B; i++)
         cs_repbuf_destroy(d->bufs[i], cs_model_schema());
-    for (int t = 0; d->models && d->rngs && t < d->threads; t++) {
+    for (int t = 0; d->models && d->ctxs && d->rngs && t < d->threads; t++) {
         cs_model_destroy(d->models[t]);
+        cs_ctx_destroy(d->ctxs[t]);
         if (d->rngs[t]) gsl_rng_free(d->rngs[t]);
     }
     free(d->bufs);
     free(d->models);
+    free(d->ctxs);
     free(d->rngs);
 }
 
@@ -296,14 +302,16 @@ static int dist_init(dist_ctx *d, const cs_scenario *sc, size_t pt, int threads,
     /* each rank's block is at most ceil(M/R) <= B */
     d->bufs = calloc(d->B, sizeof *d->bufs);
     d->models = calloc((size_t)threads, sizeof *d->models);
+    d->ctxs = calloc((size_t)threads, sizeof *d->ctxs);
     d->rngs = calloc((size_t)threads, sizeof *d->rngs);
-    int rc = d->bufs && d->models && d->rngs ? CS_OK : CS_ENOMEM;
+    int rc = d->bufs && d->models && d->ctxs && d->rngs ? CS_OK : CS_ENOMEM;
     for (uint64_t i = 0; !rc && i < d->B; i++)
         if (!(d->bufs[i] = cs_repbuf_create(cs_model_schema(), d->world->n_time, d->world->n_la,
                                             d->n_unc, d->p->out_events)))
             rc = CS_ENOMEM;
     for (int t = 0; !rc && t < threads; t++) {
-        d->models[t] = cs_model_create(d->world, (size_t)d->p->max_pending);
+        d->ctxs[t] = cs_model_ctx_create(d->world, (size_t)d->p->max_pending, NULL);
+        d->models[t] = d->ctxs[t] ? cs_model_create(d->ctxs[t], d->world) : NULL;
         d->rngs[t] = gsl_rng_alloc(cs_rng_philox);
         if (!d->models[t] || !d->rngs[t]) rc = CS_ENOMEM;
     }

@@ -98,7 +98,8 @@ static int run_reps(const cs_calib *c, const cs_config *cfg, const cs_params *p,
     int failed = 0, threads = c->threads > 0 ? c->threads : omp_get_max_threads();
 #pragma omp parallel num_threads(threads)
     {
-        cs_model *m = cs_model_create(w, (size_t)p->max_pending);
+        cs_ctx *x = cs_model_ctx_create(w, (size_t)p->max_pending, NULL);
+        cs_model *m = x ? cs_model_create(x, w) : NULL;
         cs_repbuf *b = cs_repbuf_create(schema, w->n_time, w->n_la, n_unc, false);
         gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
         if (!m || !b || !r) failed = 1;
@@ -117,6 +118,7 @@ static int run_reps(const cs_calib *c, const cs_config *cfg, const cs_params *p,
         gsl_rng_free(r);
         cs_repbuf_destroy(b, schema);
         cs_model_destroy(m);
+        cs_ctx_destroy(x);
     }
     return failed;
 }

@@ -65,57 +65,64 @@ static void set_ptr(void *base, size_t offset, void *p)
     memcpy((char *)base + offset, &p, sizeof p);
 }
 
-static int alloc_arrays(void *base, const cs_array_def *a, size_t n_arrays, size_t n)
+static int alloc_arrays(cs_model *m, void *base, const cs_array_def *a, size_t n_arrays)
 {
     for (size_t k = 0; k < n_arrays; k++) {
-        void *p = calloc(a[k].per_la * n + a[k].extra, a[k].size);
+        void *p = cs_ctx_calloc(m->ctx, a[k].per_la * m->n + a[k].extra, a[k].size,
+                                "the model's per-authority arrays");
         if (!p) return CS_ENOMEM;
         set_ptr(base, a[k].offset, p);
     }
     return CS_OK;
 }
 
-static void free_arrays(void *base, const cs_array_def *a, size_t n_arrays)
+static void free_arrays(cs_model *m, void *base, const cs_array_def *a, size_t n_arrays)
 {
     for (size_t k = 0; k < n_arrays; k++)
-        free(get_ptr(base, a[k].offset));
+        cs_ctx_free(m->ctx, get_ptr(base, a[k].offset));
 }
 
 /* A component's state, zeroed, with its arrays; its pointer goes into the context. */
 static int create_state(cs_model *m, const cs_component *c)
 {
-    void *s = calloc(1, c->state_size);
+    void *s = cs_ctx_calloc(m->ctx, 1, c->state_size, c->name);
     if (!s) return CS_ENOMEM;
     set_ptr(m, c->state_offset, s);
-    return alloc_arrays(s, c->arrays, c->n_arrays, m->n);
+    return alloc_arrays(m, s, c->arrays, c->n_arrays);
 }
 
 static void destroy_state(cs_model *m, const cs_component *c)
 {
     void *s = get_ptr(m, c->state_offset);
     if (!s) return;
-    free_arrays(s, c->arrays, c->n_arrays);
-    free(s);
+    free_arrays(m, s, c->arrays, c->n_arrays);
+    cs_ctx_free(m->ctx, s);
 }
 
-cs_model *cs_model_create(const cs_world *w, size_t max_pending)
+cs_ctx *cs_model_ctx_create(const cs_world *w, size_t max_pending, const cs_allocator *a)
 {
-    cs_model *m = calloc(1, sizeof *m);
+    return cs_ctx_create(a, 8 * w->n_la + 64, max_pending);
+}
+
+cs_model *cs_model_create(cs_ctx *ctx, const cs_world *w)
+{
+    cs_model *m = cs_ctx_calloc(ctx, 1, sizeof *m, "the model");
     if (!m) return NULL;
+    m->ctx = ctx;
     m->w = w;
     m->n = w->n_la;
-    if (build_dispatch(m) || alloc_arrays(m, record_arrays, N_RECORD_ARRAYS, m->n)) goto fail;
+    if (build_dispatch(m) || alloc_arrays(m, m, record_arrays, N_RECORD_ARRAYS)) goto fail;
     for (size_t c = 0; c < N_COMPONENTS; c++)
         if (create_state(m, components[c])) goto fail;
-    m->st = cs_streams_create((uint32_t)m->n + 1, CS_NPROCS);
+    m->st = cs_ctx_streams(ctx, (uint32_t)m->n + 1, CS_NPROCS);
     /* Keyed by ONS code (E09000002 -> 9000002: codes are unique and validated), not by row:
      * a subset run shares each authority's random numbers with the full run. */
     for (size_t i = 0; m->st && i < m->n; i++)
         cs_streams_set_id(m->st, (uint32_t)i,
                           (uint32_t)strtoul(w->table.rows[i].code + 1, NULL, 10));
     if (m->st) cs_streams_set_id(m->st, CS_STREAMS_NATIONAL, CS_STREAMS_NATIONAL);
-    m->eng = cs_engine_create(&model_type, m, 8 * m->n + 64, max_pending);
-    if (!m->st || !m->eng) goto fail;
+    m->eng = cs_ctx_engine(ctx);
+    if (!m->st) goto fail;
     return m;
 fail:
     cs_model_destroy(m);
@@ -127,10 +134,8 @@ void cs_model_destroy(cs_model *m)
     if (!m) return;
     for (size_t c = N_COMPONENTS; c-- > 0;)
         destroy_state(m, components[c]);
-    free_arrays(m, record_arrays, N_RECORD_ARRAYS);
-    cs_streams_destroy(m->st);
-    cs_engine_destroy(m->eng);
-    free(m);
+    free_arrays(m, m, record_arrays, N_RECORD_ARRAYS);
+    cs_ctx_free(m->ctx, m);
 }
 
 uint64_t cs_model_events(const cs_model *m)
@@ -287,12 +292,10 @@ int cs_model_run(cs_model *m, const cs_params *p, uint64_t seed, uint64_t rep, c
     m->p = p;
     m->buf = buf;
     cs_repbuf_reset(buf, rep);
-    cs_streams_reset(m->st, seed, rep);
-    cs_engine_reset(m->eng);
-    int rc = cs_engine_run(m->eng, m->w->t_end);
+    int rc = cs_ctx_run(m->ctx, &model_type, m, seed, rep, m->w->t_end);
     m->events = cs_engine_events(m->eng);
     if (rc) {
-        if (err) *err = *cs_engine_error(m->eng);
+        if (err) *err = *cs_ctx_error(m->ctx);
         return rc;
     }
     buf->summary[M_EVENTS] = (double)m->events;

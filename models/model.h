@@ -11,6 +11,7 @@
 
 #include "authorities.h"
 #include "cssim/config.h"
+#include "cssim/ctx.h"
 #include "cssim/output.h"
 #include "params.h"
 
@@ -86,8 +87,13 @@ typedef enum cs_evtype {
 
 typedef struct cs_model cs_model;
 
-cs_model *cs_model_create(const cs_world *w, size_t max_pending);
-void cs_model_destroy(cs_model *m);
+/* A replication context sized for this world's model (the runner owns it: one per thread,
+ * destroyed after the model); a NULL allocator means the C library's. */
+cs_ctx *cs_model_ctx_create(const cs_world *w, size_t max_pending, const cs_allocator *a);
+/* The model's state, allocated through ctx; it runs on ctx's engine and streams. NULL when
+ * out of memory (the reason in cs_ctx_error(ctx)). */
+cs_model *cs_model_create(cs_ctx *ctx, const cs_world *w);
+void cs_model_destroy(cs_model *m); /* gives its memory back to its context */
 /* Runs replication `rep` with parameters p (the world's, or a copy holding this
  * replication's draws of uncertain parameters) into buf (reset by the call). */
 int cs_model_run(cs_model *m, const cs_params *p, uint64_t seed, uint64_t rep, cs_repbuf *buf,

@@ -107,6 +107,7 @@ struct cs_signals;
 struct cs_regime;
 
 struct cs_model {
+    cs_ctx *ctx; /* the runner's: engine, streams, allocator, error record */
     const cs_world *w;
     const cs_params *p;
     cs_engine *eng;

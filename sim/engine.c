@@ -35,6 +35,12 @@ void cs_engine_destroy(cs_engine *e)
     free(e);
 }
 
+void cs_engine_bind(cs_engine *e, const cs_model_type *type, void *model)
+{
+    e->type = type;
+    e->model = model;
+}
+
 void cs_engine_reset(cs_engine *e)
 {
     cs_evlist_clear(e->list);

@@ -15,6 +15,7 @@ typedef struct run {
     cs_params p;
     cs_world *w;
     cs_model *m;
+    cs_ctx *x;
     cs_repbuf *b;
 } run;
 
@@ -29,7 +30,8 @@ static void open_run(run *r, const char *const *sets, size_t n)
     if (!rc) rc = cs_params_check(&r->p, "base.yaml", &err);
     if (!rc) rc = cs_world_create(&r->w, &r->p, &err);
     if (rc) fail_msg("set-up failed: %s: %s: %s", err.file, err.key, err.msg);
-    r->m = cs_model_create(r->w, 1 << 16);
+    r->x = cs_model_ctx_create(r->w, 1 << 16, NULL);
+    r->m = r->x ? cs_model_create(r->x, r->w) : NULL;
     r->b = cs_repbuf_create(cs_model_schema(), r->w->n_time, r->w->n_la, 0, true);
     assert_non_null(r->m);
     assert_non_null(r->b);
@@ -45,6 +47,7 @@ static void close_run(run *r)
 {
     cs_repbuf_destroy(r->b, cs_model_schema());
     cs_model_destroy(r->m);
+    cs_ctx_destroy(r->x);
     cs_world_destroy(r->w);
     cs_config_params_free(cs_params_keys, cs_params_nkeys, &r->p);
     cs_config_destroy(r->cfg);

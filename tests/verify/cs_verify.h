@@ -20,6 +20,7 @@ typedef struct cs_vrun {
     cs_params p;
     cs_world *w;
     cs_model *m;
+    cs_ctx *x;
     cs_repbuf *b;
 } cs_vrun;
 
@@ -36,7 +37,8 @@ static inline void cs_vrun_open(cs_vrun *r, const char *path, const char *const 
     if (!rc) rc = cs_world_create(&r->w, &r->p, &err);
     if (rc)
         fail_msg("set-up of %s failed: %s:%d: %s: %s", path, err.file, err.line, err.key, err.msg);
-    r->m = cs_model_create(r->w, (size_t)r->p.max_pending);
+    r->x = cs_model_ctx_create(r->w, (size_t)r->p.max_pending, NULL);
+    r->m = r->x ? cs_model_create(r->x, r->w) : NULL;
     r->b = cs_repbuf_create(cs_model_schema(), r->w->n_time, r->w->n_la, 0, events);
     assert_non_null(r->m);
     assert_non_null(r->b);
@@ -55,6 +57,7 @@ static inline void cs_vrun_close(cs_vrun *r)
 {
     cs_repbuf_destroy(r->b, cs_model_schema());
     cs_model_destroy(r->m);
+    cs_ctx_destroy(r->x);
     cs_world_destroy(r->w);
     cs_config_params_free(cs_params_keys, cs_params_nkeys, &r->p);
     cs_config_destroy(r->cfg);

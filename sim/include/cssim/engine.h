@@ -28,6 +28,9 @@ typedef struct cs_model_type {
 cs_engine *cs_engine_create(const cs_model_type *type, void *model, size_t initial_capacity,
                             size_t max_capacity);
 void cs_engine_destroy(cs_engine *e); /* NULL is a no-op */
+/* Binds the engine to a model: a replication context (cssim/ctx.h) creates its engine unbound,
+ * cs_engine_create(NULL, NULL, ...), and binds it before each run. */
+void cs_engine_bind(cs_engine *e, const cs_model_type *type, void *model);
 /* Empties the event list and sets the clock to 0 (keeps memory). */
 void cs_engine_reset(cs_engine *e);
 /* Calls init, then pops and dispatches every event with time <= t_end in total order, then
