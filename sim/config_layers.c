@@ -40,6 +40,20 @@ static int keep_tree(cs_config *c, node *root, cs_error *err)
 typedef int (*leaf_fn)(cs_config *c, size_t ki, const node *k, const node *v, void *ctx,
                        cs_error *err);
 
+/* "prefix.key" (or "key") into dst, truncated to n - 1 characters as snprintf would: a path
+ * that long names no key and is reported as unknown. (Written out because GCC's
+ * -Wformat-truncation flags the snprintf at every call site of the recursion.) */
+static void key_path(char *dst, size_t n, const char *prefix, const char *key)
+{
+    size_t at = 0;
+    for (const char *s = prefix; *s && at + 1 < n; s++)
+        dst[at++] = *s;
+    if (*prefix && at + 1 < n) dst[at++] = '.';
+    for (const char *s = key; *s && at + 1 < n; s++)
+        dst[at++] = *s;
+    dst[at] = '\0';
+}
+
 static int flatten(cs_config *c, const node *map, const char *prefix, bool top, leaf_fn fn,
                    void *ctx, cs_error *err)
 {
@@ -50,7 +64,7 @@ static int flatten(cs_config *c, const node *map, const char *prefix, bool top, 
             return cs_cfg_verr(err, k, prefix, "expected a key name, got %s",
                                cs_cfg_got(k, path, sizeof path));
         if (top && (!strcmp(k->s, "extends") || !strcmp(k->s, "sweep"))) continue;
-        snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", k->s);
+        key_path(path, sizeof path, prefix, k->s);
         size_t ki;
         const char *below;
         int rc;

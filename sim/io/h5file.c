@@ -12,7 +12,7 @@
 #define UB_MAGIC     "cssim-run 1\n"
 #define UB_MAGIC_LEN 12
 
-long cs_h5_superblock(FILE *fp, unsigned char sb[48])
+long cs_h5_superblock_find(FILE *fp, unsigned char sb[48])
 {
     static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
     for (long at = 0; at <= (1L << 24); at = at ? at * 2 : 512) {
@@ -76,7 +76,7 @@ int cs_h5_userblock_read(const char *path, char **cmd, char **cwd)
     FILE *fp = fopen(path, "rb");
     if (!fp) return -1;
     unsigned char sb[48];
-    long at = cs_h5_superblock(fp, sb);
+    long at = cs_h5_superblock_find(fp, sb);
     char head[UB_MAGIC_LEN];
     size_t size = 0;
     if (fseek(fp, 0, SEEK_SET) == 0 && fread(head, 1, UB_MAGIC_LEN, fp) == UB_MAGIC_LEN &&
@@ -185,7 +185,7 @@ int cs_h5_superblock_fit(const char *path)
     FILE *fp = fopen(path, "r+b");
     if (!fp) return -1;
     unsigned char sb[48];
-    long at = cs_h5_superblock(fp, sb);
+    long at = cs_h5_superblock_find(fp, sb);
     struct stat st;
     int rc = -1;
     /* superblock versions 2 and 3 with 8-byte addresses: the ones cssim writes */
@@ -225,7 +225,7 @@ int cs_h5_untime_extension(const char *path)
     FILE *fp = fopen(path, "r+b");
     if (!fp) return -1;
     unsigned char sb[48];
-    long at = cs_h5_superblock(fp, sb);
+    long at = cs_h5_superblock_find(fp, sb);
     int rc = 0;
     uint64_t ext = at >= 0 && (sb[8] == 2 || sb[8] == 3) ? le64(sb + 20) : UINT64_MAX;
     unsigned char h[32];

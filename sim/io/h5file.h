@@ -9,7 +9,7 @@
 
 /* Offset of the HDF5 superblock in fp (0 or a power of two from 512: after a user block),
  * with its first 48 bytes copied to sb; -1 when fp holds no HDF5 signature. */
-long cs_h5_superblock(FILE *fp, unsigned char sb[48]);
+long cs_h5_superblock_find(FILE *fp, unsigned char sb[48]);
 
 /* Makes the superblock's end of allocation (EOA) agree with the file's size (EOF), which a
  * killed or failed writer can leave behind it (HDF5 would then allocate over committed data)

@@ -223,6 +223,71 @@ static bool selected(const char *name, const char *const *only, size_t n_only)
     return false;
 }
 
+/* The table of national series of a scenario group sg with `reps` committed replications:
+ * mean and 95% interval at the picked time points. */
+static int print_national(FILE *f, hid_t sg, uint64_t reps, const char *start,
+                          const char *const *dates, size_t n_dates, const char *const *only,
+                          size_t n_only)
+{
+    int rc = 0;
+    hid_t g = H5Gopen2(sg, "national", H5P_DEFAULT);
+    hid_t td = H5Dopen2(sg, "time", H5P_DEFAULT);
+    hid_t dd = H5Dopen2(sg, "date", H5P_DEFAULT);
+    hid_t tsp = td >= 0 ? H5Dget_space(td) : -1;
+    hssize_t nt = tsp >= 0 ? H5Sget_simple_extent_npoints(tsp) : -1;
+    double *t = nt > 0 ? malloc((size_t)nt * sizeof *t) : NULL;
+    size_t *ti = nt > 0 ? malloc((size_t)nt * sizeof *ti + n_dates * sizeof *ti) : NULL;
+    hid_t dsp = dd >= 0 ? H5Dget_space(dd) : -1;
+    hssize_t ndates = dsp >= 0 ? H5Sget_simple_extent_npoints(dsp) : -1;
+    if (dsp >= 0) H5Sclose(dsp);
+    if (ndates != nt) nt = -1; /* `date` must label `time` one to one */
+    hid_t dt = dd >= 0 ? H5Dget_type(dd) : -1;
+    size_t dlen = dt >= 0 ? H5Tget_size(dt) : 0;
+    if (dlen > 64) dlen = 0; /* an ISO date: a longer fixed string is not ours */
+    char *draw = t && dlen ? calloc((size_t)nt, dlen) : NULL;
+    char **dstr = draw ? calloc((size_t)nt, sizeof *dstr) : NULL;
+    double *buf = malloc((size_t)(reps ? reps : 1) * sizeof *buf);
+    series_ctx c = {.g = g};
+    if (g < 0 || !t || !ti || !draw || !dstr || !buf ||
+        H5Dread(td, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, t) < 0 ||
+        H5Dread(dd, dt, H5S_ALL, H5S_ALL, H5P_DEFAULT, draw) < 0 ||
+        H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, collect_series, &c) < 0) {
+        rc = -1;
+        goto done;
+    }
+    for (hssize_t i = 0; i < nt; i++)
+        dstr[i] = draw + (size_t)i * dlen;
+    size_t nti = pick_times(t, (size_t)nt, start, dates, n_dates, ti);
+    /* Column width: the longest row label. */
+    int namew = 6;
+    for (size_t i = 0; i < c.n_names; i++) {
+        int l = (int)strlen(c.names[i]) + 16; /* room for "[label]" */
+        if (l > namew) namew = l;
+    }
+    if (namew > 48) namew = 48;
+    int dw = (int)dlen < 4 ? 4 : (int)dlen;
+    fprintf(f, "  %-*s  %-*s  %12s  %12s  %12s  %6s\n", namew, "series", dw, "date", "mean", "2.5%",
+            "97.5%", "n");
+    for (size_t i = 0; i < c.n_names; i++)
+        if (selected(c.names[i], only, n_only))
+            print_series(f, g, c.names[i], reps, ti, nti, dstr, (size_t)dw, namew, buf);
+done:
+    for (size_t i = 0; i < c.n_names; i++)
+        free(c.names[i]);
+    free(c.names);
+    free(buf);
+    free(dstr);
+    free(draw);
+    free(ti);
+    free(t);
+    if (dt >= 0) H5Tclose(dt);
+    if (tsp >= 0) H5Sclose(tsp);
+    if (dd >= 0) H5Dclose(dd);
+    if (td >= 0) H5Dclose(td);
+    if (g >= 0) H5Gclose(g);
+    return rc;
+}
+
 static int print_scenario(FILE *f, hid_t file, const char *name, uint64_t reps, const char *start,
                           const char *const *dates, size_t n_dates, const char *const *only,
                           size_t n_only, uint64_t *done)
@@ -255,65 +320,8 @@ static int print_scenario(FILE *f, hid_t file, const char *name, uint64_t reps, 
     if (H5Lexists(sg, "events", H5P_DEFAULT) > 0)
         fprintf(f, "  events: %llu\n", (unsigned long long)prog[1]);
     int rc = 0;
-    if (H5Lexists(sg, "national", H5P_DEFAULT) <= 0 || prog[0] == 0) {
-        H5Gclose(sg);
-        return 0;
-    }
-    hid_t g = H5Gopen2(sg, "national", H5P_DEFAULT);
-    hid_t td = H5Dopen2(sg, "time", H5P_DEFAULT);
-    hid_t dd = H5Dopen2(sg, "date", H5P_DEFAULT);
-    hid_t tsp = td >= 0 ? H5Dget_space(td) : -1;
-    hssize_t nt = tsp >= 0 ? H5Sget_simple_extent_npoints(tsp) : -1;
-    double *t = nt > 0 ? malloc((size_t)nt * sizeof *t) : NULL;
-    size_t *ti = nt > 0 ? malloc((size_t)nt * sizeof *ti + n_dates * sizeof *ti) : NULL;
-    hid_t dsp = dd >= 0 ? H5Dget_space(dd) : -1;
-    hssize_t ndates = dsp >= 0 ? H5Sget_simple_extent_npoints(dsp) : -1;
-    if (dsp >= 0) H5Sclose(dsp);
-    if (ndates != nt) nt = -1; /* `date` must label `time` one to one */
-    hid_t dt = dd >= 0 ? H5Dget_type(dd) : -1;
-    size_t dlen = dt >= 0 ? H5Tget_size(dt) : 0;
-    if (dlen > 64) dlen = 0; /* an ISO date: a longer fixed string is not ours */
-    char *draw = t && dlen ? calloc((size_t)nt, dlen) : NULL;
-    char **dstr = draw ? calloc((size_t)nt, sizeof *dstr) : NULL;
-    double *buf = malloc((size_t)(prog[0] ? prog[0] : 1) * sizeof *buf);
-    series_ctx c = {.g = g};
-    if (g < 0 || !t || !ti || !draw || !dstr || !buf ||
-        H5Dread(td, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, t) < 0 ||
-        H5Dread(dd, dt, H5S_ALL, H5S_ALL, H5P_DEFAULT, draw) < 0 ||
-        H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, collect_series, &c) < 0) {
-        rc = -1;
-        goto done;
-    }
-    for (hssize_t i = 0; i < nt; i++)
-        dstr[i] = draw + (size_t)i * dlen;
-    size_t nti = pick_times(t, (size_t)nt, start, dates, n_dates, ti);
-    /* Column width: the longest row label. */
-    int namew = 6;
-    for (size_t i = 0; i < c.n_names; i++) {
-        int l = (int)strlen(c.names[i]) + 16; /* room for "[label]" */
-        if (l > namew) namew = l;
-    }
-    if (namew > 48) namew = 48;
-    int dw = (int)dlen < 4 ? 4 : (int)dlen;
-    fprintf(f, "  %-*s  %-*s  %12s  %12s  %12s  %6s\n", namew, "series", dw, "date", "mean", "2.5%",
-            "97.5%", "n");
-    for (size_t i = 0; i < c.n_names; i++)
-        if (selected(c.names[i], only, n_only))
-            print_series(f, g, c.names[i], prog[0], ti, nti, dstr, (size_t)dw, namew, buf);
-done:
-    for (size_t i = 0; i < c.n_names; i++)
-        free(c.names[i]);
-    free(c.names);
-    free(buf);
-    free(dstr);
-    free(draw);
-    free(ti);
-    free(t);
-    if (dt >= 0) H5Tclose(dt);
-    if (tsp >= 0) H5Sclose(tsp);
-    if (dd >= 0) H5Dclose(dd);
-    if (td >= 0) H5Dclose(td);
-    if (g >= 0) H5Gclose(g);
+    if (H5Lexists(sg, "national", H5P_DEFAULT) > 0 && prog[0] > 0)
+        rc = print_national(f, sg, prog[0], start, dates, n_dates, only, n_only);
     H5Gclose(sg);
     return rc;
 }

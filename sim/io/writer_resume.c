@@ -35,7 +35,7 @@ static bool never_began(const char *path)
     free(cmd), free(cwd);
     FILE *fp = fopen(path, "rb");
     if (!fp) return false;
-    long at = cs_h5_superblock(fp, sb);
+    long at = cs_h5_superblock_find(fp, sb);
     fclose(fp);
     if (at < 0) return ours; /* our user block alone: stopped inside H5Fcreate */
     return sb[8] >= 2 && (sb[11] & 0x04) == 0;
