@@ -209,8 +209,9 @@ class Bench:
                       text)
         self.target("random numbers", "Philox called inline in the hot paths, bit-identical",
                     "inline API (cssim/rng.h), bit-identical, used by cs_dist_sample "
-                    "(exponential, uniform, triangular: %s the gsl_rng path); the models' own "
-                    "gsl_ran_* calls are not converted" % (
+                    "(exponential, uniform, triangular: %s the gsl_rng path) and by the models' "
+                    "uniform and exponential draws; Gaussian (GSL's ziggurat), gamma and "
+                    "large-mean Poisson draws still go through gsl_rng" % (
                         "%.2fx" % float(m.group(2)) if m else "?"), "partly")
 
     # ---- full baseline, one thread ----

@@ -13,6 +13,8 @@
 #include "regime.h"
 #include "workforce.h"
 
+#include "cssim/rng.h"
+
 #include <gsl/gsl_randist.h>
 #include <string.h>
 
@@ -250,7 +252,7 @@ static int markov_grade(cs_model *m, int la)
     const cs_params *p = m->p;
     size_t off = p->markov.n == 16 ? 0 : (size_t)m->gov[la] * 16;
     const double *row = p->markov.v + off + 4 * (size_t)m->grade[la];
-    double u = gsl_rng_uniform(cs_model_rng(m, la, CS_PROC_JUDGE)), acc = 0;
+    double u = cs_rng_uniform(cs_model_rng(m, la, CS_PROC_JUDGE)), acc = 0;
     for (int g = 0; g < CS_NGRADES - 1; g++) {
         acc += row[g];
         if (u < acc) return g;
@@ -409,7 +411,7 @@ static int on_switch(cs_model *m, const cs_event *ev)
             continue;
         gsl_rng *r = cs_model_rng(m, (int)i, CS_PROC_INSPECT);
         double t = m->insp->last_graded[i] + ilacs_gap(p, m->grade[i], r);
-        if (t < now) t = now + p->ilacs_transition_spread * gsl_rng_uniform(r);
+        if (t < now) t = now + p->ilacs_transition_spread * cs_rng_uniform(r);
         request(m, (int)i, 0, CS_REASON_ROUTINE, t);
     }
     (void)ev;
@@ -475,7 +477,7 @@ static void first_targets(cs_model *m)
         int reason = g == CS_GRADE_INADEQUATE ? CS_REASON_REINSPECTION : CS_REASON_ROUTINE;
         if (m->fw == CS_FW_SIF && p->policy == CS_POL_CYCLE) {
             if (!a->sif_done) {
-                t = first_from + first_span * gsl_rng_uniform(r);
+                t = first_from + first_span * cs_rng_uniform(r);
                 reason = CS_REASON_ROUTINE;
             } else {
                 t = m->insp->last_graded[i] +
@@ -483,7 +485,7 @@ static void first_targets(cs_model *m)
             }
         } else {
             t = m->insp->last_graded[i] + ilacs_gap(p, g, r);
-            if (t < 0) t = p->ilacs_transition_spread * gsl_rng_uniform(r);
+            if (t < 0) t = p->ilacs_transition_spread * cs_rng_uniform(r);
         }
         request(m, (int)i, 0, reason, t < 0 ? 0 : t);
     }

@@ -5,6 +5,8 @@
 #include "workforce.h"
 #include "yardsticks.h"
 
+#include "cssim/rng.h"
+
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 
@@ -131,7 +133,7 @@ static void init_quality(cs_model *m, int i)
     double q = mu; /* with no spread at all, quality sits at its mean */
     if (sy > 0) {
         double plo = gsl_cdf_ugaussian_P((lo - mu) / sy), phi = gsl_cdf_ugaussian_P((hi - mu) / sy);
-        double u = plo + (phi - plo) * gsl_rng_uniform_pos(r);
+        double u = plo + (phi - plo) * cs_rng_uniform_pos(r);
         if (u <= 0) u = 1e-300;
         if (u >= 1) u = 1 - 1e-16;
         double y = mu + sy * gsl_cdf_ugaussian_Pinv(u);
@@ -171,8 +173,8 @@ static void init(cs_model *m)
             s->q[i] = NAN, s->q_t[i] = 0;
         if (p->lead_rate > 0)
             cs_engine_schedule(m->eng,
-                               gsl_ran_exponential(cs_model_rng(m, (int)i, CS_PROC_LEADERSHIP),
-                                                   365.25 / p->lead_rate),
+                               cs_rng_exponential(cs_model_rng(m, (int)i, CS_PROC_LEADERSHIP),
+                                                  365.25 / p->lead_rate),
                                PRIO_STATE, EV_LEADERSHIP, (int)i, 0, 0);
     }
 }
@@ -201,7 +203,7 @@ static int on_leadership(cs_model *m, const cs_event *ev)
     double jump = cs_dist_sample(&m->p->lead_jump, r);
     if (m->p->grade_model == CS_GM_PROBIT) m->qual->q[i] += jump;
     cs_model_log(m, i, CS_EV_LEADERSHIP_CHANGE, -1, -1, jump);
-    cs_engine_schedule(m->eng, ev->time + gsl_ran_exponential(r, 365.25 / m->p->lead_rate),
+    cs_engine_schedule(m->eng, ev->time + cs_rng_exponential(r, 365.25 / m->p->lead_rate),
                        PRIO_STATE, EV_LEADERSHIP, i, 0, 0);
     return CS_OK;
 }

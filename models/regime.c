@@ -14,6 +14,8 @@
 #include "quality.h"
 #include "yardsticks.h"
 
+#include "cssim/rng.h"
+
 #include <gsl/gsl_randist.h>
 #include <string.h>
 
@@ -162,7 +164,7 @@ static void on_inadequate(cs_model *m, int la, int wholesale, double now)
         return;
     }
     if (p->discretion_prob > 0 &&
-        gsl_rng_uniform(cs_model_rng(m, la, CS_PROC_REGIME)) < p->discretion_prob)
+        cs_rng_uniform(cs_model_rng(m, la, CS_PROC_REGIME)) < p->discretion_prob)
         appoint(m, la, draw(m, la, &p->appoint_delay));
     if (p->review_days > 0) {
         cs_engine_cancel(m->eng, r->h_review[la]);
@@ -191,7 +193,7 @@ static void apply_rules(cs_model *m, int la, int grade, int wholesale, double no
             lift_later(m, la, now);
         } else if (gov == CS_GOV_TRUST && grade <= CS_GRADE_GOOD && !isnan(r->live_t[la]) &&
                    cs_days_to_years(now - r->live_t[la]) >= p->trust_return_years &&
-                   gsl_rng_uniform(cs_model_rng(m, la, CS_PROC_REGIME)) < p->trust_return_prob) {
+                   cs_rng_uniform(cs_model_rng(m, la, CS_PROC_REGIME)) < p->trust_return_prob) {
             lift_later(m, la, now);
         }
     }
@@ -235,7 +237,7 @@ static int on_report(cs_model *m, const cs_event *ev)
     reg->h_report[la] = 0;
     if (m->gov[la] != CS_GOV_COMMISSIONER) return CS_OK;
     const double *wt = p->decision.v;
-    double u = gsl_rng_uniform(cs_model_rng(m, la, CS_PROC_REGIME)) * (wt[0] + wt[1] + wt[2]);
+    double u = cs_rng_uniform(cs_model_rng(m, la, CS_PROC_REGIME)) * (wt[0] + wt[1] + wt[2]);
     int choice = u < wt[0] ? 0 : (u < wt[0] + wt[1] ? 1 : 2);
     if (choice == 1 && reg->sponsors_used >= m->w->sponsor_slots) choice = p->trusts_on ? 2 : 0;
     if (choice == 2 && !p->trusts_on) choice = reg->sponsors_used < m->w->sponsor_slots ? 1 : 0;
@@ -266,7 +268,7 @@ static int on_review(cs_model *m, const cs_event *ev)
         gsl_rng *r = cs_model_rng(m, la, CS_PROC_REGIME);
         y = p->grade_model == CS_GM_PROBIT
                 ? cs_quality_value(m, la) + gsl_ran_gaussian_ziggurat(r, p->monitor_tau)
-                : (gsl_rng_uniform(r) < 0.5 ? 1e9 : -1e9);
+                : (cs_rng_uniform(r) < 0.5 ? 1e9 : -1e9);
     }
     int ok = y > cs_quality_cut(m, 1) + p->improvement_margin;
     cs_model_log(m, la, CS_EV_REVIEW, -1, ok, y);

@@ -45,7 +45,7 @@ static void init(cs_model *m)
 {
     m->sig->n = 0;
     for (size_t i = 0; i < m->n; i++) {
-        m->sig->left[i] = gsl_ran_exponential(cs_model_rng(m, (int)i, CS_PROC_SIGNALS), 1.0);
+        m->sig->left[i] = cs_rng_exponential(cs_model_rng(m, (int)i, CS_PROC_SIGNALS), 1.0);
         draw(m, (int)i, 0, m->p->sample_days, cs_days_to_years(m->p->sample_days));
     }
 }
