@@ -466,8 +466,12 @@ int cs_wr_copy_prefix(cs_writer *w, cs_wscen *sc, const char *name, cs_error *er
             else
                 hi = mid;
         }
-        if (copy_rows_of(w, path, lo, ev_lo) < 0)
-            return cs_wr_h5_fail(w, err, "cannot resume: the file is damaged");
+        /* Nothing of it reads back (a kill can also leave a dataset's header unreadable): the
+         * new file's datasets are still empty, so the scenario starts afresh. */
+        if (copy_rows_of(w, path, lo, ev_lo) < 0) {
+            if (lo > 0) return cs_wr_h5_fail(w, err, "cannot resume: the file is damaged");
+            ev_lo = 0; /* every dataset it reached is back to 0 rows; the rest were never touched */
+        }
         fprintf(stderr,
                 "cssim: warning: %s: only %llu of the %llu finished replications of scenario "
                 "'%s' could be read back (the run was killed mid-write); the others are run "
