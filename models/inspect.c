@@ -10,7 +10,6 @@
 #include "inspect.h"
 
 #include "quality.h"
-#include "regime.h"
 #include "workforce.h"
 
 #include "cssim/rng.h"
@@ -315,7 +314,8 @@ static int on_end(cs_model *m, const cs_event *ev)
     if (p->report_delay.kind == CS_DIST_FIXED && !(p->report_delay.p1 > 0)) {
         /* published in line: the event at now + 0 would be the next to fire but for events
          * at this same instant, which a continuous-time model has with probability 0 */
-        cs_regime_publish(m, la, aux, y);
+        int rc = cs_model_deliver(m, EV_PUBLISH, la, aux, y);
+        if (rc) return rc;
     } else {
         double delay = cs_dist_sample(&p->report_delay, cs_model_rng(m, la, CS_PROC_INSPECT));
         cs_engine_schedule(m->eng, now + (delay > 0 ? delay : 0), PRIO_STATE, EV_PUBLISH, la, aux,

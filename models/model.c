@@ -258,6 +258,13 @@ static int check_invariants(const cs_model *m)
     return CS_OK;
 }
 
+int cs_model_deliver(cs_model *m, int32_t type, int32_t la, int64_t aux, double value)
+{
+    cs_event ev = {
+        .time = cs_engine_now(m->eng), .type = type, .la = la, .aux = aux, .value = value};
+    return m->on[type](m, &ev);
+}
+
 static int model_handle(void *vm, cs_engine *eng, const cs_event *ev)
 {
     cs_model *m = vm;

@@ -150,6 +150,11 @@ static inline gsl_rng *cs_model_rng(cs_model *m, int la, int proc)
     return cs_streams_get(m->st, la < 0 ? CS_STREAMS_NATIONAL : (uint32_t)la, (uint32_t)proc);
 }
 
+/* Delivers an event now, in line, through the dispatch table (not the event list): how a
+ * component hands another a zero-delay event without calling into it (e.g. the inspectorate
+ * publishing a judgement whose report delay is fixed at 0). The handler's status. */
+int cs_model_deliver(cs_model *m, int32_t type, int32_t la, int64_t aux, double value);
+
 /* Logs an event of type cs_evtype to the replication's events table (if recorded). */
 static inline void cs_model_log(cs_model *m, int la, int type, int before, int after, double value)
 {
