@@ -89,6 +89,49 @@ static int fresh_record(cs_world *w, const cs_params *p, cs_error *err)
     return CS_OK;
 }
 
+/* The horizon t_end and the snapshot grid (time_days, time_iso, n_time). */
+static int time_grid(cs_world *w, const cs_params *p, cs_error *err)
+{
+    /* the horizon in calendar months from the start (10 years from 2015-12-14 end on
+     * 2025-12-14), plus any fraction of a month at 365.25 / 12 days; or time.horizon_days */
+    double months = p->horizon_years * 12.0, whole = floor(months + 1e-9);
+    w->t_end = (double)(cs_date_add_months(p->start, (int)whole) - p->start) +
+               (months - whole > 0 ? (months - whole) * 365.25 / 12.0 : 0.0);
+    if (p->horizon_days > 0) w->t_end = p->horizon_days;
+    /* snapshot grid: calendar months from the start (with time.horizon_days, one more at
+     * exactly the horizon when the grid does not end there) */
+    double grid_years = fmax(p->horizon_years, w->t_end / 365.25) + 0.1;
+    size_t cap = (size_t)(grid_years * 12.0 / (double)p->out_snapshot_months) + 3;
+    w->time_days = calloc(cap, sizeof *w->time_days);
+    w->time_iso = calloc(cap, sizeof *w->time_iso);
+    if (!w->time_days || !w->time_iso) {
+        return cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+    }
+    for (size_t s = 0; s < cap; s++) {
+        int32_t d = cs_date_add_months(p->start, (int)(s * (size_t)p->out_snapshot_months));
+        double t = (double)(d - p->start);
+        if (t > w->t_end + 1e-9) break;
+        w->time_days[s] = t;
+        w->time_iso[s] = malloc(11);
+        if (!w->time_iso[s]) {
+            return cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+        }
+        cs_date_format(d, w->time_iso[s]);
+        w->n_time = s + 1;
+    }
+    if (p->horizon_days > 0 && (w->n_time == 0 || w->time_days[w->n_time - 1] < w->t_end)) {
+        size_t s = w->n_time;
+        w->time_days[s] = w->t_end;
+        w->time_iso[s] = malloc(11);
+        if (!w->time_iso[s]) {
+            return cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+        }
+        cs_date_format(p->start + (int32_t)floor(w->t_end), w->time_iso[s]);
+        w->n_time = s + 1;
+    }
+    return CS_OK;
+}
+
 int cs_world_create(cs_world **out, const cs_params *p, cs_error *err)
 {
     *out = NULL;
@@ -125,45 +168,9 @@ int cs_world_create(cs_world **out, const cs_params *p, cs_error *err)
         cs_world_destroy(w);
         return rc;
     }
-    /* the horizon in calendar months from the start (10 years from 2015-12-14 end on
-     * 2025-12-14), plus any fraction of a month at 365.25 / 12 days; or time.horizon_days */
-    double months = p->horizon_years * 12.0, whole = floor(months + 1e-9);
-    w->t_end = (double)(cs_date_add_months(p->start, (int)whole) - p->start) +
-               (months - whole > 0 ? (months - whole) * 365.25 / 12.0 : 0.0);
-    if (p->horizon_days > 0) w->t_end = p->horizon_days;
-    /* snapshot grid: calendar months from the start (with time.horizon_days, one more at
-     * exactly the horizon when the grid does not end there) */
-    double grid_years = fmax(p->horizon_years, w->t_end / 365.25) + 0.1;
-    size_t cap = (size_t)(grid_years * 12.0 / (double)p->out_snapshot_months) + 3;
-    w->time_days = calloc(cap, sizeof *w->time_days);
-    w->time_iso = calloc(cap, sizeof *w->time_iso);
-    if (!w->time_days || !w->time_iso) {
+    if ((rc = time_grid(w, p, err))) {
         cs_world_destroy(w);
-        return cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
-    }
-    for (size_t s = 0; s < cap; s++) {
-        int32_t d = cs_date_add_months(p->start, (int)(s * (size_t)p->out_snapshot_months));
-        double t = (double)(d - p->start);
-        if (t > w->t_end + 1e-9) break;
-        w->time_days[s] = t;
-        w->time_iso[s] = malloc(11);
-        if (!w->time_iso[s]) {
-            cs_world_destroy(w);
-            return cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
-        }
-        cs_date_format(d, w->time_iso[s]);
-        w->n_time = s + 1;
-    }
-    if (p->horizon_days > 0 && (w->n_time == 0 || w->time_days[w->n_time - 1] < w->t_end)) {
-        size_t s = w->n_time;
-        w->time_days[s] = w->t_end;
-        w->time_iso[s] = malloc(11);
-        if (!w->time_iso[s]) {
-            cs_world_destroy(w);
-            return cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
-        }
-        cs_date_format(p->start + (int32_t)floor(w->t_end), w->time_iso[s]);
-        w->n_time = s + 1;
+        return rc;
     }
     if ((rc = load_known(w, p, err))) {
         cs_world_destroy(w);
