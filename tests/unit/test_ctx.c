@@ -5,44 +5,14 @@
  * every block it took (no leak: counted here, and by ASan in the sanitizer build); once it
  * succeeds, the replication equals one run on the C library's allocator. */
 #include "cs_test.h"
+#include "verify/cs_verify.h"
 
 #include "cssim/ctx.h"
-#include "model.h"
 
 #include <string.h>
 
-typedef struct run {
-    cs_config *cfg;
-    cs_params p;
-    cs_world *w;
-    cs_repbuf *b;
-} run;
-
-static void open_run(run *r)
-{
-    cs_error err;
-    cs_error_clear(&err);
-    memset(r, 0, sizeof *r);
-    int rc = cs_config_load(&r->cfg, cs_params_keys, cs_params_nkeys, "tests/data/regime/base.yaml",
-                            NULL, 0, &err);
-    if (!rc) rc = cs_config_apply(r->cfg, 0, &r->p, &err);
-    if (!rc) rc = cs_params_check(&r->p, "base.yaml", &err);
-    if (!rc) rc = cs_world_create(&r->w, &r->p, &err);
-    if (rc) fail_msg("set-up failed: %s: %s: %s", err.file, err.key, err.msg);
-    r->b = cs_repbuf_create(cs_model_schema(), r->w->n_time, r->w->n_la, 0, true);
-    assert_non_null(r->b);
-}
-
-static void close_run(run *r)
-{
-    cs_repbuf_destroy(r->b, cs_model_schema());
-    cs_world_destroy(r->w);
-    cs_config_params_free(cs_params_keys, cs_params_nkeys, &r->p);
-    cs_config_destroy(r->cfg);
-}
-
 /* One replication's national series and event count, hashed bit for bit (NaN included). */
-static uint64_t digest(const run *r)
+static uint64_t digest(const cs_vrun *r)
 {
     const cs_schema *s = cs_model_schema();
     uint64_t h = 14695981039346656037ULL ^ (uint64_t)r->b->n_events;
@@ -57,8 +27,8 @@ static uint64_t digest(const run *r)
 static void test_model_state_comes_from_the_context(void **state)
 {
     (void)state;
-    run r;
-    open_run(&r);
+    cs_vrun r; /* the world, parameters and buffer (its own model is not used) */
+    cs_vrun_open(&r, "tests/data/regime/base.yaml", NULL, 0, true);
     cs_ctx *x = cs_model_ctx_create(r.w, 1 << 16, NULL);
     assert_non_null(x);
     cs_model *m = cs_model_create(x, r.w);
@@ -95,7 +65,7 @@ static void test_model_state_comes_from_the_context(void **state)
         break;
     }
     assert_true(n_fail > 10); /* the model, its record and every component's state and arrays */
-    close_run(&r);
+    cs_vrun_close(&r);
 }
 
 int main(void)
