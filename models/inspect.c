@@ -141,9 +141,16 @@ static void account(cs_model *m)
     }
 }
 
-static int graded_kind(const cs_model *m, int la)
+/* The kind of a graded inspection starting now: the framework in force, except that after the
+ * switch an authority the SIF judged inadequate is re-inspected under the SIF until
+ * inspectorate.sif.reinspect_until (as the record's 14 SIF re-inspections of 2018). */
+static int graded_kind(const cs_model *m, int la, int reason)
 {
     if (m->fw == CS_FW_SIF) return CS_KIND_SIF;
+    if (reason == CS_REASON_REINSPECTION && m->jfw[la] == CS_JFW_SIF &&
+        m->grade[la] == CS_GRADE_INADEQUATE &&
+        (double)m->p->start + cs_model_now(m) < (double)m->p->sif_reinspect_until)
+        return CS_KIND_SIF;
     return m->grade[la] <= CS_GRADE_GOOD ? CS_KIND_ILACS_SHORT : CS_KIND_ILACS_STANDARD;
 }
 
@@ -198,7 +205,7 @@ static void try_start(cs_model *m)
             continue;
         }
         int la = e->la, slot = e->slot;
-        int kind = slot ? visit_kind(e->reason) : graded_kind(m, la);
+        int kind = slot ? visit_kind(e->reason) : graded_kind(m, la, e->reason);
         double team = m->p->kind[kind].team;
         if (in->used + team > in->cap + 1e-9) return; /* the head waits; so do those behind it */
         cs_slot *s = slot ? &in->visit[la] : &in->graded[la];
@@ -302,7 +309,7 @@ static int on_end(cs_model *m, const cs_event *ev)
     if (p->grade_model == CS_GM_MARKOV) {
         grade = markov_grade(m, la);
     } else {
-        y = reading(m, la, p->judge[m->fw].tau);
+        y = reading(m, la, p->judge[kind == CS_KIND_SIF ? CS_FW_SIF : CS_FW_ILACS].tau);
         grade = y <= cs_quality_cut_kind(m, kind, 1)   ? CS_GRADE_INADEQUATE
                 : y <= cs_quality_cut_kind(m, kind, 2) ? CS_GRADE_RI
                 : y <= cs_quality_cut_kind(m, kind, 3) ? CS_GRADE_GOOD

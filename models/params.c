@@ -216,6 +216,11 @@ const cs_key cs_params_keys[] = {
     {"inspectorate.sif.first_deadline", CS_KEY_DATE, OFF(sif_first_deadline), 0, 0, "2016-10-31",
      NULL, 0, 0, 0,
      "... to this date, as planned (the slip to late 2017 must come from capacity)"},
+    {"inspectorate.sif.reinspect_until", CS_KEY_DATE, OFF(sif_reinspect_until), 0, 0,
+     "2018-01-01", NULL, 0, 0, 0,
+     "after the switch to ILACS, the re-inspection of an authority whose latest judgement is a "
+     "SIF inadequate is still a SIF inspection if it starts before this date (on or before "
+     "inspectorate.ilacs_from: never)"},
     {"inspectorate.ilacs.interval.outstanding", CS_KEY_DIST,
      OFF(ilacs_interval[CS_GRADE_OUTSTANDING]), 1, 36500, "{dist: uniform, lo: 913, hi: 1278}",
      NULL, 0, 0, 0, "ILACS: days to the next short inspection (third anniversary +- 6 months)"},

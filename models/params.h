@@ -94,6 +94,7 @@ typedef struct cs_params {
     double overdue_after; /* days past the target date before a visit counts as overdue */
     cs_dist sif_cycle, sif_reinspect;
     int32_t sif_first_from, sif_first_deadline;
+    int32_t sif_reinspect_until; /* SIF re-inspections of SIF-inadequate LAs starting before */
     cs_dist ilacs_interval[CS_NGRADES]; /* by grade; inadequate: re-inspection when ready */
     cs_dist ilacs_focused_after;
     double ilacs_transition_spread;

@@ -126,13 +126,13 @@ static void count_judgement(cs_model *m, int la, int old, int grade, int kind)
     m->grade_n[old]--;
     m->grade_n[grade]++;
     if (r->sif_j[la]) r->sif_n[old]--;
-    r->sif_j[la] = (uint8_t)(m->fw == CS_FW_SIF);
+    r->sif_j[la] = (uint8_t)(kind == CS_KIND_SIF);
     if (r->sif_j[la]) r->sif_n[grade]++;
     if (r->sif_j[la] && !m->sif_ever[la]) r->sif_judged++;
     m->sif_ever[la] |= r->sif_j[la];
     /* the record's transition table pairs consecutive SIF/ILACS judgements only */
     if (m->jfw[la] != CS_JFW_OLDER) r->trans_n[old * CS_NGRADES + grade]++;
-    m->jfw[la] = (uint8_t)(m->fw == CS_FW_SIF ? CS_JFW_SIF : CS_JFW_ILACS);
+    m->jfw[la] = (uint8_t)(kind == CS_KIND_SIF ? CS_JFW_SIF : CS_JFW_ILACS);
     if (kind >= CS_KIND_SIF && kind <= CS_KIND_ILACS_SHORT) r->judged_n[kind][grade]++;
     if (old == CS_GRADE_INADEQUATE) {
         r->reinspected++;

@@ -312,6 +312,44 @@ static void test_regime_start_trust_returns_to_council(void **state)
     run_free(&r);
 }
 
+/* After the switch to ILACS, an authority the SIF judged inadequate is re-inspected under the
+ * SIF until inspectorate.sif.reinspect_until. The fixture (RI under the SIF on 2015-06-01, a
+ * SIF cycle of 400 days) is inspected from day 186, judged inadequate on day 206 and due again
+ * 700 days later: day 906, 2018-06-25, after the switch of 2018-01-01. */
+static int reinspection_kind(const char *until)
+{
+    char set_until[64];
+    snprintf(set_until, sizeof set_until, "inspectorate.sif.reinspect_until=%s", until);
+    const char *sets[] = {"inspectorate.framework=sif",
+                          "inspectorate.policy=cycle",
+                          "inspectorate.ilacs_from=2018-01-01",
+                          "inspectorate.sif.cycle=400",
+                          "inspectorate.sif.reinspect=700",
+                          "inspectorate.sif.duration=20",
+                          set_until};
+    run r;
+    run_scripted(&r, sets, sizeof sets / sizeof *sets);
+    CS_ASSERT_CLOSE(when(&r, CS_EV_INSPECTION_STARTED, CS_REASON_ROUTINE, CS_KIND_SIF, 0), 186.0, 0,
+                    1e-9);
+    CS_ASSERT_CLOSE(when(&r, CS_EV_INSPECTION_STARTED, CS_REASON_REINSPECTION, -2, 0), 906.0, 0,
+                    1e-9);
+    int kind = -1;
+    for (size_t i = 0; i < r.b->n_events && kind < 0; i++)
+        if (r.b->events[i].type == CS_EV_INSPECTION_STARTED &&
+            r.b->events[i].before == CS_REASON_REINSPECTION)
+            kind = r.b->events[i].after;
+    run_free(&r);
+    return kind;
+}
+
+static void test_regime_sif_reinspection_after_switch(void **state)
+{
+    (void)state;
+    assert_int_equal(reinspection_kind("2018-07-01"), CS_KIND_SIF);
+    assert_int_equal(reinspection_kind("2018-06-25"), CS_KIND_ILACS_STANDARD); /* not before */
+    assert_int_equal(reinspection_kind("2018-01-01"), CS_KIND_ILACS_STANDARD); /* the default */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -326,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_regime_known_trusts_live_apr_2018),
         cmocka_unit_test(test_regime_start_trust_inspected_at_12_months),
         cmocka_unit_test(test_regime_start_trust_returns_to_council),
+        cmocka_unit_test(test_regime_sif_reinspection_after_switch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
