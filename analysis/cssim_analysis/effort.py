@@ -108,7 +108,11 @@ def dominance(eo, period="whole run"):
     Q - P wholly below 0 (a significant dominance). One row per scenario."""
     d = eo[eo["period"] == period]
     crits = [c for c, _ in CRITERIA]
-    m = d.pivot_table(index="scenario", columns="criterion", values="mean")[crits]
+    m = d.pivot_table(index="scenario", columns="criterion", values="mean",
+                      dropna=False).reindex(columns=crits)
+    # a criterion no scenario measured (no detections anywhere in a short run: latency
+    # undefined) cannot separate points; one measured for some scenarios only is kept
+    m = m.loc[:, m.notna().any()]
     scen = list(m.index)
     out = []
     for s in scen:
