@@ -8,7 +8,7 @@ Compares a model run with the whole 2009-2018 record in data/raw (docs/calibrati
   SIF, SLAC safeguarding, child-protection and looked-after inspections, "adequate" as RI);
 - the 4x4 table of consecutive judgements (previous grade of any framework -> new grade)
   published in the run's window: the real count of each cell against the model's 90% interval;
-- graded inspections per calendar year by type (real: by publication; model: by start);
+- graded judgements published per calendar year by type (the model's kind of each publication);
 - commissioners appointed and trusts gone live per calendar year (real: data/SOURCES.md);
   the model's years are the calendar years the run covers whole;
 - with --split, a time-split check on a run started on 2017-12-31 (fitted to data up to 2017
@@ -101,17 +101,30 @@ def real_shares(judg, dates):
     return pd.DataFrame(rows)
 
 
-def real_transitions(judg, start, end):
+PAIRS = ("all", "older to SIF/ILACS", "SIF/ILACS to SIF/ILACS")
+
+
+def real_transitions(judg, start, end, pair="all"):
     """4x4 counts of consecutive overall judgements whose second is published in [start, end);
-    rows: previous grade (of any framework, as the model's previous grade is), columns: next."""
+    rows: previous grade (of any framework, as the model's previous grade is), columns: next.
+    `pair` keeps only pairs whose first judgement is of an older framework (pre-SIF) or of the
+    SIF/ILACS (PAIRS)."""
     m = pd.DataFrame(0, index=list(GRADES), columns=list(GRADES))
     for _, d in judg.groupby("code"):
         d = d.sort_values("date")
-        for (g0, g1, t1) in zip(d["grade"].values[:-1], d["grade"].values[1:],
-                                d["date"].values[1:]):
+        for (g0, f0, g1, t1) in zip(d["grade"].values[:-1], d["framework"].values[:-1],
+                                    d["grade"].values[1:], d["date"].values[1:]):
+            if pair != "all" and (f0 == "pre-SIF") != (pair == PAIRS[1]):
+                continue
             if pd.Timestamp(start) <= pd.Timestamp(t1) < pd.Timestamp(end):
                 m.loc[g0, g1] += 1
     return m
+
+
+def older_at(judg, date):
+    """Codes of the authorities whose latest judgement before `date` is of an older framework."""
+    d = judg[judg["date"] < pd.Timestamp(date)].sort_values("date").groupby("code").last()
+    return set(d.index[d["framework"] == "pre-SIF"])
 
 
 def real_inspections_per_year(judg):
@@ -155,10 +168,16 @@ def _q(x, axis=0):
     return np.quantile(np.asarray(x, dtype=float), [0.05, 0.5, 0.95], axis=axis)
 
 
-def model_transitions(run, sc, start, end):
+def model_transitions(run, sc, start, end, pair="all", older=()):
     """Per replication, 4x4 counts of published judgements (previous -> new grade) in
-    [start, end): an array [replication, previous, new]."""
-    ev = run.events(sc, "judgement_published")
+    [start, end): an array [replication, previous, new]. With `pair` (PAIRS), only the first
+    judgement of the authorities in `older` (their grade at the run's start is of an older
+    framework: `older_at`), or only the others."""
+    ev = run.events(sc, "judgement_published").sort_values(["replication", "seq"])
+    if pair != "all":
+        first = ev.groupby(["replication", "authority"]).cumcount() == 0
+        is_older = (first & ev["authority_code"].isin(set(older))).values
+        ev = ev[is_older if pair == PAIRS[1] else ~is_older]
     ev = ev[(ev["date"] >= pd.Timestamp(start)) & (ev["date"] < pd.Timestamp(end))]
     R = run.replications(sc)
     out = np.zeros((R, 4, 4))
@@ -170,9 +189,16 @@ def model_transitions(run, sc, start, end):
 
 
 def model_inspections_per_year(run, sc):
-    """Graded inspections started per calendar year and kind: frame replication, year, kind, n."""
-    ev = run.events(sc, "inspection_started")
-    ev = ev[ev["after"].isin(range(len(KINDS)))]
+    """Graded judgements published per calendar year and kind, as the record counts them: frame
+    replication, year, kind, n. An authority's k-th publication is its k-th graded inspection
+    (one graded visit at a time), whose kind the inspection_started row carries."""
+    ev = run.events(sc, ["inspection_started", "judgement_published"])
+    keys = ["replication", "authority"]
+    st = ev[(ev["type"] == "inspection_started") & ev["after"].isin(range(len(KINDS)))]
+    st = st.assign(k=st.groupby(keys).cumcount())[keys + ["k", "after"]]
+    pb = ev[ev["type"] == "judgement_published"]
+    pb = pb.assign(k=pb.groupby(keys).cumcount())[keys + ["k", "date"]]
+    ev = pb.merge(st, on=keys + ["k"], how="inner")
     ev = ev.assign(year=ev["date"].dt.year, kind=[KINDS[int(k)] for k in ev["after"]])
     n = ev.groupby(["replication", "year", "kind"]).size()
     idx = pd.MultiIndex.from_product([range(run.replications(sc)), sorted(ev["year"].unique()),
@@ -276,16 +302,17 @@ def transitions_table(run, sc, judg):
     """Real count and model median / 90% interval per cell, over the run's window."""
     t0 = run.start_date(sc)
     t1 = min(t0 + pd.Timedelta(days=run.horizon_days(sc)), pd.Timestamp("2019-01-01"))
-    real = real_transitions(judg, t0, t1)
-    mod = model_transitions(run, sc, t0, t1)
-    q = _q(mod)
+    older = older_at(judg, t0)
     rows = []
-    for i, a in enumerate(GRADES):
-        for j, b in enumerate(GRADES):
-            x = real.loc[a, b]
-            rows.append({"from": a, "to": b, "real": int(x), "model_q05": q[0, i, j],
-                         "model_median": q[1, i, j], "model_q95": q[2, i, j],
-                         "inside": bool(q[0, i, j] <= x <= q[2, i, j])})
+    for pair in PAIRS:
+        real = real_transitions(judg, t0, t1, pair)
+        q = _q(model_transitions(run, sc, t0, t1, pair, older))
+        for i, a in enumerate(GRADES):
+            for j, b in enumerate(GRADES):
+                x = real.loc[a, b]
+                rows.append({"pair": pair, "from": a, "to": b, "real": int(x),
+                             "model_q05": q[0, i, j], "model_median": q[1, i, j],
+                             "model_q95": q[2, i, j], "inside": bool(q[0, i, j] <= x <= q[2, i, j])})
     return pd.DataFrame(rows), (t0.date().isoformat(), t1.date().isoformat())
 
 
@@ -380,17 +407,22 @@ def validate(run_path, out, split_path=None, raw=None, sources=None, start_table
                      "read as RI), drawn once at least half the authorities have one.", None))
     tr, window = transitions_table(run, sc, judg)
     tr.to_csv(os.path.join(out, "tables", "transitions.csv"), index=False)
-    summary["transitions"] = {"window": window, "cells_inside_90": int(tr["inside"].sum()),
-                              "cells": int(len(tr))}
+    inside = tr.groupby("pair", sort=False)["inside"].agg(["sum", "size"])
+    summary["transitions"] = {"window": window, "cells_inside_90": int(inside.loc["all", "sum"]),
+                              "cells": int(inside.loc["all", "size"]),
+                              "by_pair": {p: {"cells_inside_90": int(r["sum"]),
+                                              "cells": int(r["size"])}
+                                          for p, r in inside.iterrows()}}
     sections.append(("Consecutive judgements", None,
-                     f"Judgements published {window[0]} to {window[1]} by previous grade (of any "
-                     f"framework): real pairs against the model's 90% interval; "
-                     f"{int(tr['inside'].sum())} of {len(tr)} cells inside.", tr))
+                     f"Judgements published {window[0]} to {window[1]} by previous grade: all "
+                     f"pairs, then by framework pair (the first judgement of an older framework, "
+                     f"or of the SIF/ILACS); real pairs against the model's 90% interval; cells "
+                     f"inside: " + ", ".join(f"{p} {int(r['sum'])} of {int(r['size'])}"
+                                             for p, r in inside.iterrows()) + ".", tr))
     ri, mi = real_inspections_per_year(judg), model_inspections_per_year(run, sc)
     mi = _full_years(run, sc, mi.rename(columns={"kind": "what"}))
     _bars(os.path.join(out, "inspections.png"), ri, mi,
-          "graded inspections per calendar year (real by publication, model by start; the "
-          "run's whole years)", "count")
+          "graded judgements published per calendar year (the run's whole years)", "count")
     it = _year_table(ri, mi)
     it.to_csv(os.path.join(out, "tables", "inspections_per_year.csv"), index=False)
     sections.append(("Inspections per year by type", "inspections.png", "", it))

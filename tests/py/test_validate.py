@@ -71,7 +71,12 @@ def main():
             assert np.isfinite(st[k]) and st[k] > 0, (k, st[k])
         assert abs(st["logloss_model"] + np.log(ts["p_model"]).mean()) < 1e-9
         tr = pd.read_csv(os.path.join(out, "tables", "transitions.csv"))
-        assert len(tr) == 16 and (tr["model_q05"] <= tr["model_q95"]).all()
+        assert len(tr) == 16 * len(v.PAIRS) and (tr["model_q05"] <= tr["model_q95"]).all()
+        # the framework pairs split "all": real counts of each cell add up
+        cell = tr.set_index(["pair", "from", "to"])["real"]
+        assert (cell["all"] == cell[v.PAIRS[1]] + cell[v.PAIRS[2]]).all()
+        assert summ["transitions"]["cells"] == 16
+        assert set(summ["transitions"]["by_pair"]) == set(v.PAIRS)
         print("time split:", {k: round(x, 3) if isinstance(x, float) else x
                               for k, x in st.items()})
     print("ok: validation written and consistent")
