@@ -14,7 +14,9 @@ Compares a model run with the whole 2009-2018 record in data/raw (docs/calibrati
 - with --split, a time-split check on a run started on 2017-12-31 (fitted to data up to 2017
   only): the per-authority log-loss of the real 2018 judgements under the model, under
   persistence (the last grade with probability p, the best p in hindsight) and under the
-  national base rate of 2017-12-31.
+  national base rate of 2017-12-31; the reliability of those probabilities (the real count of
+  each grade against its Poisson-binomial 90% interval); and the national grade counts at the
+  end of 2018 against the model's 90% interval and against persistence (the counts at the start).
 """
 from __future__ import annotations
 
@@ -263,6 +265,61 @@ def time_split(run, sc, judg, start_table, year=2018):
          "logloss_base_rate": _logloss(t["p_base"].clip(lower=1e-3))}
     s["model_beats_persistence"] = s["logloss_model"] < s["logloss_persistence"]
     s["model_beats_base_rate"] = s["logloss_model"] < s["logloss_base_rate"]
+    s["reliability"] = reliability(t)
+    return t, s
+
+
+def _poisson_binomial(p):
+    """Distribution of the number of successes of independent trials with probabilities p."""
+    d = np.array([1.0])
+    for x in p:
+        d = np.convolve(d, [1.0 - x, x])
+    return d
+
+
+def reliability(t, level=0.90):
+    """Do the per-authority probabilities mean what they say? For each grade, the real number of
+    judged authorities given it against its distribution under the model's own probabilities
+    (independent authorities: Poisson-binomial), with the central `level` interval."""
+    out = {}
+    a = (1 - level) / 2
+    for g in GRADES:
+        cdf = np.cumsum(_poisson_binomial(t[f"model_{g}"].values))
+        lo, hi = int(np.searchsorted(cdf, a)), int(np.searchsorted(cdf, 1 - a))
+        real = int((t["real"] == g).sum())
+        out[g] = {"real": real, "expected": float(t[f"model_{g}"].sum()), "lo": lo, "hi": hi,
+                  "inside": bool(lo <= real <= hi)}
+    return out
+
+
+def time_split_national(run, sc, judg, start_table, year=2018):
+    """The national grade counts at the end of `year` (each authority's latest grade of any
+    framework): real against the model's mean and 90% interval, and against persistence (the
+    counts at the run's start carried forward). Returns (table, summary); the summary's
+    L1 errors are the sums over grades of |point forecast - real|."""
+    codes = set(run.authorities()["authority"])
+    end = pd.Timestamp(f"{year + 1}-01-01")
+    last = judg[(judg["date"] < end) & judg["code"].isin(codes)].groupby("code")["grade"].last()
+    real = last.value_counts().reindex(list(GRADES), fill_value=0)
+    start = pd.read_csv(start_table)
+    pers = start[start["code"].isin(codes)]["grade"].value_counts().reindex(list(GRADES),
+                                                                            fill_value=0)
+    x = run.national_array(sc, "grade_counts")
+    dates = pd.to_datetime(x["date"].values)
+    k = int(np.searchsorted(dates, end, side="left")) - 1
+    x = x.isel(date=k).sel(grade=list(GRADES)).values      # [replication, grade]
+    q = np.quantile(x, [0.05, 0.95], axis=0)
+    rows = []
+    for i, g in enumerate(GRADES):
+        rows.append({"grade": g, "date": dates[k].date(), "real": int(real[g]),
+                     "persistence": int(pers[g]), "model_mean": float(x[:, i].mean()),
+                     "model_q05": q[0, i], "model_q95": q[1, i],
+                     "inside": bool(q[0, i] <= real[g] <= q[1, i])})
+    t = pd.DataFrame(rows)
+    s = {"date": str(dates[k].date()), "inside_90": int(t["inside"].sum()), "grades": len(t),
+         "l1_model": float((t["model_mean"] - t["real"]).abs().sum()),
+         "l1_persistence": float((t["persistence"] - t["real"]).abs().sum())}
+    s["model_beats_persistence"] = s["l1_model"] < s["l1_persistence"]
     return t, s
 
 
@@ -447,7 +504,23 @@ def validate(run_path, out, split_path=None, raw=None, sources=None, start_table
                 f"{s.get('logloss_base_rate', float('nan')):.3f}. The model's probability is "
                 "the frequency of each grade at the authority's first judgement after the "
                 f"start over replications (add-{SMOOTH} smoothing).")
+        rel = s.get("reliability", {})
+        if rel:
+            text += (" Reliability (the real count of each grade among them against the "
+                     "model's own probabilities, 90%): " + ", ".join(
+                         f"{g} {r['real']} in [{r['lo']}, {r['hi']}]" for g, r in rel.items())
+                     + ".")
         sections.append(("Time split: 2018 judgements", None, text, t))
+        nt, ns = time_split_national(srun, srun.scenarios[0], judg, start_table)
+        nt.to_csv(os.path.join(out, "tables", "time_split_national.csv"), index=False)
+        summary["time_split"]["national"] = ns
+        sections.append((
+            "Time split: national grades at the end of 2018", None,
+            f"Each authority's latest grade on {ns['date']}: real counts against the model's "
+            f"mean and 90% interval ({ns['inside_90']} of {ns['grades']} inside) and against "
+            f"persistence (the counts at the start carried forward). Sum over grades of "
+            f"|forecast - real|: model {ns['l1_model']:.1f}, persistence "
+            f"{ns['l1_persistence']:.0f}.", nt))
     with open(os.path.join(out, "validate.json"), "w") as f:
         json.dump(summary, f, indent=1, default=float)
     write_page(out, sc, [run_path] + ([split_path] if split_path else []), sections)

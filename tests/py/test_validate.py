@@ -70,6 +70,21 @@ def main():
         for k in ("logloss_model", "logloss_persistence", "logloss_base_rate"):
             assert np.isfinite(st[k]) and st[k] > 0, (k, st[k])
         assert abs(st["logloss_model"] + np.log(ts["p_model"]).mean()) < 1e-9
+        # reliability: the expected count of each grade is the sum of the model's probabilities
+        rel = st["reliability"]
+        assert set(rel) == set(v.GRADES)
+        for g, r in rel.items():
+            assert abs(r["expected"] - ts[f"model_{g}"].sum()) < 1e-9, g
+            assert 0 <= r["lo"] <= r["expected"] + 1 and r["expected"] - 1 <= r["hi"] <= len(ts)
+            assert r["inside"] == (r["lo"] <= r["real"] <= r["hi"])
+        assert sum(r["real"] for r in rel.values()) == len(ts)
+        # a Poisson-binomial of certain trials is a point mass
+        assert np.allclose(v._poisson_binomial([1.0, 1.0, 0.0]), [0, 0, 1, 0])
+        nat = pd.read_csv(os.path.join(out, "tables", "time_split_national.csv"))
+        ns = st["national"]
+        assert list(nat["grade"]) == list(v.GRADES) and ns["grades"] == 4
+        assert abs(ns["l1_persistence"] - (nat["persistence"] - nat["real"]).abs().sum()) < 1e-9
+        assert (nat["model_q05"] <= nat["model_q95"]).all()
         tr = pd.read_csv(os.path.join(out, "tables", "transitions.csv"))
         assert len(tr) == 16 * len(v.PAIRS) and (tr["model_q05"] <= tr["model_q95"]).all()
         # the framework pairs split "all": real counts of each cell add up
