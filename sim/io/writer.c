@@ -350,6 +350,7 @@ static void writer_free(cs_writer *w)
     free(w->tconv);
     free(w->tbkg);
     free(w->stage);
+    cs_wr_pack_free_scratch(w);
     free(w->path);
     free(w->part);
     free(w);
