@@ -213,7 +213,8 @@ int cs_wr_reopen_file(cs_writer *w, const cs_writer_opts *o, cs_error *err);
 int cs_wr_reopen_scenario(cs_writer *w, cs_wscen *sc, const cs_out_scenario *s, cs_error *err);
 int cs_wr_copy_prefix(cs_writer *w, cs_wscen *sc, const char *name, cs_error *err);
 
-/* writer_pack.c: chunks filtered and written whole by the writer (one process) */
+/* writer_pack.c: chunks filtered and written whole by the writer (one process); these return
+ * a cs_wr_outcome (CS_WR_OK, CS_WR_H5 or CS_WR_NOMEM) */
 void cs_wr_pack_init(cs_wpack *p);
 void cs_wr_pack_fini(cs_wpack *p);
 int cs_wr_pack_open(cs_wpack *p, hid_t d, hid_t mtype, hsize_t done);

@@ -207,7 +207,7 @@ static int write_stage(cs_writer *w, cs_wpack *p)
         int rc = put_chunk(w, p, g, (size_t)p->c0 * slab, off);
         if (rc) return rc;
     }
-    return 0;
+    return CS_WR_OK;
 }
 
 int cs_wr_pack_put(cs_writer *w, cs_wpack *p, const void *rows, size_t n)
@@ -243,35 +243,41 @@ int cs_wr_pack_put(cs_writer *w, cs_wpack *p, const void *rows, size_t n)
             p->dirty = false;
         }
     }
-    return 0;
+    return CS_WR_OK;
 }
 
 int cs_wr_pack_flush(cs_writer *w, cs_wpack *p)
 {
-    if (!p->direct || !p->dirty) return 0;
+    if (!p->direct || !p->dirty) return CS_WR_OK;
     int rc = p->rows > 0 ? write_stage(w, p) : 0;
     if (!rc) p->dirty = false;
     return rc;
 }
 
-/* The datasets of a scenario, as (dataset, memory type) lists. */
-#define FOR_EACH_WDSET(sc, d, body)                                                                \
-    do {                                                                                           \
-        const cs_schema *sch_ = (sc)->schema;                                                      \
-        cs_wdset *l_[] = {(sc)->series, (sc)->panels, (sc)->summary, (sc)->lastat, (sc)->drawn};   \
-        size_t n_[] = {(sc)->national ? sch_->n_series : 0, (sc)->panel ? sch_->n_panel : 0,       \
-                       sch_->n_summary, sch_->n_lastat, (sc)->n_uncertain};                        \
-        for (int g_ = -1; g_ < 5; g_++)                                                            \
-            for (size_t i_ = 0; i_ < (g_ < 0 ? 1 : n_[g_]); i_++) {                                \
-                cs_wdset *d = g_ < 0 ? &(sc)->rep : &l_[g_][i_];                                   \
-                body;                                                                              \
-            }                                                                                      \
-    } while (0)
+/* The appendable datasets of a scenario one by one, the replication axis first: call with
+ * *i = 0, then again while it returns non-NULL. */
+static cs_wdset *next_wdset(cs_wscen *sc, size_t *i)
+{
+    const cs_schema *s = sc->schema;
+    cs_wdset *lists[] = {sc->series, sc->panels, sc->summary, sc->lastat, sc->drawn};
+    size_t n[] = {sc->national ? s->n_series : 0, sc->panel ? s->n_panel : 0, s->n_summary,
+                  s->n_lastat, sc->n_uncertain};
+    size_t k = (*i)++;
+    if (k == 0) return &sc->rep;
+    k--;
+    for (int g = 0; g < 5; g++) {
+        if (k < n[g]) return &lists[g][k];
+        k -= n[g];
+    }
+    return NULL;
+}
 
 int cs_wr_pack_open_scen(cs_wscen *sc)
 {
-    int rc = 0;
-    FOR_EACH_WDSET(sc, d, if (!rc) rc = cs_wr_pack_open(&d->pk, d->id, d->mtype, sc->written));
+    int rc = CS_WR_OK;
+    size_t i = 0;
+    for (cs_wdset *d; !rc && (d = next_wdset(sc, &i));)
+        rc = cs_wr_pack_open(&d->pk, d->id, d->mtype, sc->written);
     if (!rc && sc->events)
         rc = cs_wr_pack_open(&sc->ev_pk, sc->d_events, sc->t_ev_mem, sc->ev_written);
     sc->packed = true; /* on failure the writer fails: cs_wr_pack_close_scen frees */
@@ -280,9 +286,11 @@ int cs_wr_pack_open_scen(cs_wscen *sc)
 
 int cs_wr_pack_flush_scen(cs_writer *w, cs_wscen *sc)
 {
-    int rc = 0;
-    if (!sc->packed) return 0;
-    FOR_EACH_WDSET(sc, d, if (!rc) rc = cs_wr_pack_flush(w, &d->pk));
+    int rc = CS_WR_OK;
+    if (!sc->packed) return rc;
+    size_t i = 0;
+    for (cs_wdset *d; !rc && (d = next_wdset(sc, &i));)
+        rc = cs_wr_pack_flush(w, &d->pk);
     if (!rc && sc->events) rc = cs_wr_pack_flush(w, &sc->ev_pk);
     return rc;
 }
@@ -290,7 +298,9 @@ int cs_wr_pack_flush_scen(cs_writer *w, cs_wscen *sc)
 void cs_wr_pack_close_scen(cs_wscen *sc)
 {
     if (!sc->packed) return;
-    FOR_EACH_WDSET(sc, d, cs_wr_pack_fini(&d->pk));
+    size_t i = 0;
+    for (cs_wdset *d; (d = next_wdset(sc, &i));)
+        cs_wr_pack_fini(&d->pk);
     cs_wr_pack_fini(&sc->ev_pk);
     sc->packed = false;
 }
