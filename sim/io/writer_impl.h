@@ -50,6 +50,9 @@
 #define CS_TCONV_BYTES  (1u << 20) /* HDF5's default conversion buffer size */
 #define CS_CHUNK_MAX    (1024u * 1024u)
 #define CS_CHUNK_1D     8192u /* rows of a [replication] dataset per chunk (64 KiB of f64) */
+/* One process: rows along replication per chunk, at least (whole commit intervals, so that a
+ * commit every replication does not make chunks of a single row). */
+#define CS_CHUNK_MIN_ROWS 16u
 /* Event rows per chunk: 8192 packed rows of 30 bytes = 240 KiB. The last, partial chunk is
  * stored whole and unfiltered (see cs_wr_dset_create), so larger chunks cost small runs ~1 MiB. */
 #define CS_EVENT_CHUNK 8192u

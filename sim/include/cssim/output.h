@@ -197,7 +197,9 @@ int cs_writer_begin(cs_writer *w, cs_error *err);
 /* Commits (flush data, then record progress) every n replications of a scenario (default 1;
  * a scenario's last replication, cs_writer_flush and close always commit). A kill loses at
  * most the uncommitted replications. Keep n fixed for a given run: the file's bytes depend on
- * it (its data do not). CS_EINVAL if n == 0. */
+ * it (its data do not). Call it before cs_writer_add_scenario: with one process, chunks along
+ * replication hold whole commit intervals (at least 16 rows), each written once. CS_EINVAL if
+ * n == 0. */
 int cs_writer_set_commit_every(cs_writer *w, uint64_t n);
 /* Replications already written for scenario i (on resume: the committed prefix found). */
 uint64_t cs_writer_done(const cs_writer *w, size_t scenario);
