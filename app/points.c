@@ -1,6 +1,6 @@
 /* Running the points of a scenario into an open writer: the replications of each point on
- * OpenMP workers, written in replication order by the calling thread alone (every HDF5 call on
- * one thread), so the file is identical whatever the number of threads; under MPI, rounds of
+ * OpenMP threads, written in replication order by whichever thread has the writer's turn (one
+ * at a time), so the file is identical whatever the number of threads; under MPI, rounds of
  * blocks split over the ranks and written collectively (run_point_dist). */
 #include "cli.h"
 #include "cssim/output.h"
@@ -40,15 +40,21 @@ static void progress_show(progress *pg, int final)
     fflush(stderr);
 }
 
-/* One process: `threads` workers run replications (handed out in order) into a bounded pool
- * of result buffers, and the calling thread alone writes them to the file in replication
- * order (every HDF5 call on one thread). A buffer is reused once written, so at most `cap`
- * replications are computed ahead of the writer; workers wait (asleep) for a free buffer and
- * the writer for the next replication. After a stop request the replications already begun
- * are finished and written: nothing computed is thrown away. */
+/* One process: `threads` threads, and no thread only waits. Each takes the next replication
+ * (handed out in order) and a free buffer of a bounded pool, runs it, and then, if that made
+ * the next replication in order ready and no other thread is writing, takes the writer's turn
+ * and writes every finished replication in order, then goes back to computing. So writing,
+ * most of it compression, is spread over the threads while the others compute, and the file is
+ * written in replication order whatever the number of threads. HDF5 is called by one thread
+ * at a time: the turn passes under the pool's mutex, which orders each turn's HDF5 calls after
+ * the last (the library is not thread-safe; its thread-safe build only serialises). A buffer is
+ * reused once written, so at most `cap` replications are computed ahead of the file; a thread
+ * that can neither compute (every buffer full) nor write sleeps on a condition variable until
+ * a buffer is freed. After a stop request the replications already begun are finished and
+ * written: nothing computed is thrown away. */
 typedef struct rep_pool {
     pthread_mutex_t mu;
-    pthread_cond_t ready, freed; /* a buffer was filled / released */
+    pthread_cond_t changed; /* a buffer was filled or freed, or the writer's turn ended */
     size_t cap;
     cs_repbuf **buf;    /* [cap]: replication r lives in slot r % cap while outstanding */
     int *state;         /* [cap]: 0 free, 1 computing, 2 done */
@@ -56,9 +62,11 @@ typedef struct rep_pool {
     uint64_t *events;   /* [cap]: events dispatched */
     cs_error *err;      /* [cap]: the replication's error */
     uint64_t next, end; /* next replication to hand out; one past the last */
-    uint64_t written;   /* replications written so far (the writer's position) */
-    int done_workers;   /* workers that have returned */
+    uint64_t written;   /* replications written so far (the file's position) */
+    int writing;        /* a thread has the writer's turn */
     int failed;         /* a replication or the writer failed: hand out nothing more */
+    int fail_rc;        /* the first failure, reported by run_point */
+    cs_error fail_err;
     const volatile sig_atomic_t *stop; /* set (by a signal handler): begin no replication */
 } rep_pool;
 
@@ -67,6 +75,9 @@ typedef struct point_ctx {
     const cs_world *world;
     const cs_uncertain *unc;
     size_t n_unc;
+    cs_writer *w;
+    size_t pt;
+    progress *pg;
 } point_ctx;
 
 static void pool_free(rep_pool *q, const cs_schema *schema)
@@ -75,8 +86,7 @@ static void pool_free(rep_pool *q, const cs_schema *schema)
         cs_repbuf_destroy(q->buf[i], schema);
     free(q->buf), free(q->state), free(q->rc), free(q->events), free(q->err);
     pthread_mutex_destroy(&q->mu);
-    pthread_cond_destroy(&q->ready);
-    pthread_cond_destroy(&q->freed);
+    pthread_cond_destroy(&q->changed);
 }
 
 static int pool_init(rep_pool *q, size_t cap, const point_ctx *c, uint64_t start,
@@ -85,8 +95,7 @@ static int pool_init(rep_pool *q, size_t cap, const point_ctx *c, uint64_t start
     memset(q, 0, sizeof *q);
     q->stop = stop;
     pthread_mutex_init(&q->mu, NULL);
-    pthread_cond_init(&q->ready, NULL);
-    pthread_cond_init(&q->freed, NULL);
+    pthread_cond_init(&q->changed, NULL);
     q->cap = cap;
     q->next = q->written = start;
     q->end = (uint64_t)c->p->replications;
@@ -103,28 +112,76 @@ static int pool_init(rep_pool *q, size_t cap, const point_ctx *c, uint64_t start
     return CS_OK;
 }
 
-/* A worker: takes the next replication and a free buffer, runs it, hands it to the writer. */
-static void pool_work(rep_pool *q, const point_ctx *c)
+/* The first failure stops the pool (lock held). */
+static void pool_fail(rep_pool *q, int rc, const cs_error *e)
 {
+    if (!q->failed) {
+        q->failed = 1;
+        q->fail_rc = rc;
+        q->fail_err = *e;
+    }
+    pthread_cond_broadcast(&q->changed);
+}
+
+/* The writer's turn (lock held on entry and on return): every finished replication, in order,
+ * from the file's position on. */
+static void pool_write_turn(rep_pool *q, const point_ctx *c)
+{
+    q->writing = 1;
+    while (!q->failed && q->written < q->end) {
+        size_t k = (size_t)(q->written % q->cap);
+        if (q->state[k] != 2) break; /* still computing: its thread writes it when done */
+        if (q->rc[k] != CS_OK) {
+            if (!q->err[k].msg[0])
+                cs_error_set(&q->err[k], q->rc[k], NULL, 0, 0, NULL, "replication %llu failed: %s",
+                             (unsigned long long)q->written, cs_strerror(q->rc[k]));
+            pool_fail(q, q->rc[k], &q->err[k]);
+            break;
+        }
+        pthread_mutex_unlock(&q->mu); /* the others go on computing while we write */
+        cs_error e;
+        cs_error_clear(&e);
+        int rc = cs_writer_write(c->w, c->pt, q->buf[k], &e);
+        pthread_mutex_lock(&q->mu);
+        if (rc != CS_OK) {
+            pool_fail(q, rc, &e);
+            break;
+        }
+        c->pg->done++;
+        c->pg->events += q->events[k];
+        q->state[k] = 0;
+        q->written++;
+        progress_show(c->pg, 0);
+    }
+    q->writing = 0;
+    pthread_cond_broadcast(&q->changed);
+}
+
+/* One thread of the pool: computes and writes until nothing is left for it. */
+static void pool_thread(rep_pool *q, const point_ctx *c)
+{
+    cs_writer_thread_init(); /* this thread may take the writer's turn */
     /* this thread's replication context (engine, streams, allocator, errors) and its model */
     cs_ctx *x = cs_model_ctx_create(c->world, (size_t)c->p->max_pending, NULL);
     cs_model *m = x ? cs_model_create(x, c->world) : NULL;
     gsl_rng *r = gsl_rng_alloc(cs_rng_philox);
     pthread_mutex_lock(&q->mu);
     if (!m || !r) {
-        if (!q->failed) {
-            q->failed = 1;
-            q->rc[0] = CS_ENOMEM;
-            cs_error_set(&q->err[0], CS_ENOMEM, NULL, 0, 0, NULL,
-                         "out of memory (replication context)");
-        }
-        pthread_cond_broadcast(&q->ready);
+        cs_error e;
+        cs_error_clear(&e);
+        cs_error_set(&e, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory (replication context)");
+        pool_fail(q, CS_ENOMEM, &e);
     }
-    for (;;) {
-        /* the slot of the next replication is free once the writer is within cap of it */
-        while (!q->failed && !*q->stop && q->next < q->end && q->next >= q->written + q->cap)
-            pthread_cond_wait(&q->freed, &q->mu);
-        if (q->failed || *q->stop || q->next >= q->end) break;
+    while (!q->failed && q->written < q->end) {
+        if (!q->writing && q->state[q->written % q->cap] == 2) {
+            pool_write_turn(q, c);
+            continue;
+        }
+        if (*q->stop || q->next >= q->end) break; /* what is left is being computed or written */
+        if (q->next >= q->written + q->cap) {     /* every buffer is taken: sleep */
+            pthread_cond_wait(&q->changed, &q->mu);
+            continue;
+        }
         uint64_t rep = q->next++;
         size_t k = (size_t)(rep % q->cap);
         q->state[k] = 1;
@@ -137,105 +194,37 @@ static void pool_work(rep_pool *q, const point_ctx *c)
         q->rc[k] = rc;
         q->err[k] = e;
         q->events[k] = ev;
-        q->state[k] = 2;
-        pthread_cond_broadcast(&q->ready);
+        q->state[k] = 2; /* written by this thread (next turn of the loop) or the writer */
     }
-    pthread_cond_broadcast(&q->ready); /* the writer may be waiting for what we will not do */
+    pthread_cond_broadcast(&q->changed);
     pthread_mutex_unlock(&q->mu);
     gsl_rng_free(r);
     cs_model_destroy(m);
     cs_ctx_destroy(x);
 }
 
-/* The writer: replications in order, as they complete. */
-static int pool_write(rep_pool *q, cs_writer *w, size_t pt, progress *pg, int workers,
-                      cs_error *err)
-{
-    int rc = CS_OK;
-    pthread_mutex_lock(&q->mu);
-    while (q->written < q->end) {
-        size_t k = (size_t)(q->written % q->cap);
-        /* wait while replication `written` is being (or will be) computed */
-        while (q->state[k] != 2 && !q->failed && (q->written < q->next || !*q->stop) &&
-               q->done_workers < workers)
-            pthread_cond_wait(&q->ready, &q->mu);
-        if (q->state[k] != 2) {
-            if (q->failed) {
-                *err = q->err[0];
-                rc = q->rc[0] ? q->rc[0] : CS_EMODEL;
-            } else {
-                rc = CS_EINTR;
-            }
-            break;
-        }
-        if (q->rc[k] != CS_OK) {
-            rc = q->rc[k];
-            *err = q->err[k];
-            if (!err->msg[0])
-                cs_error_set(err, rc, NULL, 0, 0, NULL, "replication %llu failed: %s",
-                             (unsigned long long)q->written, cs_strerror(rc));
-            q->failed = 1;
-            pthread_cond_broadcast(&q->freed);
-            break;
-        }
-        pthread_mutex_unlock(&q->mu); /* workers go on while we write */
-        rc = cs_writer_write(w, pt, q->buf[k], err);
-        pthread_mutex_lock(&q->mu);
-        if (rc != CS_OK) {
-            q->failed = 1;
-            pthread_cond_broadcast(&q->freed);
-            break;
-        }
-        pg->done++;
-        pg->events += q->events[k];
-        q->state[k] = 0;
-        q->written++;
-        pthread_cond_broadcast(&q->freed);
-        progress_show(pg, 0);
-    }
-    if (rc == CS_OK && *q->stop && q->written < q->end) rc = CS_EINTR;
-    q->failed = q->failed || rc != CS_OK;
-    pthread_cond_broadcast(&q->freed);
-    pthread_mutex_unlock(&q->mu);
-    return rc;
-}
-
 static int run_point(cs_writer *w, size_t pt, const cs_scenario *sc, int threads, progress *pg,
                      const volatile sig_atomic_t *stop, cs_error *err)
 {
-    point_ctx c = {.p = &sc->params[pt], .world = sc->worlds[pt]};
+    point_ctx c = {.p = &sc->params[pt], .world = sc->worlds[pt], .w = w, .pt = pt, .pg = pg};
     c.n_unc = cs_config_uncertain(sc->cfg, pt, &c.unc);
     uint64_t start = cs_writer_done(w, pt);
     if (start >= (uint64_t)c.p->replications) return *stop ? CS_EINTR : CS_OK;
     rep_pool q;
-    /* two buffers per worker: each computes the next while the writer writes the last */
+    /* two buffers per thread: each computes the next while the last waits for its turn */
     int rc = pool_init(&q, 2 * (size_t)threads + 1, &c, start, stop);
     if (rc) {
         cs_error_set(err, rc, NULL, 0, 0, NULL, "out of memory (result buffers)");
         pool_free(&q, cs_model_schema());
         return rc;
     }
-#pragma omp parallel num_threads(threads + 1)
-    {
-        int workers = omp_get_num_threads() - 1; /* the runtime may give fewer threads */
-        if (workers == 0) {
-            /* alone: compute each replication, then write it */
-            uint64_t end = q.end;
-            while (rc == CS_OK && q.written < end && !*stop) {
-                q.end = q.written + 1; /* one replication: compute it, then write it */
-                pool_work(&q, &c);
-                rc = pool_write(&q, w, pt, pg, 1, err);
-            }
-            if (rc == CS_OK && *stop && q.written < end) rc = CS_EINTR;
-        } else if (omp_get_thread_num() == 0) {
-            rc = pool_write(&q, w, pt, pg, workers, err);
-        } else {
-            pool_work(&q, &c);
-            pthread_mutex_lock(&q.mu);
-            q.done_workers++;
-            pthread_cond_broadcast(&q.ready);
-            pthread_mutex_unlock(&q.mu);
-        }
+#pragma omp parallel num_threads(threads)
+    pool_thread(&q, &c);
+    if (q.failed) {
+        rc = q.fail_rc ? q.fail_rc : CS_EMODEL;
+        *err = q.fail_err;
+    } else if (q.written < q.end) {
+        rc = CS_EINTR; /* stopped (only a stop leaves replications unwritten) */
     }
     pool_free(&q, cs_model_schema());
     return rc;

@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
 done
 
 pkgs=(build-essential cmake pkg-config git libgsl-dev libhdf5-dev hdf5-tools libyaml-dev
-      librandom123-dev libcmocka-dev python3 python3-h5py python3-numpy python3-pandas
+      librandom123-dev libdeflate-dev libcmocka-dev python3 python3-h5py python3-numpy python3-pandas
       python3-matplotlib python3-scipy python3-xarray python3-h5netcdf)
 if [ "$tests" = 1 ]; then
   pkgs+=(python3-simpy3 chromium r-cran-hdf5r openmpi-bin libopenmpi-dev libhdf5-openmpi-dev

@@ -195,6 +195,11 @@ void cs_writer_library_init(void)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
+void cs_writer_thread_init(void)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
 int cs_writer_open(cs_writer **out, const char *path, const cs_writer_opts *opts, cs_error *err)
 {
     if (!out || !path || !path[0] || !opts)
@@ -350,6 +355,7 @@ static void writer_free(cs_writer *w)
     free(w->tconv);
     free(w->tbkg);
     free(w->stage);
+    cs_wr_pack_free_scratch(w);
     free(w->path);
     free(w->part);
     free(w);

@@ -5,6 +5,7 @@
 #include <errno.h>
 
 static int commit_mpi(cs_writer *w, cs_error *err);
+static int pack_fail(cs_writer *w, cs_error *err, int rc, const char *what);
 
 /* Makes every written replication durable against a killed process and publishes it. */
 int cs_wr_commit(cs_writer *w, cs_error *err)
@@ -14,7 +15,12 @@ int cs_wr_commit(cs_writer *w, cs_error *err)
     for (size_t i = 0; i < w->n_scen; i++)
         any = any || w->scen[i].written > w->scen[i].committed;
     if (!any) return CS_OK;
-    /* 1. the data (and the metadata that finds them) reach the file, */
+    /* 1. the staged chunks, the data (and the metadata that finds them) reach the file, */
+    for (size_t i = 0; i < w->n_scen; i++) {
+        cs_wscen *sc = &w->scen[i];
+        int rc = sc->written > sc->committed ? cs_wr_pack_flush_scen(w, sc) : 0;
+        if (rc) return pack_fail(w, err, rc, "cannot write a chunk");
+    }
     if (H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0) return cs_wr_h5_fail(w, err, "cannot flush");
     /* 2. only then does progress claim them. */
     for (size_t i = 0; i < w->n_scen; i++) {
@@ -60,6 +66,38 @@ static int write_events(cs_writer *w, cs_wscen *sc, const cs_repbuf *b, cs_error
     return rc;
 }
 
+/* A failure of writer_pack.c (a cs_wr_outcome): out of memory, or an HDF5 call. */
+static int pack_fail(cs_writer *w, cs_error *err, int rc, const char *what)
+{
+    if (rc == CS_WR_NOMEM) {
+        w->failed = true;
+        return cs_error_set(err, CS_ENOMEM, w->part, 0, 0, NULL, "%s: out of memory", what);
+    }
+    return cs_wr_h5_fail(w, err, what);
+}
+
+/* Appends row r of d: staged into its chunk (one process), or by H5Dwrite. */
+static int put_row(cs_writer *w, cs_wdset *d, hsize_t r, const void *buf)
+{
+    if (!d->pk.direct) return cs_wr_wdset_append(d, w->dxpl, r, buf) < 0 ? CS_WR_H5 : CS_WR_OK;
+    int rc = cs_wr_pack_put(w, &d->pk, buf, 1);
+    if (!rc) d->dims[0] = r + 1;
+    return rc;
+}
+
+/* The replication's event rows into the staged chunks of events (one process). */
+static int put_events(cs_writer *w, cs_wscen *sc, const cs_repbuf *b, cs_error *err)
+{
+    const cs_enum_def *et = sc->schema->event_types;
+    for (size_t i = 0; et && et->n > 0 && i < b->n_events; i++)
+        if (b->events[i].type < 0 || (size_t)b->events[i].type >= et->n)
+            return cs_error_set(err, CS_EINVAL, NULL, 0, 0, sc->name,
+                                "replication %llu: event type %d is not in enum '%s'",
+                                (unsigned long long)b->replication, b->events[i].type, et->name);
+    int rc = cs_wr_pack_put(w, &sc->ev_pk, b->events, b->n_events);
+    return rc ? pack_fail(w, err, rc, "cannot write events") : CS_OK;
+}
+
 int cs_writer_write(cs_writer *w, size_t scenario, const cs_repbuf *b, cs_error *err)
 {
     if (!w || !b || scenario >= w->n_scen)
@@ -93,26 +131,26 @@ int cs_writer_write(cs_writer *w, size_t scenario, const cs_repbuf *b, cs_error 
     snprintf(what, sizeof what, "cannot write replication %llu of scenario '%s'",
              (unsigned long long)r, sc->name);
     uint64_t rep = r;
+    if (!w->mpi && !sc->packed) {
+        rc = cs_wr_pack_open_scen(sc);
+        if (rc) return pack_fail(w, err, rc, "cannot prepare the chunks");
+    }
     if (sc->events) {
-        rc = write_events(w, sc, b, err);
+        rc = sc->ev_pk.direct ? put_events(w, sc, b, err) : write_events(w, sc, b, err);
         if (rc) return rc;
     }
-    if (cs_wr_wdset_append(&sc->rep, w->dxpl, r, &rep) < 0) return cs_wr_h5_fail(w, err, what);
-    for (size_t i = 0; sc->national && i < sch->n_series; i++)
-        if (cs_wr_wdset_append(&sc->series[i], w->dxpl, r, b->series[i]) < 0)
-            return cs_wr_h5_fail(w, err, what);
-    for (size_t i = 0; sc->panel && i < sch->n_panel; i++)
-        if (cs_wr_wdset_append(&sc->panels[i], w->dxpl, r, b->panel[i]) < 0)
-            return cs_wr_h5_fail(w, err, what);
-    for (size_t i = 0; i < sch->n_summary; i++)
-        if (cs_wr_wdset_append(&sc->summary[i], w->dxpl, r, &b->summary[i]) < 0)
-            return cs_wr_h5_fail(w, err, what);
-    for (size_t i = 0; i < sch->n_lastat; i++)
-        if (cs_wr_wdset_append(&sc->lastat[i], w->dxpl, r, b->lastat[i]) < 0)
-            return cs_wr_h5_fail(w, err, what);
-    for (size_t i = 0; i < sc->n_uncertain; i++)
-        if (cs_wr_wdset_append(&sc->drawn[i], w->dxpl, r, &b->drawn[i]) < 0)
-            return cs_wr_h5_fail(w, err, what);
+    rc = put_row(w, &sc->rep, r, &rep);
+    for (size_t i = 0; !rc && sc->national && i < sch->n_series; i++)
+        rc = put_row(w, &sc->series[i], r, b->series[i]);
+    for (size_t i = 0; !rc && sc->panel && i < sch->n_panel; i++)
+        rc = put_row(w, &sc->panels[i], r, b->panel[i]);
+    for (size_t i = 0; !rc && i < sch->n_summary; i++)
+        rc = put_row(w, &sc->summary[i], r, &b->summary[i]);
+    for (size_t i = 0; !rc && i < sch->n_lastat; i++)
+        rc = put_row(w, &sc->lastat[i], r, b->lastat[i]);
+    for (size_t i = 0; !rc && i < sc->n_uncertain; i++)
+        rc = put_row(w, &sc->drawn[i], r, &b->drawn[i]);
+    if (rc) return pack_fail(w, err, rc, what);
     sc->written++;
     sc->ev_written += sc->events ? b->n_events : 0;
     bool complete = sc->written == w->replications;

@@ -50,6 +50,9 @@
 #define CS_TCONV_BYTES  (1u << 20) /* HDF5's default conversion buffer size */
 #define CS_CHUNK_MAX    (1024u * 1024u)
 #define CS_CHUNK_1D     8192u /* rows of a [replication] dataset per chunk (64 KiB of f64) */
+/* One process: rows along replication per chunk, at least (whole commit intervals, so that a
+ * commit every replication does not make chunks of a single row). */
+#define CS_CHUNK_MIN_ROWS 16u
 /* Event rows per chunk: 8192 packed rows of 30 bytes = 240 KiB. The last, partial chunk is
  * stored whole and unfiltered (see cs_wr_dset_create), so larger chunks cost small runs ~1 MiB. */
 #define CS_EVENT_CHUNK 8192u
@@ -61,6 +64,27 @@
 /* How long a run waits for another run's lock on the same output before refusing. */
 #define CS_LOCK_WAIT_S 10
 
+/* A dataset whose chunks the writer filters and writes itself (writer_pack.c): the current
+ * chunk along dimension 0, staged in the file's type. */
+typedef struct cs_wpack {
+    bool direct;  /* written chunk by chunk here; false: by H5Dwrite */
+    hid_t d;      /* borrowed */
+    hid_t mtype;  /* borrowed memory type */
+    hid_t ftype;  /* owned file type */
+    bool convert; /* memory and file types differ (H5Tconvert) */
+    bool shuffle; /* the pipeline: [shuffle,] [deflate level,] fletcher32 */
+    int level;    /* 0: no deflate */
+    int rank;
+    hsize_t d1, inner;        /* dimension 1, and the product of the dimensions after it */
+    hsize_t c0, c1;           /* chunk along dimensions 0 and 1 (the rest whole) */
+    size_t fsize, msize, row; /* element sizes; bytes of a row in the file type */
+    unsigned char *stage;     /* c0 rows */
+    hsize_t first;            /* first row of the staged chunk (a multiple of c0) */
+    size_t rows;              /* rows staged */
+    bool dirty;               /* staged rows not in the file yet */
+    hsize_t extent;           /* the dataset's extent along dimension 0 */
+} cs_wpack;
+
 /* One dataset appended along dimension 0. */
 typedef struct cs_wdset {
     hid_t id;
@@ -68,6 +92,7 @@ typedef struct cs_wdset {
     int rank;        /* 1..3 */
     hsize_t dims[3]; /* dims[0] = current length; the others are fixed */
     hid_t mspace;    /* one replication's slab in memory */
+    cs_wpack pk;     /* one process: its chunks written whole (writer_pack.c) */
 } cs_wdset;
 
 typedef struct cs_wscen {
@@ -80,7 +105,9 @@ typedef struct cs_wscen {
     cs_wdset *series, *panels, *summary, *lastat, *drawn;
     hid_t d_events, d_progress;
     hid_t t_ev_mem;
-    hid_t *types; /* enum types owned by this scenario */
+    cs_wpack ev_pk; /* events, one process (writer_pack.c) */
+    bool packed;    /* the cs_wpack of every dataset are open (first write) */
+    hid_t *types;   /* enum types owned by this scenario */
     size_t n_types;
     uint64_t written, committed, ev_written, ev_committed;
     char **drawn_names; /* [n_uncertain]: to reopen drawn/ on every rank (mpi) */
@@ -121,6 +148,10 @@ struct cs_writer {
                             write time on small replications) */
     void *stage;         /* contiguous rows of this rank's block (mpi only) */
     size_t stage_cap;
+    /* writer_pack.c: a compressor per deflate level and scratch buffers, grown as needed */
+    struct cs_deflate *deflaters[10];
+    void *pk_shuf, *pk_out, *pk_gather, *pk_conv, *pk_bkg;
+    size_t pk_shuf_cap, pk_out_cap, pk_gather_cap, pk_conv_cap, pk_bkg_cap;
 };
 
 /* Outcomes of the parts of a long step (creating or reopening a scenario): each part closes
@@ -184,6 +215,18 @@ int cs_wr_mismatch(cs_writer *w, cs_error *err, const char *what);
 int cs_wr_reopen_file(cs_writer *w, const cs_writer_opts *o, cs_error *err);
 int cs_wr_reopen_scenario(cs_writer *w, cs_wscen *sc, const cs_out_scenario *s, cs_error *err);
 int cs_wr_copy_prefix(cs_writer *w, cs_wscen *sc, const char *name, cs_error *err);
+
+/* writer_pack.c: chunks filtered and written whole by the writer (one process); these return
+ * a cs_wr_outcome (CS_WR_OK, CS_WR_H5 or CS_WR_NOMEM) */
+void cs_wr_pack_init(cs_wpack *p);
+void cs_wr_pack_fini(cs_wpack *p);
+int cs_wr_pack_open(cs_wpack *p, hid_t d, hid_t mtype, hsize_t done);
+int cs_wr_pack_put(cs_writer *w, cs_wpack *p, const void *rows, size_t n);
+int cs_wr_pack_flush(cs_writer *w, cs_wpack *p);
+int cs_wr_pack_open_scen(cs_wscen *sc);
+int cs_wr_pack_flush_scen(cs_writer *w, cs_wscen *sc);
+void cs_wr_pack_close_scen(cs_wscen *sc);
+void cs_wr_pack_free_scratch(cs_writer *w);
 
 /* writer_append.c */
 int cs_wr_commit(cs_writer *w, cs_error *err);

@@ -248,11 +248,22 @@ static hsize_t rows_per_chunk(size_t row_bytes, uint64_t replications, hsize_t c
     return k ? k : 1;
 }
 
-/* Several ranks write a round of round_rows replications at a time, and parallel HDF5
- * recompresses a partly written chunk at every write: chunks of a divisor of round_rows rows
- * are each written, and compressed, once. */
+/* One process: a chunk holds whole commit intervals, the fewest that make CS_CHUNK_MIN_ROWS
+ * rows (writer_pack.c writes each chunk once, whole, when its last replication arrives; a
+ * commit within a chunk writes it again), at most CS_CHUNK_MAX bytes. Several ranks write a
+ * round of round_rows replications at a time, and parallel HDF5 recompresses a partly written
+ * chunk at every write: chunks of a divisor of round_rows rows are each written, and
+ * compressed, once. */
 hsize_t cs_wr_rows_chunk(const cs_writer *w, size_t row_bytes, hsize_t cap)
 {
+    if (!w->mpi) {
+        hsize_t c = w->commit_every ? w->commit_every : 1;
+        hsize_t k = (CS_CHUNK_MIN_ROWS + c - 1) / c * c;
+        if (row_bytes && k * row_bytes > CS_CHUNK_MAX) k = CS_CHUNK_MAX / row_bytes;
+        if (k > cap) k = cap;
+        if (w->replications > 0 && k > w->replications) k = w->replications;
+        return k ? k : 1;
+    }
     hsize_t k = rows_per_chunk(row_bytes, w->replications, cap);
     uint64_t m = w->round_rows;
     if (!w->mpi || m == 0 || m >= w->replications) return k;
@@ -412,6 +423,7 @@ void cs_wr_scen_close_dsets(cs_wscen *sc)
 void cs_wr_scen_close(cs_wscen *sc)
 {
     if (!sc->open) return;
+    cs_wr_pack_close_scen(sc);
     cs_wr_scen_close_dsets(sc);
     if (sc->t_ev_mem > 0) H5Tclose(sc->t_ev_mem);
     for (size_t i = 0; i < sc->n_types; i++)
@@ -424,6 +436,7 @@ void cs_wr_scen_close(cs_wscen *sc)
 void cs_wr_scen_free(cs_wscen *sc)
 {
     cs_wr_scen_close(sc);
+    cs_wr_pack_close_scen(sc); /* a broken writer's scenarios are no longer `open` */
     free(sc->name);
     free(sc->series);
     free(sc->panels);

@@ -37,7 +37,7 @@ class LiveRead(unittest.TestCase):
             out = os.path.join(tmp, "live.h5")
             part = out + ".part"
             args = [CSSIM, "run", os.path.join(ROOT, "scenarios", "baseline.yaml"), "-o", out,
-                    "-n", "160", "-j", "1", "-q", "--set", "time.horizon_years=3",
+                    "-n", "480", "-j", "1", "-q", "--set", "time.horizon_years=3",
                     "--set", "output.compression=4"]
             proc = subprocess.Popen(args)
             reads = []

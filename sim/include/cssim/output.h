@@ -14,7 +14,9 @@
  * reports what is done (cs_writer_done), so the run continues and the data equal an
  * uninterrupted run bit for bit.
  *
- * Thread-safety: none; exactly one thread calls the writer (HDF5 is not thread-safe).
+ * Thread-safety: none; one thread at a time calls the writer (HDF5 is not thread-safe), and
+ * the caller orders the calls (a mutex hand-over between threads is enough). Each thread that
+ * calls it first calls cs_writer_thread_init.
  * Several processes (MPI): see opts.par and cs_writer_write_block; every other function is
  * then collective too (same calls, same order, on every rank). */
 #ifndef CSSIM_OUTPUT_H
@@ -135,6 +137,9 @@ typedef struct cs_kv {
  * failure is reported as a cs_error), and no flush of open files at exit (a file left by a
  * failed write stays as the disk has it; see sim/io/writer.c). */
 void cs_writer_library_init(void);
+/* Call once on each thread, other than the one that called cs_writer_library_init, before it
+ * calls the writer: HDF5's error settings are per thread in its thread-safe build. */
+void cs_writer_thread_init(void);
 
 typedef struct cs_writer_opts {
     bool force;  /* overwrite an existing PATH */
@@ -192,7 +197,9 @@ int cs_writer_begin(cs_writer *w, cs_error *err);
 /* Commits (flush data, then record progress) every n replications of a scenario (default 1;
  * a scenario's last replication, cs_writer_flush and close always commit). A kill loses at
  * most the uncommitted replications. Keep n fixed for a given run: the file's bytes depend on
- * it (its data do not). CS_EINVAL if n == 0. */
+ * it (its data do not). Call it before cs_writer_add_scenario: with one process, chunks along
+ * replication hold whole commit intervals (at least 16 rows), each written once. CS_EINVAL if
+ * n == 0. */
 int cs_writer_set_commit_every(cs_writer *w, uint64_t n);
 /* Replications already written for scenario i (on resume: the committed prefix found). */
 uint64_t cs_writer_done(const cs_writer *w, size_t scenario);
