@@ -303,14 +303,9 @@ static int block_check(const cs_wscen *sc, const cs_writer *w, const cs_repbuf *
 static int block_stage(cs_writer *w, cs_wscen *sc, size_t k, uint64_t n_ev, const void ***rows,
                        uint64_t **idx, cs_error *err)
 {
-    const cs_schema *sch = sc->schema;
-    cs_wdset *lists[] = {sc->series, sc->panels, sc->summary, sc->lastat, sc->drawn};
-    size_t ln[] = {sc->national ? sch->n_series : 0, sc->panel ? sch->n_panel : 0, sch->n_summary,
-                   sch->n_lastat, sc->n_uncertain};
-    size_t need = k * 8, evb = (size_t)n_ev * sizeof(cs_evrec);
-    for (int g = 0; g < 5; g++)
-        for (size_t i = 0; i < ln[g]; i++)
-            if (k * row_bytes(&lists[g][i]) > need) need = k * row_bytes(&lists[g][i]);
+    size_t need = k * 8, evb = (size_t)n_ev * sizeof(cs_evrec), i = 0;
+    for (cs_wdset *d; (d = cs_wr_next_wdset(sc, &i));)
+        if (k * row_bytes(d) > need) need = k * row_bytes(d);
     if (evb > need) need = evb;
     if (need > w->stage_cap) {
         void *n = realloc(w->stage, need);

@@ -206,6 +206,10 @@ void cs_wr_scen_free(cs_wscen *sc);
 int cs_wr_panel_types(cs_wscen *sc, const cs_panel_def *pd, hid_t *ft, hid_t *mt);
 int cs_wr_event_types(cs_wscen *sc, const cs_schema *sch, hid_t *ft);
 int cs_wr_prepare_slabs(cs_wscen *sc);
+/* The appendable datasets a scenario writes, one by one: rep, then national series (if
+ * national), panels (if panel), summaries, authority statistics, drawn parameters. Call with
+ * *i = 0, then again while it returns non-NULL. */
+cs_wdset *cs_wr_next_wdset(cs_wscen *sc, size_t *i);
 
 /* writer_create.c */
 int cs_wr_create_file(cs_writer *w, const cs_writer_opts *o, bool publish, cs_error *err);

@@ -254,29 +254,11 @@ int cs_wr_pack_flush(cs_writer *w, cs_wpack *p)
     return rc;
 }
 
-/* The appendable datasets of a scenario one by one, the replication axis first: call with
- * *i = 0, then again while it returns non-NULL. */
-static cs_wdset *next_wdset(cs_wscen *sc, size_t *i)
-{
-    const cs_schema *s = sc->schema;
-    cs_wdset *lists[] = {sc->series, sc->panels, sc->summary, sc->lastat, sc->drawn};
-    size_t n[] = {sc->national ? s->n_series : 0, sc->panel ? s->n_panel : 0, s->n_summary,
-                  s->n_lastat, sc->n_uncertain};
-    size_t k = (*i)++;
-    if (k == 0) return &sc->rep;
-    k--;
-    for (int g = 0; g < 5; g++) {
-        if (k < n[g]) return &lists[g][k];
-        k -= n[g];
-    }
-    return NULL;
-}
-
 int cs_wr_pack_open_scen(cs_wscen *sc)
 {
     int rc = CS_WR_OK;
     size_t i = 0;
-    for (cs_wdset *d; !rc && (d = next_wdset(sc, &i));)
+    for (cs_wdset *d; !rc && (d = cs_wr_next_wdset(sc, &i));)
         rc = cs_wr_pack_open(&d->pk, d->id, d->mtype, sc->written);
     if (!rc && sc->events)
         rc = cs_wr_pack_open(&sc->ev_pk, sc->d_events, sc->t_ev_mem, sc->ev_written);
@@ -289,7 +271,7 @@ int cs_wr_pack_flush_scen(cs_writer *w, cs_wscen *sc)
     int rc = CS_WR_OK;
     if (!sc->packed) return rc;
     size_t i = 0;
-    for (cs_wdset *d; !rc && (d = next_wdset(sc, &i));)
+    for (cs_wdset *d; !rc && (d = cs_wr_next_wdset(sc, &i));)
         rc = cs_wr_pack_flush(w, &d->pk);
     if (!rc && sc->events) rc = cs_wr_pack_flush(w, &sc->ev_pk);
     return rc;
@@ -299,7 +281,7 @@ void cs_wr_pack_close_scen(cs_wscen *sc)
 {
     if (!sc->packed) return;
     size_t i = 0;
-    for (cs_wdset *d; (d = next_wdset(sc, &i));)
+    for (cs_wdset *d; (d = cs_wr_next_wdset(sc, &i));)
         cs_wr_pack_fini(&d->pk);
     cs_wr_pack_fini(&sc->ev_pk);
     sc->packed = false;

@@ -480,13 +480,9 @@ int cs_wr_copy_prefix(cs_writer *w, cs_wscen *sc, const char *name, cs_error *er
         rows = lo;
         events = ev_lo;
     }
-    cs_wdset *lists[] = {sc->series, sc->panels, sc->summary, sc->lastat, sc->drawn};
-    size_t ln[] = {sc->national ? sc->schema->n_series : 0, sc->panel ? sc->schema->n_panel : 0,
-                   sc->schema->n_summary, sc->schema->n_lastat, sc->n_uncertain};
-    sc->rep.dims[0] = rows;
-    for (int k = 0; k < 5; k++)
-        for (size_t i = 0; i < ln[k]; i++)
-            lists[k][i].dims[0] = rows;
+    size_t i = 0;
+    for (cs_wdset *d; (d = cs_wr_next_wdset(sc, &i));)
+        d->dims[0] = rows;
     sc->written = sc->committed = rows;
     sc->ev_written = sc->ev_committed = events;
     uint64_t p[2] = {rows, events};

@@ -266,7 +266,7 @@ hsize_t cs_wr_rows_chunk(const cs_writer *w, size_t row_bytes, hsize_t cap)
     }
     hsize_t k = rows_per_chunk(row_bytes, w->replications, cap);
     uint64_t m = w->round_rows;
-    if (!w->mpi || m == 0 || m >= w->replications) return k;
+    if (m == 0 || m >= w->replications) return k;
     if (k >= m) return (hsize_t)m;
     while (m % k)
         k--;
@@ -478,15 +478,26 @@ int cs_wr_event_types(cs_wscen *sc, const cs_schema *sch, hid_t *ft)
     return sc->t_ev_mem < 0 || *ft < 0 ? -1 : 0;
 }
 
+cs_wdset *cs_wr_next_wdset(cs_wscen *sc, size_t *i)
+{
+    const cs_schema *s = sc->schema;
+    cs_wdset *lists[] = {sc->series, sc->panels, sc->summary, sc->lastat, sc->drawn};
+    size_t n[] = {sc->national ? s->n_series : 0, sc->panel ? s->n_panel : 0, s->n_summary,
+                  s->n_lastat, sc->n_uncertain};
+    size_t k = (*i)++;
+    if (k == 0) return &sc->rep;
+    k--;
+    for (int g = 0; g < 5; g++) {
+        if (k < n[g]) return &lists[g][k];
+        k -= n[g];
+    }
+    return NULL;
+}
+
 int cs_wr_prepare_slabs(cs_wscen *sc)
 {
-    const cs_schema *sch = sc->schema;
-    if (wdset_prepare(&sc->rep) < 0) return -1;
-    cs_wdset *lists[] = {sc->series, sc->panels, sc->summary, sc->lastat, sc->drawn};
-    size_t ln[] = {sc->national ? sch->n_series : 0, sc->panel ? sch->n_panel : 0, sch->n_summary,
-                   sch->n_lastat, sc->n_uncertain};
-    for (int k = 0; k < 5; k++)
-        for (size_t i = 0; i < ln[k]; i++)
-            if (wdset_prepare(&lists[k][i]) < 0) return -1;
+    size_t i = 0;
+    for (cs_wdset *d; (d = cs_wr_next_wdset(sc, &i));)
+        if (wdset_prepare(d) < 0) return -1;
     return 0;
 }
