@@ -170,12 +170,14 @@ def _q(x, axis=0):
     return np.quantile(np.asarray(x, dtype=float), [0.05, 0.5, 0.95], axis=axis)
 
 
-def model_transitions(run, sc, start, end, pair="all", older=()):
+def model_transitions(run, sc, start, end, pair="all", older=(), events=None):
     """Per replication, 4x4 counts of published judgements (previous -> new grade) in
     [start, end): an array [replication, previous, new]. With `pair` (PAIRS), only the first
     judgement of the authorities in `older` (their grade at the run's start is of an older
-    framework: `older_at`), or only the others."""
-    ev = run.events(sc, "judgement_published").sort_values(["replication", "seq"])
+    framework: `older_at`), or only the others. `events`: the run's judgement_published rows,
+    when the caller has read them already."""
+    ev = run.events(sc, "judgement_published") if events is None else events
+    ev = ev.sort_values(["replication", "seq"])
     if pair != "all":
         first = ev.groupby(["replication", "authority"]).cumcount() == 0
         is_older = (first & ev["authority_code"].isin(set(older))).values
@@ -360,10 +362,11 @@ def transitions_table(run, sc, judg):
     t0 = run.start_date(sc)
     t1 = min(t0 + pd.Timedelta(days=run.horizon_days(sc)), pd.Timestamp("2019-01-01"))
     older = older_at(judg, t0)
+    ev = run.events(sc, "judgement_published")  # read once for the three tables
     rows = []
     for pair in PAIRS:
         real = real_transitions(judg, t0, t1, pair)
-        q = _q(model_transitions(run, sc, t0, t1, pair, older))
+        q = _q(model_transitions(run, sc, t0, t1, pair, older, ev))
         for i, a in enumerate(GRADES):
             for j, b in enumerate(GRADES):
                 x = real.loc[a, b]
