@@ -192,7 +192,7 @@ void cs_writer_library_init(void)
     /* A file left open after a failed write must not be flushed when the process exits: that
      * flush is what crashes HDF5 1.10.8 ("cannot flush: File too large", then SIGSEGV). */
     H5dont_atexit();
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    cs_writer_thread_init();
 }
 
 void cs_writer_thread_init(void)
