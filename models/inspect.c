@@ -250,7 +250,7 @@ static double reading(cs_model *m, int la, double tau)
 {
     cs_quality_sample(m, la, cs_model_now(m));
     return cs_quality_value(m, la) +
-           (tau > 0 ? gsl_ran_gaussian_ziggurat(cs_model_rng(m, la, CS_PROC_JUDGE), tau) : 0);
+           (tau > 0 ? cs_rng_gaussian(cs_model_rng(m, la, CS_PROC_JUDGE), tau) : 0);
 }
 
 static int markov_grade(cs_model *m, int la)

@@ -79,7 +79,7 @@ void cs_quality_sample(cs_model *m, int i, double t)
         e = exp(-th * cs_days_to_years(dt));
         sd = m->p->qsd * sqrt((1.0 - m->p->persist) * (1.0 - e * e));
     }
-    double z = gsl_ran_gaussian_ziggurat(cs_model_rng(m, i, CS_PROC_QUALITY), 1.0);
+    double z = cs_rng_gaussian(cs_model_rng(m, i, CS_PROC_QUALITY), 1.0);
     s->q[i] = s->mean[i] + (s->q[i] - s->mean[i]) * e + sd * z;
     s->q_t[i] = t;
     cs_yardsticks_observe(m, i, t, s->q[i], s->q[i] <= cs_quality_cut(m, 1));
@@ -138,18 +138,18 @@ static void init_quality(cs_model *m, int i)
         if (u >= 1) u = 1 - 1e-16;
         double y = mu + sy * gsl_cdf_ugaussian_Pinv(u);
         double k = s2 / (s2 + tau * tau);
-        q = mu + k * (y - mu) + sqrt(s2 * (1 - k)) * gsl_ran_gaussian_ziggurat(r, 1.0);
+        q = mu + k * (y - mu) + sqrt(s2 * (1 - k)) * cs_rng_gaussian(r, 1.0);
         double rho = p->persist;
         if (rho > 0) {
             s->u[i] =
-                rho * (q - mu) + sqrt(s2 * rho * (1 - rho)) * gsl_ran_gaussian_ziggurat(r, 1.0);
+                rho * (q - mu) + sqrt(s2 * rho * (1 - rho)) * cs_rng_gaussian(r, 1.0);
             mu += s->u[i];
         }
         double age = -(double)(a->grade_date - p->start); /* days before the start */
         if (age > 0) {
             double e = exp(-p->theta * cs_days_to_years(age));
             q = mu + (q - mu) * e +
-                sqrt(s2 * (1 - rho) * (1 - e * e)) * gsl_ran_gaussian_ziggurat(r, 1.0);
+                sqrt(s2 * (1 - rho) * (1 - e * e)) * cs_rng_gaussian(r, 1.0);
         }
     }
     s->q[i] = q;

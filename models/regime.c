@@ -267,7 +267,7 @@ static int on_review(cs_model *m, const cs_event *ev)
         cs_quality_sample(m, la, now_of(m));
         gsl_rng *r = cs_model_rng(m, la, CS_PROC_REGIME);
         y = p->grade_model == CS_GM_PROBIT
-                ? cs_quality_value(m, la) + gsl_ran_gaussian_ziggurat(r, p->monitor_tau)
+                ? cs_quality_value(m, la) + cs_rng_gaussian(r, p->monitor_tau)
                 : (cs_rng_uniform(r) < 0.5 ? 1e9 : -1e9);
     }
     int ok = y > cs_quality_cut(m, 1) + p->improvement_margin;

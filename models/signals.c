@@ -41,9 +41,17 @@ static void draw(cs_model *m, int i, double t, double dt, double dy)
     *left -= h - used;
 }
 
+/* Whether any signal can arrive: the rate is positive somewhere. Else nothing is drawn (the
+ * signals' streams are theirs alone, so skipping them changes no other draw). */
+static int can_signal(const cs_params *p)
+{
+    return (p->grade_model == CS_GM_PROBIT && p->sig_rate > 0) || p->sig_false_rate > 0;
+}
+
 static void init(cs_model *m)
 {
     m->sig->n = 0;
+    if (!can_signal(m->p)) return;
     for (size_t i = 0; i < m->n; i++) {
         m->sig->left[i] = cs_rng_exponential(cs_model_rng(m, (int)i, CS_PROC_SIGNALS), 1.0);
         draw(m, (int)i, 0, m->p->sample_days, cs_days_to_years(m->p->sample_days));
@@ -52,7 +60,7 @@ static void init(cs_model *m)
 
 static void tick(cs_model *m, double t, double dt)
 {
-    if (t + dt > m->w->t_end) return;
+    if (t + dt > m->w->t_end || !can_signal(m->p)) return;
     double dy = cs_days_to_years(dt);
     for (size_t i = 0; i < m->n; i++)
         draw(m, (int)i, t, dt, dy);

@@ -208,7 +208,7 @@ double cs_dist_sample(const cs_dist *d, gsl_rng *r)
     case CS_DIST_LOGNORMAL:
         return gsl_ran_lognormal(r, d->p1, d->p2);
     case CS_DIST_NORMAL:
-        return d->p1 + gsl_ran_gaussian_ziggurat(r, d->p2);
+        return d->p1 + cs_rng_gaussian(r, d->p2);
     case CS_DIST_UNIFORM:
         return cs_rng_flat(r, d->lo, d->hi);
     case CS_DIST_TRIANGULAR:

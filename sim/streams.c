@@ -9,8 +9,12 @@
  * (documented; a run has far fewer replications). */
 #include "cssim/streams.h"
 
+#include "cssim/rng.h"
+
 #include <Random123/philox.h>
+#include <gsl/gsl_randist.h>
 #include <stdlib.h>
+#include <threads.h>
 
 typedef struct philox_state {
     philox4x32_key_t key;
@@ -31,8 +35,14 @@ static void philox_rekey(philox_state *st, uint64_t seed, uint64_t replication, 
     st->idx = 4;
 }
 
+static void zig_init(void);
+static once_flag zig_once = ONCE_FLAG_INIT;
+
+/* gsl_rng_alloc calls this for every new Philox stream: the ziggurat's tables are read off
+ * GSL then, once, before any cs_rng_gaussian can run on such a stream. */
 static void philox_set(void *vstate, unsigned long int s)
 {
+    call_once(&zig_once, zig_init);
     philox_rekey(vstate, (uint64_t)s, 0, 0, 0);
 }
 
@@ -157,8 +167,90 @@ uint32_t cs_streams_procs(const cs_streams *s)
     return s->n_procs;
 }
 
+/* ---- the Gaussian ziggurat's tables, read off the GSL that is linked ----
+ * cs_rng_gaussian (rng.h) takes gsl_ran_gaussian_ziggurat's first step inline: one 32-bit word
+ * k, layer i = k & 0x7f, sign bit 0x80, j = k >> 8; when j < ktab[i] the draw is
+ * sign * sigma * (j * wtab[i]). GSL keeps ktab and wtab private, so they are measured here
+ * through gsl_ran_gaussian_ziggurat itself, on a scripted generator whose first word is chosen
+ * and whose doubles are counted (a draw that asks for a double left the first step):
+ *  - wtab[i]: k = 0x80 | i | 1 << 8 (j = 1, sign +) returns 1.0 * 1.0 * (1 * wtab[i]) exactly;
+ *  - ktab[i]: the first step accepts exactly the j below ktab[i], so ktab[i] is the first j
+ *    that asks for a double or a second word (bisection over [0, 2^24]).
+ * The scripted generator's later words (k = 0x81 | 1 << 8) end every draw at once, and its
+ * doubles are 0. If anything is not as expected, ok stays 0 and cs_rng_gaussian always calls
+ * GSL: the tables can only make the draws faster, never different. */
+cs_zig_tables cs_rng_zig;
+
+typedef struct probe_state {
+    unsigned long first, later;
+    unsigned words, doubles;
+} probe_state;
+
+static void probe_set(void *vs, unsigned long int seed)
+{
+    (void)seed;
+    *(probe_state *)vs = (probe_state){0};
+}
+
+static unsigned long int probe_get(void *vs)
+{
+    probe_state *s = vs;
+    return s->words++ ? s->later : s->first;
+}
+
+static double probe_get_double(void *vs)
+{
+    ((probe_state *)vs)->doubles++;
+    return 0.0;
+}
+
+static const gsl_rng_type probe_type = {"cssim-ziggurat-probe", 0xffffffffUL, 0,
+                                        sizeof(probe_state),    probe_set,    probe_get,
+                                        probe_get_double};
+
+/* One draw with first word k; returns it, and whether the first step accepted (*fast). */
+static double probe(gsl_rng *r, unsigned long k, int *fast)
+{
+    probe_state *s = r->state;
+    *s = (probe_state){.first = k, .later = 0x81ul | 1ul << 8};
+    double x = gsl_ran_gaussian_ziggurat(r, 1.0);
+    *fast = s->words == 1 && s->doubles == 0;
+    return x;
+}
+
+static void zig_init(void)
+{
+    gsl_rng *r = gsl_rng_alloc(&probe_type);
+    if (!r) return;
+    int ok = 1, fast;
+    for (unsigned i = 0; i < 128 && ok; i++) {
+        double w = probe(r, 0x80ul | i | 1ul << 8, &fast);
+        if (!(w > 0) || (i > 0 && !fast)) ok = 0; /* ktab[0] is 0: layer 0 never accepts */
+        uint32_t lo = 0, hi = 1u << 24;           /* ktab[i] in [lo, hi] */
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            probe(r, 0x80ul | i | (unsigned long)mid << 8, &fast);
+            if (fast)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        cs_rng_zig.w[i] = w;
+        cs_rng_zig.k[i] = lo;
+    }
+    /* a spot check of the formula on both signs */
+    for (unsigned i = 1; i < 128 && ok; i += 9)
+        for (unsigned sign = 0; sign < 2 && ok; sign++) {
+            uint32_t j = cs_rng_zig.k[i] / 3;
+            double x = probe(r, (sign ? 0x80ul : 0) | i | (unsigned long)j << 8, &fast);
+            int sg = sign ? +1 : -1;
+            ok = fast && x == sg * 1.0 * (j * cs_rng_zig.w[i]);
+        }
+    gsl_rng_free(r);
+    cs_rng_zig.ok = ok;
+}
+
 /* sim/include/cssim/rng.h reads philox_state inline as cs_philox: the layouts must agree. */
-#include "cssim/rng.h"
 #include <stddef.h>
 _Static_assert(sizeof(cs_philox) == sizeof(philox_state), "cs_philox size");
 _Static_assert(offsetof(cs_philox, key) == offsetof(philox_state, key), "cs_philox key");

@@ -280,10 +280,65 @@ static void test_streams_inline_draws_match_gsl(void **state)
     gsl_rng_free(b);
 }
 
+/* Words read so far from a Philox stream. */
+static uint64_t words_read(const gsl_rng *r)
+{
+    const cs_philox *st = r->state;
+    return st->idx == 4 ? 4 * (uint64_t)st->ctr.v[0] : 4 * ((uint64_t)st->ctr.v[0] - 1) + st->idx;
+}
+
+/* cs_rng_gaussian equals gsl_ran_gaussian_ziggurat bit for bit and leaves the stream where GSL
+ * leaves it, on both of its paths (the inline first step, and the rewind to GSL in about 1%
+ * of draws), mixed with other draws so that rewinds fall at every phase of the block. */
+static void test_streams_inline_gaussian_matches_gsl(void **state)
+{
+    (void)state;
+    gsl_rng *a = gsl_rng_alloc(cs_rng_philox), *b = gsl_rng_alloc(cs_rng_philox);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_true(cs_rng_zig.ok); /* the tables were read off GSL */
+    assert_int_equal(cs_rng_zig.k[0], 0);
+    assert_int_equal(cs_rng_zig.k[1], 12590644); /* GSL's ktab, 2^24 x[i] / x[i + 1] */
+    for (int i = 1; i < 128; i++) {
+        assert_in_range(cs_rng_zig.k[i], 1u << 23, 1u << 24);
+        assert_true(cs_rng_zig.w[i] > cs_rng_zig.w[i - 1]); /* x[i + 1] / 2^24, rising */
+    }
+    cs_rng_key(a, 2015, 12, 9000002, 4);
+    cs_rng_key(b, 2015, 12, 9000002, 4);
+    const double sigma[] = {1.0, 0.35, 2.5e-3, 17.0};
+    uint64_t pick = 7;
+    long slow = 0, n = 400000;
+    for (long i = 0; i < n; i++) {
+        pick = pick * UINT64_C(6364136223846793005) + 1442695040888963407u;
+        double s = sigma[(pick >> 61) & 3];
+        if ((pick >> 58) % 5 == 0) { /* an odd word between draws */
+            assert_int_equal(gsl_rng_get(a), cs_rng_u32(b));
+            continue;
+        }
+        uint64_t p0 = words_read(b);
+        double x = gsl_ran_gaussian_ziggurat(a, s), y = cs_rng_gaussian(b, s);
+        slow += words_read(b) - p0 > 1;
+        if (!same_bits(x, y)) fail_msg("draw %ld (sigma %g): %.17g != %.17g", i, s, x, y);
+    }
+    /* both streams at the same point */
+    for (int i = 0; i < 9; i++)
+        assert_int_equal(gsl_rng_get(a), gsl_rng_get(b));
+    /* the slow path was exercised (about 1.2% of draws take more than one word) */
+    assert_true(slow > n / 400);
+    gsl_rng *m1 = gsl_rng_alloc(gsl_rng_mt19937), *m2 = gsl_rng_alloc(gsl_rng_mt19937);
+    for (int i = 0; i < 1000; i++)
+        assert_true(same_bits(cs_rng_gaussian(m1, 2.0), gsl_ran_gaussian_ziggurat(m2, 2.0)));
+    gsl_rng_free(m1);
+    gsl_rng_free(m2);
+    gsl_rng_free(a);
+    gsl_rng_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_streams_inline_draws_match_gsl),
+        cmocka_unit_test(test_streams_inline_gaussian_matches_gsl),
         cmocka_unit_test(test_streams_type_and_known_answer),
         cmocka_unit_test(test_streams_same_key_same_sequence),
         cmocka_unit_test(test_streams_distinct_keys_distinct_sequences),

@@ -8,7 +8,9 @@
  * kinds of call freely and every draw is bit-identical to its gsl_rng counterpart:
  *   cs_rng_u32 = gsl_rng_get, cs_rng_uniform = gsl_rng_uniform (53 bits, [0, 1)),
  *   cs_rng_uniform_pos = gsl_rng_uniform_pos, cs_rng_exponential = gsl_ran_exponential
- *   (GSL 2.7: -mu log1p(-u)), cs_rng_flat = gsl_ran_flat (a (1 - u) + b u).
+ *   (GSL 2.7: -mu log1p(-u)), cs_rng_flat = gsl_ran_flat (a (1 - u) + b u),
+ *   cs_rng_gaussian = gsl_ran_gaussian_ziggurat (its first step inline, about 99% of draws;
+ *   the rest rewinds the stream by one word and calls GSL).
  * tests/unit/test_streams.c checks the identity. On a generator of any other type the
  * cs_rng_* functions fall back to GSL, so they are safe on every gsl_rng.
  * Thread-safety: as the stream (one per thread). */
@@ -95,6 +97,34 @@ static inline double cs_rng_flat(gsl_rng *r, double a, double b)
     if (!st) return gsl_ran_flat(r, a, b);
     double u = cs_philox_uniform(st);
     return a * (1 - u) + b * u;
+}
+
+/* The first step of GSL's ziggurat (sim/streams.c reads its tables off the GSL linked). */
+typedef struct cs_zig_tables {
+    uint32_t k[128]; /* ktab: accept at once when j < k[layer] */
+    double w[128];   /* wtab: x = j * w[layer] */
+    int ok;          /* the tables were read; else cs_rng_gaussian always calls GSL */
+} cs_zig_tables;
+extern cs_zig_tables cs_rng_zig;
+
+/* gsl_ran_gaussian_ziggurat(r, sigma), bit for bit, leaving r in the same state. */
+static inline double cs_rng_gaussian(gsl_rng *r, double sigma)
+{
+    cs_philox *st = cs_rng_philox_state(r);
+    if (st && cs_rng_zig.ok) {
+        unsigned idx = st->idx;
+        uint32_t k = cs_philox_u32(st), j = k >> 8;
+        unsigned i = k & 0x7f;
+        if (j < cs_rng_zig.k[i]) {
+            int sign = (k & 0x80) ? +1 : -1;
+            double x = j * cs_rng_zig.w[i];
+            return sign * sigma * x; /* as GSL: (sign * sigma) * x */
+        }
+        /* unread the word: GSL redraws it (a spent buffer is recomputed, the same block) */
+        if (idx == 4) st->ctr.v[0]--;
+        st->idx = idx;
+    }
+    return gsl_ran_gaussian_ziggurat(r, sigma);
 }
 
 #endif
