@@ -13,14 +13,19 @@
  *  - An entry is live when slots[slot].tick equals its tick. Cancel and reschedule do not
  *    search the heap: they change the slot's tick (to FREE_TICK, or to a new tick with a new
  *    entry pushed) and leave the old entry behind as a tombstone, counted in dead. Tombstones
- *    never fire: heap[0] is always live (skim() drops dead tops), and when dead exceeds the
- *    live count the heap is compacted in O(n), so tombstones never outnumber live events
- *    (beyond a small constant) and nothing stays parked.
+ *    never fire: heap[0] is always live (settle() drops dead tops), and when dead exceeds the
+ *    live count the list is compacted in O(n), so tombstones never outnumber live events
+ *    (beyond a small constant).
+ *  - Two tiers once the heap reaches tier_max (2^18) entries (spill()): the far part,
+ *    heap[2 * cap - nfar, 2 * cap), holds unsorted the entries with t >= far_key, the heap
+ *    those below it; the heap is empty only when the far part is too (refill()). So heap[0]
+ *    is the first event overall. No model run comes near 2^18 pending events.
  *  - A free slot has tick FREE_TICK and sits on the free list (next_free). A handle is
  *    (gen << 32) | (slot + 1); a slot's gen is bumped each time it is freed (pop, cancel,
  *    clear), so an old handle never matches a recycled slot (until 2^32 reuses).
- *  - slots has cap entries, heap 2 * cap (room for as many tombstones as live events); both
- *    only grow (doubling, up to max_cap); memory is 64-byte aligned.
+ *  - slots has cap entries, heap and far part 2 * cap between them (room for as many
+ *    tombstones as live events); both only grow (doubling, up to max_cap); memory is 64-byte
+ *    aligned.
  *
  * Why this layout: an entry is 16 bytes and the heap is offset by 3 entries from a 64-byte
  * boundary, so the four children of a node (4i+1 .. 4i+4) fill exactly one cache line; a
@@ -44,7 +49,11 @@
  * in smaps that they are granted), no change distinguishable under this load; prefetching
  * the grandchildren 0.81-0.88 / 0.55-0.58. Without the payload read a 10^6 list was no
  * faster (tried), so what remains at 10^6 is most likely the heap's 16 MiB of keys against
- * the bare heap's 8 MiB of doubles.
+ * the bare heap's 8 MiB of doubles. Two tiers (the heap kept under 2^18 entries, 4 MiB; the
+ * rest parked unsorted and brought back in batches of an eighth) took 10^6 from 0.56 to
+ * 1.33-1.59 of the bare heap (2^16 and 2^18; 2^14 gave 0.78: batches capped at tier_max / 2
+ * rescan the far part too often), three runs under a load average of 4, 10^4 and 10^5
+ * unchanged (they never tier).
  * Thread-safety: none; one list per replication context. */
 #define _DEFAULT_SOURCE /* madvise(MADV_HUGEPAGE), where the system has it */
 #include "cssim/evlist.h"
@@ -65,7 +74,9 @@
 #define HEAP_PAD     3 /* heap[-3..0) unused: children groups start on a cache line */
 #define LINE         64
 #define HUGE_PAGE    ((size_t)2 << 20)
-#define PREFETCH_MIN 4096 /* heap entries (64 KiB) */
+#define PREFETCH_MIN 4096              /* heap entries (64 KiB) */
+#define TIER_MAX     ((size_t)1 << 18) /* heap entries (4 MiB) before the later part is parked */
+#define NO_FAR       UINT64_MAX        /* far_key when nothing is far (above every time_key) */
 /* Slots fit in SLOT_BITS, and handle low words (slot + 1) stay clear of the sentinels. */
 #define HARD_MAX_CAPACITY ((size_t)SLOT_MASK - 1)
 
@@ -86,9 +97,12 @@ struct cs_evlist {
     heap_entry *raw_heap;
     slot *slots;
     size_t n;    /* heap entries, live and dead */
-    size_t dead; /* tombstones among them */
-    size_t cap;  /* slots; the heap has room for 2 * cap entries */
+    size_t nfar; /* far entries, live and dead: heap[2 * cap - nfar, 2 * cap) */
+    size_t dead; /* tombstones among both */
+    size_t cap;  /* slots; heap and far share room for 2 * cap entries */
     size_t max_cap;
+    uint64_t far_key; /* entries with t >= far_key are far; NO_FAR: none */
+    size_t tier_max;  /* a heap this long parks its later part far */
     uint32_t free_head;
     uint32_t tick;       /* next order tick */
     uint32_t tick_limit; /* renumber when tick reaches it (TICK_LIMIT but in tests) */
@@ -135,9 +149,10 @@ static inline size_t pick(size_t i, size_t j, int take)
     return i ^ ((i ^ j) & ((size_t)0 - (size_t)take));
 }
 
-static void sift_up(heap_entry *h, size_t i, heap_entry x)
+/* Places x at the hole i or above it, no higher than root. */
+static void sift_up_to(heap_entry *h, size_t root, size_t i, heap_entry x)
 {
-    while (i > 0) {
+    while (i > root) {
         size_t p = (i - 1) / ARITY;
         if (!entry_less(&x, &h[p])) break;
         h[i] = h[p];
@@ -146,12 +161,18 @@ static void sift_up(heap_entry *h, size_t i, heap_entry x)
     h[i] = x;
 }
 
+static void sift_up(heap_entry *h, size_t i, heap_entry x)
+{
+    sift_up_to(h, 0, i, x);
+}
+
 /* Places x, which belongs at or below the hole i, in a heap of n entries. Bottom-up
  * (Floyd/Wegener): move the hole down along the smallest children to a leaf, then sift x up
  * from there. x is usually a late entry (the old last leaf), so the sift-up is short, and the
  * descent has no data-dependent exit branch. */
 static void sift_down(heap_entry *h, size_t n, size_t i, heap_entry x)
 {
+    size_t root = i; /* x climbs back no higher: in a heapify the nodes above are unsorted */
     size_t c, pf_end = n > PREFETCH_MIN ? n : 0; /* small heaps stay in cache */
     while ((c = ARITY * i + 1) + ARITY <= n) {
         /* The children of c..c+3 are the 16 entries from 4c+1: four adjacent cache lines.
@@ -178,7 +199,7 @@ static void sift_down(heap_entry *h, size_t n, size_t i, heap_entry x)
         h[i] = h[best];
         i = best;
     }
-    sift_up(h, i, x);
+    sift_up_to(h, root, i, x);
 }
 
 /* Removes heap[0]. */
@@ -188,27 +209,148 @@ static inline void remove_top(cs_evlist *l)
     if (last) sift_down(l->heap, last, 0, l->heap[last]);
 }
 
-/* Drops dead entries from the top, so that heap[0] is live. */
-static void skim(cs_evlist *l)
+static void refill(cs_evlist *l);
+
+/* Restores the settled state: heap[0] is live, and the heap is empty only when the far part
+ * is too (a refill brings the next batch in). */
+static void settle(cs_evlist *l)
 {
-    while (l->n && !entry_live(l, &l->heap[0])) {
-        remove_top(l);
-        l->dead--;
+    for (;;) {
+        while (l->n && !entry_live(l, &l->heap[0])) {
+            remove_top(l);
+            l->dead--;
+        }
+        if (l->n || !l->nfar) return;
+        refill(l);
     }
 }
 
-/* Removes every tombstone and rebuilds the heap bottom-up: O(n). */
+static void heapify(heap_entry *h, size_t m)
+{
+    if (m > 1)
+        for (size_t i = (m - 2) / ARITY + 1; i-- > 0;)
+            sift_down(h, m, i, h[i]);
+}
+
+static heap_entry *far_part(const cs_evlist *l)
+{
+    return l->heap + 2 * l->cap - l->nfar;
+}
+
+/* Drops the dead entries of the far part (the live stay at the back, in their order). */
+static void far_drop_dead(cs_evlist *l)
+{
+    heap_entry *far = far_part(l), *end = l->heap + 2 * l->cap, *w = end;
+    for (heap_entry *e = end; e-- > far;)
+        if (entry_live(l, e))
+            *--w = *e;
+        else
+            l->dead--;
+    l->nfar = (size_t)(end - w);
+}
+
+/* Removes every tombstone and rebuilds the heap bottom-up: O(n + nfar). */
 static void compact(cs_evlist *l)
 {
     heap_entry *h = l->heap;
     size_t m = 0;
     for (size_t i = 0; i < l->n; i++)
         if (entry_live(l, &h[i])) h[m++] = h[i];
+    l->dead -= l->n - m;
     l->n = m;
+    far_drop_dead(l);
     l->dead = 0;
-    if (m > 1)
-        for (size_t i = (m - 2) / ARITY + 1; i-- > 0;)
-            sift_down(h, m, i, h[i]);
+    heapify(h, m);
+    if (!l->n && l->nfar) refill(l);
+}
+
+/* A key with about want of the m entries e[] below it, from a systematic sample of them. */
+static uint64_t sample_key(const heap_entry *e, size_t m, size_t want)
+{
+    enum { S = 127 };
+    uint64_t k[S];
+    for (size_t i = 0; i < S; i++)
+        k[i] = e[(2 * i + 1) * m / (2 * S)].t;
+    for (size_t i = 1; i < S; i++) { /* insertion sort: 127 keys */
+        uint64_t x = k[i];
+        size_t j = i;
+        for (; j > 0 && k[j - 1] > x; j--)
+            k[j] = k[j - 1];
+        k[j] = x;
+    }
+    size_t q = (size_t)((double)want / (double)m * S);
+    return k[q < S ? q : S - 1];
+}
+
+/* Moves [lo, hi) of the entries so that those with t < key come first; returns their end. */
+static heap_entry *partition(heap_entry *lo, heap_entry *hi, uint64_t key)
+{
+    while (lo < hi) {
+        if (lo->t < key) {
+            lo++;
+        } else {
+            heap_entry x = *lo;
+            *lo = *--hi;
+            *hi = x;
+        }
+    }
+    return lo;
+}
+
+/* Two tiers for long lists. A heap of millions of 16-byte entries outgrows the caches, and
+ * every level of a sift is then a miss. When the heap reaches tier_max entries its later
+ * part (t >= far_key) is parked unsorted in the far part, at the other end of the same array;
+ * later insertions at or after far_key are appended there at the cost of a store. When the
+ * heap runs dry the next batch (about an eighth of the far part, at least tier_max / 4) comes
+ * back and is heapified. Every heap key is below far_key and every far key at or above it, so
+ * the heap's top is the first event overall and the firing order is exactly the one-heap
+ * order. Lists that never reach tier_max (every model run) never tier. */
+static void spill(cs_evlist *l)
+{
+    heap_entry *h = l->heap;
+    size_t m = 0;
+    for (size_t i = 0; i < l->n; i++) /* tombstones go first */
+        if (entry_live(l, &h[i])) h[m++] = h[i];
+    l->dead -= l->n - m;
+    l->n = m;
+    if (m < l->tier_max / 2) { /* mostly tombstones: nothing to park */
+        heapify(h, m);
+        return;
+    }
+    uint64_t key = sample_key(h, m, l->tier_max / 4);
+    if (key <= h[0].t) key = h[0].t + 1; /* h[0] is live, hence the minimum: it stays */
+    size_t keep = (size_t)(partition(h, h + m, key) - h), park = m - keep;
+    memmove(far_part(l) - park, h + keep, park * sizeof *h);
+    l->nfar += park;
+    l->n = keep;
+    l->far_key = key;
+    heapify(h, keep);
+}
+
+/* The heap is empty: bring the next batch back from the far part (all of it when small).
+ * Any tombstones are all in the far part now; they are dropped first. */
+static void refill(cs_evlist *l)
+{
+    if (l->dead) far_drop_dead(l);
+    size_t live = l->nfar, want = live / 8;
+    if (want < l->tier_max / 4) want = l->tier_max / 4;
+    if (want > l->tier_max / 2) want = l->tier_max / 2;
+    heap_entry *far = far_part(l), *end = far + live;
+    uint64_t key = live <= l->tier_max / 2 ? NO_FAR : sample_key(far, live, want);
+    heap_entry *mid = partition(far, end, key);
+    if (mid == far && live) { /* nothing below the sample: the first time comes back */
+        uint64_t min = NO_FAR;
+        for (const heap_entry *e = far; e < end; e++)
+            if (e->t < min) min = e->t;
+        key = min + 1;
+        mid = partition(far, end, key);
+    }
+    size_t back = (size_t)(mid - far);
+    memmove(l->heap, far, back * sizeof *far);
+    l->nfar = live - back;
+    l->n = back;
+    l->far_key = l->nfar ? key : NO_FAR;
+    heapify(l->heap, back);
 }
 
 static int entry_cmp(const void *a, const void *b)
@@ -219,9 +361,13 @@ static int entry_cmp(const void *a, const void *b)
 
 /* The ticks ran out: sort the live entries and give them ticks 0..n-1 in order. The relative
  * order of all pending events, hence the firing order, is unchanged. O(n log n), once per
- * 2^28 insertions. */
+ * 2^28 insertions. The far part joins the heap first (the list is one tier after). */
 static void renumber(cs_evlist *l)
 {
+    memmove(l->heap + l->n, far_part(l), l->nfar * sizeof *l->heap);
+    l->n += l->nfar;
+    l->nfar = 0;
+    l->far_key = NO_FAR;
     compact(l);
     qsort(l->heap, l->n, sizeof *l->heap, entry_cmp);
     for (size_t i = 0; i < l->n; i++) {
@@ -233,8 +379,8 @@ static void renumber(cs_evlist *l)
     l->tick = (uint32_t)l->n;
 }
 
-/* Inserts the entry for slot s (its ev.time and ev.prio already set) with a fresh tick.
- * Room in the heap is guaranteed by the caller. */
+/* Inserts the entry for slot s (its ev.time and ev.prio already set) with a fresh tick, into
+ * the heap or the far part. Room is guaranteed by the caller (n + nfar < 2 * cap). */
 static void insert(cs_evlist *l, uint32_t s)
 {
     if (l->tick >= l->tick_limit) renumber(l);
@@ -244,7 +390,12 @@ static void insert(cs_evlist *l, uint32_t s)
     sl->ev.seq = l->seq++;
     heap_entry x = {time_key(sl->ev.time),
                     (uint64_t)sl->ev.prio << 56 | (uint64_t)tick << SLOT_BITS | s};
-    sift_up(l->heap, l->n++, x);
+    if (x.t >= l->far_key) {
+        l->nfar++;
+        *far_part(l) = x;
+    } else {
+        sift_up(l->heap, l->n++, x);
+    }
 }
 
 /* Chains slots [from, to) onto the front of the free list, lowest index first. */
@@ -280,9 +431,13 @@ static int resize(cs_evlist *l, size_t cap)
 {
     /* Each array is committed as soon as it is reallocated, so a failure part-way leaves the
      * list consistent (the heap merely larger than it needs). */
-    heap_entry *raw = realloc_aligned(l->raw_heap, (HEAP_PAD + l->n) * sizeof *raw,
-                                      (HEAP_PAD + 2 * cap) * sizeof *raw);
+    heap_entry *raw = realloc_aligned(NULL, 0, (HEAP_PAD + 2 * cap) * sizeof *raw);
     if (!raw) return CS_ENOMEM;
+    if (l->raw_heap) {
+        memcpy(raw + HEAP_PAD, l->heap, l->n * sizeof *raw);
+        memcpy(raw + HEAP_PAD + 2 * cap - l->nfar, far_part(l), l->nfar * sizeof *raw);
+    }
+    free(l->raw_heap);
     l->raw_heap = raw;
     l->heap = raw + HEAP_PAD;
     slot *slots = realloc_aligned(l->slots, l->cap * sizeof *slots, cap * sizeof *slots);
@@ -312,6 +467,8 @@ cs_evlist *cs_evlist_create(size_t initial_capacity, size_t max_capacity)
     l->max_cap = max_capacity;
     l->free_head = NO_SLOT;
     l->tick_limit = TICK_LIMIT;
+    l->far_key = NO_FAR;
+    l->tier_max = TIER_MAX;
     if (max_capacity && initial_capacity > max_capacity) initial_capacity = max_capacity;
     if (initial_capacity > HARD_MAX_CAPACITY) initial_capacity = HARD_MAX_CAPACITY;
     if (initial_capacity && resize(l, initial_capacity) != CS_OK) {
@@ -336,6 +493,8 @@ void cs_evlist_clear(cs_evlist *l)
     l->free_head = NO_SLOT;
     free_range(l, 0, l->cap);
     l->n = 0;
+    l->nfar = 0;
+    l->far_key = NO_FAR;
     l->dead = 0;
     l->seq = 0;
     l->tick = 0;
@@ -348,12 +507,13 @@ int cs_evlist_push(cs_evlist *l, const cs_event *ev, cs_evhandle *h)
         int rc = grow(l);
         if (rc != CS_OK) return rc;
     }
-    if (l->n == 2 * l->cap) compact(l); /* all slots live would leave n <= cap */
+    if (l->n + l->nfar == 2 * l->cap) compact(l); /* all slots live would leave cap */
     uint32_t s = l->free_head;
     slot *sl = &l->slots[s];
     l->free_head = sl->next_free;
     sl->ev = *ev;
     insert(l, s);
+    if (l->n >= l->tier_max) spill(l);
     if (h) *h = (uint64_t)sl->gen << 32 | ((uint64_t)s + 1);
     return CS_OK;
 }
@@ -384,7 +544,7 @@ int cs_evlist_pop(cs_evlist *l, cs_event *out)
     *out = l->slots[s].ev;
     free_slot(l, s);
     remove_top(l);
-    if (l->dead) skim(l);
+    if (l->dead || (!l->n && l->nfar)) settle(l);
     return CS_OK;
 }
 
@@ -408,10 +568,10 @@ static uint32_t lookup(const cs_evlist *l, cs_evhandle h)
 static void after_death(cs_evlist *l)
 {
     l->dead++;
-    if (l->dead > 32 && 2 * l->dead > l->n)
+    if (l->dead > 32 && 2 * l->dead > l->n + l->nfar)
         compact(l);
     else
-        skim(l);
+        settle(l);
 }
 
 int cs_evlist_cancel(cs_evlist *l, cs_evhandle h)
@@ -428,10 +588,11 @@ int cs_evlist_reschedule(cs_evlist *l, cs_evhandle h, double new_time)
     if (isnan(new_time)) return CS_EINVAL;
     uint32_t s = lookup(l, h);
     if (s == NO_SLOT) return CS_ESTALE;
-    if (l->n == 2 * l->cap) compact(l); /* s is live: n <= cap after */
+    if (l->n + l->nfar == 2 * l->cap) compact(l); /* s is live: at most cap after */
     l->slots[s].ev.time = new_time;
     insert(l, s); /* the old entry's tick no longer matches: it is dead */
     after_death(l);
+    if (l->n >= l->tier_max) spill(l);
     return CS_OK;
 }
 
@@ -448,7 +609,7 @@ const cs_event *cs_evlist_get(const cs_evlist *l, cs_evhandle h)
 
 size_t cs_evlist_size(const cs_evlist *l)
 {
-    return l->n - l->dead;
+    return l->n + l->nfar - l->dead;
 }
 
 size_t cs_evlist_capacity(const cs_evlist *l)
@@ -461,4 +622,9 @@ void cs_evlist_set_tick_limit(cs_evlist *l, uint32_t limit)
     if (limit > TICK_LIMIT) limit = TICK_LIMIT;
     if (limit < 2 * l->cap + 1) limit = (uint32_t)(2 * l->cap + 1);
     l->tick_limit = limit;
+}
+
+void cs_evlist_set_tier(cs_evlist *l, size_t heap_max)
+{
+    l->tier_max = heap_max < 8 ? 8 : heap_max;
 }

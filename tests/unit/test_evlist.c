@@ -37,8 +37,9 @@ static uint64_t lcg(uint64_t *s)
     return *s >> 33;
 }
 
-/* tick_limit 0 keeps the default (renumbering after 2^28 insertions, never reached here). */
-static void check_against_reference(uint32_t tick_limit)
+/* tick_limit 0 keeps the default (renumbering after 2^28 insertions, never reached here);
+ * tier 0 keeps the default heap length before the two tiers (2^18, never reached here). */
+static void check_against_reference(uint32_t tick_limit, size_t tier)
 {
     enum { NMAX = 3000, OPS = 200000 };
     ref_ev *ref = malloc(NMAX * sizeof *ref);
@@ -52,6 +53,7 @@ static void check_against_reference(uint32_t tick_limit)
     cs_evlist *l = cs_evlist_create(4, 0);
     assert_non_null(l);
     if (tick_limit) cs_evlist_set_tick_limit(l, tick_limit);
+    if (tier) cs_evlist_set_tier(l, tier);
     for (int op = 0; op < OPS; op++) {
         uint64_t r = lcg(&rng) % 100;
         /* Times on a coarse grid and 3 classes make ties the common case. */
@@ -124,7 +126,7 @@ static void check_against_reference(uint32_t tick_limit)
 static void test_evlist_matches_sorted_reference(void **state)
 {
     (void)state;
-    check_against_reference(0);
+    check_against_reference(0, 0);
 }
 
 /* About 110000 insertions with a limit of 7000: the order ticks are renumbered some 25 times
@@ -132,16 +134,33 @@ static void test_evlist_matches_sorted_reference(void **state)
 static void test_evlist_order_survives_tick_renumbering(void **state)
 {
     (void)state;
-    check_against_reference(7000);
+    check_against_reference(7000, 0);
+}
+
+/* The two tiers of long lists, forced on a few thousand events: a heap of at most 64 entries
+ * parks the rest far, and brings them back in batches, through pushes, pops, cancels and
+ * reschedules with ties everywhere (the coarse time grid). The order is the reference's. */
+static void test_evlist_two_tiers_keep_the_order(void **state)
+{
+    (void)state;
+    check_against_reference(0, 64);
+    check_against_reference(0, 9);
+}
+
+/* Both at once: renumbering merges the far part back into the heap. */
+static void test_evlist_two_tiers_survive_tick_renumbering(void **state)
+{
+    (void)state;
+    check_against_reference(7000, 64);
 }
 
 /* Lazy cancellation: thousands of cancels and reschedules of far-future events leave no
  * tombstone that fires, and the survivors still pop in order. */
-static void test_evlist_cancel_storm(void **state)
+static void cancel_storm(size_t tier)
 {
-    (void)state;
     enum { N = 200, ROUNDS = 60 };
     cs_evlist *l = cs_evlist_create(N, N);
+    if (tier) cs_evlist_set_tier(l, tier);
     cs_evhandle h[N];
     double when[N];
     int alive[N];
@@ -180,6 +199,13 @@ static void test_evlist_cancel_storm(void **state)
     }
     assert_int_equal(live, 0);
     cs_evlist_destroy(l);
+}
+
+static void test_evlist_cancel_storm(void **state)
+{
+    (void)state;
+    cancel_storm(0);
+    cancel_storm(16); /* two tiers: tombstones in the far part too */
 }
 
 static void test_evlist_tie_break_order(void **state)
@@ -332,6 +358,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_evlist_matches_sorted_reference),
         cmocka_unit_test(test_evlist_order_survives_tick_renumbering),
+        cmocka_unit_test(test_evlist_two_tiers_keep_the_order),
+        cmocka_unit_test(test_evlist_two_tiers_survive_tick_renumbering),
         cmocka_unit_test(test_evlist_cancel_storm),
         cmocka_unit_test(test_evlist_tie_break_order),
         cmocka_unit_test(test_evlist_detects_stale_handles),

@@ -65,5 +65,9 @@ size_t cs_evlist_capacity(const cs_evlist *l);
 /* For tests of the order-tick renumbering: renumber after about limit insertions instead of
  * 2^28 (raised to at least 2 * capacity + 1). The firing order must not change. */
 void cs_evlist_set_tick_limit(cs_evlist *l, uint32_t limit);
+/* For tests of the two tiers of long lists (sim/evlist.c): park the later part of the heap
+ * once it holds heap_max entries (at least 8) instead of 2^18. The firing order must not
+ * change. */
+void cs_evlist_set_tier(cs_evlist *l, size_t heap_max);
 
 #endif
