@@ -49,6 +49,8 @@ enum {
     M_INLINE_EXP,
     M_DIST_EXP,
     M_PLAIN_EXP,
+    M_GSL_GAUSS,
+    M_INLINE_GAUSS,
     M_N
 };
 static const char *const names[M_N] = {
@@ -58,7 +60,9 @@ static const char *const names[M_N] = {
     "exponential: gsl_ran_exponential on a Philox stream (cs_dist_sample before)",
     "exponential: cs_rng_exponential (inline Philox, same bits)",
     "exponential: cs_dist_sample(exponential) now",
-    "exponential: plain xoshiro256+, -log1p(-u)"};
+    "exponential: plain xoshiro256+, -log1p(-u)",
+    "Gaussian: gsl_ran_gaussian_ziggurat on a Philox stream (before)",
+    "Gaussian: cs_rng_gaussian (ziggurat's first step inline, same bits)"};
 
 static double run(int m, gsl_rng *r, const cs_dist *d, long n, double *sum)
 {
@@ -88,9 +92,17 @@ static double run(int m, gsl_rng *r, const cs_dist *d, long n, double *sum)
         for (long i = 0; i < n; i++)
             s += cs_dist_sample(d, r);
         break;
-    default:
+    case M_PLAIN_EXP:
         for (long i = 0; i < n; i++)
             s += -14.0 * log1p(-xo_unif());
+        break;
+    case M_GSL_GAUSS:
+        for (long i = 0; i < n; i++)
+            s += gsl_ran_gaussian_ziggurat(r, 0.35);
+        break;
+    default:
+        for (long i = 0; i < n; i++)
+            s += cs_rng_gaussian(r, 0.35);
         break;
     }
     double t = cpu_s() - t0;
@@ -137,7 +149,9 @@ int main(int argc, char **argv)
     printf("| draw | ns of CPU per draw | draws per ns | vs gsl_rng path |\n");
     printf("|---|---:|---:|---:|\n");
     for (int m = 0; m < M_N; m++) {
-        double base = m < M_GSL_EXP ? med[M_GSL_UNIF] : med[M_GSL_EXP];
+        double base = m < M_GSL_EXP     ? med[M_GSL_UNIF]
+                      : m < M_GSL_GAUSS ? med[M_GSL_EXP]
+                                        : med[M_GSL_GAUSS];
         printf("| %s | %.2f | %.3f | %.2fx |\n", names[m], med[m], 1.0 / med[m], base / med[m]);
     }
     printf("\n%d runs of %ld draws each, median; checksum %.6g\n", runs, n, sum);
