@@ -170,7 +170,8 @@ static void sift_up(heap_entry *h, size_t i, heap_entry x)
  * (Floyd/Wegener): move the hole down along the smallest children to a leaf, then sift x up
  * from there. x is usually a late entry (the old last leaf), so the sift-up is short, and the
  * descent has no data-dependent exit branch. */
-static void sift_down(heap_entry *h, size_t n, size_t i, heap_entry x)
+static inline __attribute__((always_inline)) void sift_down_at(heap_entry *h, size_t n, size_t i,
+                                                               heap_entry x)
 {
     size_t root = i; /* x climbs back no higher: in a heapify the nodes above are unsorted */
     size_t c, pf_end = n > PREFETCH_MIN ? n : 0; /* small heaps stay in cache */
@@ -202,11 +203,22 @@ static void sift_down(heap_entry *h, size_t n, size_t i, heap_entry x)
     sift_up_to(h, root, i, x);
 }
 
+static void sift_down(heap_entry *h, size_t n, size_t i, heap_entry x)
+{
+    sift_down_at(h, n, i, x);
+}
+
+/* The hot case, with i = 0 known to the compiler. */
+static void sift_down_top(heap_entry *h, size_t n, heap_entry x)
+{
+    sift_down_at(h, n, 0, x);
+}
+
 /* Removes heap[0]. */
 static inline void remove_top(cs_evlist *l)
 {
     size_t last = --l->n;
-    if (last) sift_down(l->heap, last, 0, l->heap[last]);
+    if (last) sift_down_top(l->heap, last, l->heap[last]);
 }
 
 static void refill(cs_evlist *l);
