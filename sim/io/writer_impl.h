@@ -78,15 +78,20 @@ typedef struct cs_wbuf {
     size_t *len; /* [nslab]: their lengths, checksum included */
 } cs_wbuf;
 
+/* One run of bytes of a row, from the memory type's layout to the file type's. */
+struct cs_wmove {
+    size_t from, to, n;
+};
+
 /* A dataset whose chunks the writer filters and writes itself (writer_pack.c): the current
- * chunk along dimension 0, staged in the file's type. The fields up to `slab` (its geometry
+ * chunk along dimension 0, staged in the file's type. The fields up to `move` (its geometry
  * and pipeline) are fixed once open, and read by the threads that filter its chunks. */
 typedef struct cs_wpack {
     bool direct;  /* written chunk by chunk here; false: by H5Dwrite */
     hid_t d;      /* borrowed */
     hid_t mtype;  /* borrowed memory type */
     hid_t ftype;  /* owned file type */
-    bool convert; /* memory and file types differ (H5Tconvert) */
+    bool convert; /* memory and file types differ (H5Tconvert, or the copies of `move`) */
     bool shuffle; /* the pipeline: [shuffle,] [deflate level,] fletcher32 */
     int level;    /* 0: no deflate */
     int rank;
@@ -94,12 +99,16 @@ typedef struct cs_wpack {
     hsize_t c0, c1;           /* chunk along dimensions 0 and 1 (the rest whole) */
     size_t fsize, msize, row; /* element sizes; bytes of a row in the file type */
     size_t nslab, slab;       /* chunks per row of chunks (slabs of dimension 1); bytes of one */
-    cs_wbuf *cur;             /* the staged chunk: c0 rows */
-    cs_wbuf *spare;           /* buffers back from the file, for the next chunks */
-    hsize_t first;            /* first row of the staged chunk (a multiple of c0) */
-    size_t rows;              /* rows staged */
-    bool dirty;               /* staged rows not queued for the file yet */
-    hsize_t extent;           /* the dataset's extent along dimension 0 (as stored so far) */
+    /* A compound whose members are the memory type's, in another layout: row by row copies
+     * of byte runs instead of H5Tconvert (the same bytes). n_move = 0: H5Tconvert. */
+    size_t n_move;
+    struct cs_wmove *move;
+    cs_wbuf *cur;   /* the staged chunk: c0 rows */
+    cs_wbuf *spare; /* buffers back from the file, for the next chunks */
+    hsize_t first;  /* first row of the staged chunk (a multiple of c0) */
+    size_t rows;    /* rows staged */
+    bool dirty;     /* staged rows not queued for the file yet */
+    hsize_t extent; /* the dataset's extent along dimension 0 (as stored so far) */
 } cs_wpack;
 
 /* One operation on the file in the writer's order (writer_pack.c): a chunk to store (filtered

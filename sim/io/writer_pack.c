@@ -118,6 +118,7 @@ void cs_wr_pack_fini(cs_wpack *p)
         p->spare = b->next;
         buf_free(b);
     }
+    free(p->move);
     cs_wr_pack_init(p);
 }
 
@@ -131,6 +132,51 @@ static void *scratch(void **buf, size_t *cap, size_t n)
         *cap = n;
     }
     return *buf;
+}
+
+/* When the file type is a compound of the memory type's members (equal types, by name) that
+ * leaves no byte of its own uncovered, H5Tconvert only moves bytes: p->move lists the runs a
+ * row is copied in (adjacent members merged). Otherwise p->n_move stays 0. */
+static int plan_moves(cs_wpack *p)
+{
+    if (H5Tget_class(p->ftype) != H5T_COMPOUND || H5Tget_class(p->mtype) != H5T_COMPOUND)
+        return CS_WR_OK;
+    int nm = H5Tget_nmembers(p->ftype);
+    if (nm <= 0 || nm != H5Tget_nmembers(p->mtype)) return CS_WR_OK;
+    struct cs_wmove *mv = calloc((size_t)nm, sizeof *mv);
+    if (!mv) return CS_WR_NOMEM;
+    size_t covered = 0, n = 0;
+    bool ok = true;
+    for (int i = 0; ok && i < nm; i++) {
+        char *name = H5Tget_member_name(p->ftype, (unsigned)i);
+        int j = name ? H5Tget_member_index(p->mtype, name) : -1;
+        H5free_memory(name);
+        hid_t ft = H5Tget_member_type(p->ftype, (unsigned)i);
+        hid_t mt = j < 0 ? H5I_INVALID_HID : H5Tget_member_type(p->mtype, (unsigned)j);
+        ok = ft >= 0 && mt >= 0 && H5Tequal(ft, mt) > 0 && H5Tget_class(ft) != H5T_VLEN &&
+             H5Tis_variable_str(ft) == 0 && H5Tget_class(ft) != H5T_REFERENCE;
+        size_t sz = ok ? H5Tget_size(ft) : 0;
+        if (ft >= 0) H5Tclose(ft);
+        if (mt >= 0) H5Tclose(mt);
+        if (!ok) break;
+        size_t to = H5Tget_member_offset(p->ftype, (unsigned)i);
+        size_t from = H5Tget_member_offset(p->mtype, (unsigned)j);
+        ok = sz > 0 && to + sz <= p->fsize && from + sz <= p->msize;
+        covered += sz;
+        /* members come in offset order in both types as HDF5 stores them; merge neighbours */
+        if (ok && n > 0 && mv[n - 1].to + mv[n - 1].n == to && mv[n - 1].from + mv[n - 1].n == from)
+            mv[n - 1].n += sz;
+        else if (ok)
+            mv[n++] = (struct cs_wmove){.from = from, .to = to, .n = sz};
+    }
+    /* every byte of a row written exactly once (members of a valid compound do not overlap) */
+    if (!ok || covered != p->fsize) {
+        free(mv);
+        return CS_WR_OK;
+    }
+    p->move = mv;
+    p->n_move = n;
+    return CS_WR_OK;
 }
 
 int cs_wr_pack_open(cs_wpack *p, hid_t d, hid_t mtype, hsize_t done)
@@ -169,6 +215,10 @@ int cs_wr_pack_open(cs_wpack *p, hid_t d, hid_t mtype, hsize_t done)
     /* a fixed dimension's chunk is at most the dimension: c1 == d1 is one slab */
     p->nslab = p->c1 >= p->d1 ? 1 : (size_t)((p->d1 + p->c1 - 1) / p->c1);
     p->slab = p->c1 >= p->d1 ? p->row : (size_t)(p->c1 * p->inner) * p->fsize;
+    if (p->convert) {
+        int rc = plan_moves(p);
+        if (rc) return rc;
+    }
     p->cur = buf_take(p);
     if (!p->cur) return CS_WR_NOMEM;
     p->extent = dims[0];
@@ -476,6 +526,34 @@ int cs_wr_ops_store(cs_writer *w, bool all, const char **what)
 
 /* ---- staging (the writer's turn) ---- */
 
+/* el elements of p's memory type at src, in the file's layout at dst (p->move). */
+static void move_elements(const cs_wpack *p, unsigned char *restrict dst,
+                          const unsigned char *restrict src, size_t el)
+{
+    for (size_t e = 0; e < el; e++, dst += p->fsize, src += p->msize)
+        for (size_t m = 0; m < p->n_move; m++) {
+            const struct cs_wmove *v = &p->move[m];
+            unsigned char *o = dst + v->to;
+            const unsigned char *i = src + v->from;
+            switch (v->n) { /* the usual sizes as fixed-size moves */
+            case 2:
+                memcpy(o, i, 2);
+                break;
+            case 4:
+                memcpy(o, i, 4);
+                break;
+            case 6:
+                memcpy(o, i, 6);
+                break;
+            case 8:
+                memcpy(o, i, 8);
+                break;
+            default:
+                memcpy(o, i, v->n);
+            }
+        }
+}
+
 int cs_wr_pack_put(cs_writer *w, cs_wpack *p, const void *rows, size_t n)
 {
     const unsigned char *src = rows;
@@ -487,6 +565,8 @@ int cs_wr_pack_put(cs_writer *w, cs_wpack *p, const void *rows, size_t n)
         size_t el = k * (p->row / p->fsize);
         if (!p->convert) {
             memcpy(dst, src, k * p->row);
+        } else if (p->n_move) {
+            move_elements(p, dst, src, el);
         } else {
             /* H5Tconvert is the conversion H5Dwrite makes: the same bytes */
             size_t big = p->msize > p->fsize ? p->msize : p->fsize;
