@@ -113,6 +113,8 @@ int cs_writer_stage(cs_writer *w, size_t scenario, const cs_repbuf *b, cs_error 
     snprintf(what, sizeof what, "cannot write replication %llu of scenario '%s'",
              (unsigned long long)r, sc->name);
     uint64_t rep = r;
+    w->st_sc = sc; /* names the chunks this replication completes */
+    w->st_rep = rep;
     if (!w->mpi && !sc->packed) {
         rc = cs_wr_pack_open_scen(sc);
         if (rc) return pack_fail(w, err, rc, "cannot prepare the chunks");
@@ -163,8 +165,8 @@ int cs_writer_write(cs_writer *w, size_t scenario, const cs_repbuf *b, cs_error 
 /* Filters and stores everything queued (the calling thread alone filters). */
 static int store_all(cs_writer *w, cs_error *err)
 {
-    const char *what = "cannot write a chunk";
-    int rc = cs_wr_ops_store(w, true, &what);
+    char what[200] = "cannot write a chunk";
+    int rc = cs_wr_ops_store(w, true, what, sizeof what);
     return rc ? pack_fail(w, err, rc, what) : CS_OK;
 }
 
@@ -179,8 +181,8 @@ int cs_writer_store(cs_writer *w, cs_error *err)
     if (w->failed)
         return cs_error_set(err, CS_EIO, w->part, 0, 0, NULL, "the writer failed earlier");
     if (w->mpi) return CS_OK;
-    const char *what = "cannot write a chunk";
-    int rc = cs_wr_ops_store(w, false, &what);
+    char what[200] = "cannot write a chunk";
+    int rc = cs_wr_ops_store(w, false, what, sizeof what);
     return rc ? pack_fail(w, err, rc, what) : CS_OK;
 }
 

@@ -123,7 +123,8 @@ typedef struct cs_wop {
     cs_wpack *p;                  /* chunk: the dataset */
     cs_wbuf *buf;                 /* chunk: its rows, then filtered */
     hsize_t first, end;           /* chunk: its first row; the extent the dataset must reach */
-    struct cs_wscen *sc;          /* commit (progress of this scenario), close */
+    struct cs_wscen *sc;          /* the scenario (commit: whose progress) */
+    uint64_t rep;                 /* chunk: the replication staged when it was queued */
     bool flush;                   /* commit: the first of a commit's scenarios (H5Fflush first) */
     uint64_t written, ev_written; /* commit: the progress recorded */
 } cs_wop;
@@ -201,6 +202,8 @@ struct cs_writer {
     bool op_mu_ok;
     cs_wop *op_head, *op_tail, *todo_head, *todo_tail, *op_free;
     size_t n_todo;
+    struct cs_wscen *st_sc; /* what cs_writer_stage is staging (for the chunks' messages) */
+    uint64_t st_rep;
     struct cs_wz *zfree[10];
     void *pk_conv, *pk_bkg;
     size_t pk_conv_cap, pk_bkg_cap;
@@ -290,9 +293,9 @@ int cs_wr_queue_commit(cs_writer *w);
 int cs_wr_queue_close(cs_writer *w, cs_wscen *sc);
 bool cs_wr_ops_filter(cs_writer *w);
 /* Stores the operations at the head of the queue while their chunks are filtered (all of
- * them when `all`, filtering on this thread what no other has taken); sets *what to the
- * failing step on an error. */
-int cs_wr_ops_store(cs_writer *w, bool all, const char **what);
+ * them when `all`, filtering on this thread what no other has taken); on an error, writes
+ * the failing step to what. */
+int cs_wr_ops_store(cs_writer *w, bool all, char *what, size_t n_what);
 
 /* writer_append.c */
 int cs_wr_commit(cs_writer *w, cs_error *err);

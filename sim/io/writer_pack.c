@@ -421,11 +421,14 @@ static void op_push(cs_writer *w, cs_wop *o)
     pthread_mutex_unlock(&w->op_mu);
 }
 
-/* Queues buffer b holding rows [p->first, p->first + rows) of p as its chunk at p->first. */
+/* Queues buffer b holding rows [p->first, p->first + rows) of p as its chunk at p->first (a
+ * chunk of the replication w->st_rep of scenario w->st_sc, for messages). */
 static int queue_chunk(cs_writer *w, cs_wpack *p, cs_wbuf *b, size_t rows)
 {
     cs_wop *o = op_new(w, CS_OP_CHUNK);
     if (!o) return CS_WR_NOMEM;
+    o->sc = w->st_sc;
+    o->rep = w->st_rep;
     o->p = p;
     o->buf = b;
     o->first = p->first;
@@ -510,7 +513,7 @@ static int store_chunk(cs_wop *o)
     return CS_WR_OK;
 }
 
-int cs_wr_ops_store(cs_writer *w, bool all, const char **what)
+int cs_wr_ops_store(cs_writer *w, bool all, char *what, size_t n_what)
 {
     for (;;) {
         pthread_mutex_lock(&w->op_mu);
@@ -536,15 +539,16 @@ int cs_wr_ops_store(cs_writer *w, bool all, const char **what)
         pthread_mutex_unlock(&w->op_mu);
         int rc = CS_WR_OK;
         if (o->kind == CS_OP_CHUNK) {
-            *what = "cannot write a chunk";
+            snprintf(what, n_what, "cannot write replication %llu of scenario '%s'",
+                     (unsigned long long)o->rep, o->sc->name);
             rc = o->state == CS_OP_NOMEM ? CS_WR_NOMEM : store_chunk(o);
         } else if (o->kind == CS_OP_COMMIT) {
             /* 1. the data (and the metadata that finds them) reach the file, */
-            *what = "cannot flush";
+            snprintf(what, n_what, "cannot flush");
             if (o->flush && H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0) rc = CS_WR_H5;
             /* 2. only then does progress claim them. */
             uint64_t pr[2] = {o->written, o->ev_written};
-            if (!rc) *what = "cannot record progress";
+            if (!rc) snprintf(what, n_what, "cannot record progress");
             if (!rc && (H5Dwrite(o->sc->d_progress, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL,
                                  H5P_DEFAULT, pr) < 0 ||
                         H5Dflush(o->sc->d_progress) < 0))
@@ -665,6 +669,8 @@ int cs_wr_queue_commit(cs_writer *w)
     for (size_t i = 0; i < w->n_scen; i++) {
         cs_wscen *sc = &w->scen[i];
         if (sc->written <= marked(sc) || !sc->packed) continue;
+        w->st_sc = sc;
+        w->st_rep = sc->written - 1; /* the last replication staged */
         int rc = CS_WR_OK;
         size_t k = 0;
         for (cs_wdset *d; !rc && (d = cs_wr_next_wdset(sc, &k));)
