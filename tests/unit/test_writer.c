@@ -913,7 +913,7 @@ static void test_writer_identical_runs_identical_bytes(void **state)
 typedef struct filter_helper {
     cs_writer *w;
     atomic_int stop;
-    long filtered;
+    atomic_long filtered;
 } filter_helper;
 
 static void *filter_thread(void *arg)
