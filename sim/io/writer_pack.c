@@ -561,7 +561,12 @@ int cs_wr_ops_store(cs_writer *w, bool all, char *what, size_t n_what)
             cs_wr_scen_close(o->sc);
         }
         op_release(w, o);
-        if (rc) return rc;
+        if (rc) {
+            /* A chunk that could not be stored is gone: no later commit may claim its rows, so
+             * the file is left as it is (its committed prefix intact; see `broken`). */
+            w->broken = true;
+            return rc;
+        }
     }
 }
 
