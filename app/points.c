@@ -72,6 +72,7 @@ typedef struct rep_pool {
     cs_error fail_err;
     const volatile sig_atomic_t *stop; /* set (by a signal handler): begin no replication */
 } rep_pool;
+
 typedef struct point_ctx {
     const cs_params *p;
     const cs_world *world;
