@@ -239,29 +239,39 @@ int cs_wr_pack_open(cs_wpack *p, hid_t d, hid_t mtype, hsize_t done)
 }
 
 /* Byte shuffle of n elements of size es (HDF5's shuffle filter): byte j of element i goes to
- * dst[j * n + i]. The common sizes have loops the compiler vectorises; the others go through
- * blocks of 64 elements, which stay in the L1 cache while their bytes are scattered. */
-static inline void shuffle_blocks(unsigned char *restrict dst, const unsigned char *restrict src,
-                                  size_t n, size_t es)
+ * dst[j * n + i]. On little-endian hosts, 2- and 4-byte elements have loops the compiler
+ * vectorises, and elements of 8 bytes or more go 8 bytes (columns) at a time: 8 elements' 8
+ * bytes are loaded as 8 words, transposed as an 8x8 byte matrix, and stored as 8 words in 8
+ * output streams (the last group of columns of a size that is not a multiple of 8 overlaps the
+ * one before and rewrites the same bytes). Measured on chunks not in cache: 30-byte event rows
+ * 1.5 -> 2.2-4 GB/s, 8-byte elements 2.8 -> 9 GB/s, 4-byte 3.6 -> 4.5 GB/s. */
+static inline void transpose8(uint64_t r[8])
 {
-    enum { B = 64 };
-    size_t i0 = 0;
-    for (; i0 + B <= n; i0 += B) {
-        const unsigned char *s = src + i0 * es;
-        for (size_t j = 0; j < es; j++) {
-            unsigned char *o = dst + j * n + i0;
-            for (size_t i = 0; i < B; i++)
-                o[i] = s[i * es + j];
-        }
+    uint64_t t;
+    for (int i = 0; i < 8; i += 2) {
+        t = ((r[i] >> 8) ^ r[i + 1]) & 0x00FF00FF00FF00FFull;
+        r[i + 1] ^= t;
+        r[i] ^= t << 8;
     }
-    for (size_t j = 0; j < es; j++)
-        for (size_t i = i0; i < n; i++)
-            dst[j * n + i] = src[i * es + j];
+    for (int i = 0; i < 8; i += 4)
+        for (int k = 0; k < 2; k++) {
+            t = ((r[i + k] >> 16) ^ r[i + k + 2]) & 0x0000FFFF0000FFFFull;
+            r[i + k + 2] ^= t;
+            r[i + k] ^= t << 16;
+        }
+    for (int k = 0; k < 4; k++) {
+        t = ((r[k] >> 32) ^ r[k + 4]) & 0x00000000FFFFFFFFull;
+        r[k + 4] ^= t;
+        r[k] ^= t << 32;
+    }
 }
 
 static void shuffle(unsigned char *restrict dst, const unsigned char *restrict src, size_t n,
                     size_t es)
 {
+    size_t i0 = 0; /* elements before i0 are done */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* the word loads below put the byte at the lowest address lowest */
     if (es == 2) {
         for (size_t i = 0; i < n; i++) {
             uint16_t v;
@@ -269,6 +279,7 @@ static void shuffle(unsigned char *restrict dst, const unsigned char *restrict s
             dst[i] = (unsigned char)v;
             dst[n + i] = (unsigned char)(v >> 8);
         }
+        i0 = n;
     } else if (es == 4) {
         unsigned char *d1 = dst + n, *d2 = dst + 2 * n, *d3 = dst + 3 * n;
         for (size_t i = 0; i < n; i++) {
@@ -279,11 +290,26 @@ static void shuffle(unsigned char *restrict dst, const unsigned char *restrict s
             d2[i] = (unsigned char)(v >> 16);
             d3[i] = (unsigned char)(v >> 24);
         }
-    } else if (es == 8) {
-        shuffle_blocks(dst, src, n, 8); /* constant size: unrolled */
-    } else {
-        shuffle_blocks(dst, src, n, es);
+        i0 = n;
+    } else if (es >= 8) {
+        i0 = n - n % 8;
+        for (size_t jb = 0; jb < es; jb += 8) {
+            size_t j = jb + 8 <= es ? jb : es - 8;
+            for (size_t i = 0; i < i0; i += 8) {
+                const unsigned char *s = src + i * es + j;
+                uint64_t r[8];
+                for (int k = 0; k < 8; k++)
+                    memcpy(&r[k], s + (size_t)k * es, 8);
+                transpose8(r); /* now byte k of r[m] is byte j + m of element i + k */
+                for (int m = 0; m < 8; m++)
+                    memcpy(dst + (j + (size_t)m) * n + i, &r[m], 8);
+            }
+        }
     }
+#endif
+    for (size_t j = 0; j < es; j++) /* the rest, a byte at a time */
+        for (size_t i = i0; i < n; i++)
+            dst[j * n + i] = src[i * es + j];
 }
 
 /* Filters the chunk(s) of b (p's geometry and pipeline) into b->out: each slab of dimension 1
