@@ -26,10 +26,13 @@
  * chunk (a copy, zero-padded, as HDF5 pads with the fill value) and the chunk is queued again
  * when it fills, replacing it in the file, as HDF5 itself rewrote partial chunks. A dataset
  * whose pipeline is anything else (a file not made by this writer) is written by H5Dwrite. */
+#define _GNU_SOURCE /* sync_file_range */
+
 #include "deflate.h"
 #include "salvage.h"
 #include "writer_impl.h"
 
+#include <fcntl.h>
 #include <stdint.h>
 
 /* An idle compressor (the writer keeps them per level; a filtering thread takes one). */
@@ -539,6 +542,21 @@ static int store_chunk(cs_wop *o)
     return CS_WR_OK;
 }
 
+/* Starts the kernel writing the file's dirty pages to disk, without waiting (Linux): the
+ * fsync at close then has only the last commit's pages left, instead of the whole file, which
+ * took ~60 ms of a 1.2 s run's wall time at its end, after every thread had finished. Only a
+ * head start: durability still comes from that fsync. */
+static void start_writeback(cs_writer *w)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+    void *h = NULL;
+    if (H5Fget_vfd_handle(w->file, H5P_DEFAULT, &h) >= 0 && h)
+        (void)sync_file_range(*(int *)h, 0, 0, SYNC_FILE_RANGE_WRITE);
+#else
+    (void)w;
+#endif
+}
+
 int cs_wr_ops_store(cs_writer *w, bool all, char *what, size_t n_what)
 {
     for (;;) {
@@ -582,6 +600,7 @@ int cs_wr_ops_store(cs_writer *w, bool all, char *what, size_t n_what)
             if (!rc) {
                 o->sc->committed = o->written;
                 o->sc->ev_committed = o->ev_written;
+                if (o->flush) start_writeback(w);
             }
         } else {
             cs_wr_scen_close(o->sc);
