@@ -10,9 +10,12 @@
  * Readers and --resume trust only that committed prefix; resume shrinks every dataset back to
  * it (H5Dset_extent) and the run rewrites the rest, so the data equal an uninterrupted run.
  *
- * Invariants, per scenario: committed <= written <= replications; every replication-indexed
- * dataset has extent `written` along dimension 0 (events: ev_written rows) except during one
- * cs_writer_write; progress on disk equals [committed, ev_committed].
+ * Invariants, per scenario: committed <= written <= replications (one process: committed <=
+ * marked <= written, marked counting the commits queued); progress on disk equals [committed,
+ * ev_committed]; every replication-indexed dataset has extent `written` along dimension 0
+ * (events: ev_written rows) after each write with several ranks, and with one process the rows
+ * of the chunks stored so far (writer_pack.c), which cover [committed, ev_committed] once a
+ * commit is stored.
  *
  * Several processes (opts.par with more than one rank: `mpirun -np R cssim run`). The same
  * code runs on every rank with the MPI-IO driver (parallel HDF5): every HDF5 call that creates
