@@ -42,19 +42,22 @@ static void progress_show(progress *pg, int final)
 
 /* One process: `threads` threads, and no thread only waits. Each takes the next replication
  * (handed out in order) and a free buffer of a bounded pool, runs it, and then, if that made
- * the next replication in order ready and no other thread is writing, takes the writer's turn
- * and writes every finished replication in order, then goes back to computing. So writing,
- * most of it compression, is spread over the threads while the others compute, and the file is
- * written in replication order whatever the number of threads. HDF5 is called by one thread
- * at a time: the turn passes under the pool's mutex, which orders each turn's HDF5 calls after
- * the last (the library is not thread-safe; its thread-safe build only serialises). A buffer is
- * reused once written, so at most `cap` replications are computed ahead of the file; a thread
- * that can neither compute (every buffer full) nor write sleeps on a condition variable until
- * a buffer is freed. After a stop request the replications already begun are finished and
- * written: nothing computed is thrown away. */
+ * the next replication in order ready and no other thread is writing, takes the writer's turn:
+ * it stages every finished replication in order (cs_writer_stage: copies into the chunks being
+ * filled, which frees the buffer) and stores what is ready (cs_writer_store: the file's HDF5
+ * calls, in order). Compressing the chunks staged, most of the cost of writing, is not part of
+ * the turn: any thread does it (cs_writer_filter), before computing more. So the only serial
+ * work is copying rows and HDF5's own calls, and the file is written in replication order,
+ * the same whatever the number of threads. HDF5 is called by one thread at a time: the turn
+ * passes under the pool's mutex, which orders each turn's HDF5 calls after the last (the
+ * library is not thread-safe; its thread-safe build only serialises). At most `cap`
+ * replications are computed ahead of the file; a thread that can neither write, compress nor
+ * compute sleeps on a condition variable until a replication or a compression ends or a turn
+ * does. After a stop request the replications already begun are finished and written:
+ * nothing computed is thrown away. */
 typedef struct rep_pool {
     pthread_mutex_t mu;
-    pthread_cond_t changed; /* a buffer was filled or freed, or the writer's turn ended */
+    pthread_cond_t changed; /* a replication or a compression ended, or the writer's turn */
     size_t cap;
     cs_repbuf **buf;    /* [cap]: replication r lives in slot r % cap while outstanding */
     int *state;         /* [cap]: 0 free, 1 computing, 2 done */
@@ -62,7 +65,7 @@ typedef struct rep_pool {
     uint64_t *events;   /* [cap]: events dispatched */
     cs_error *err;      /* [cap]: the replication's error */
     uint64_t next, end; /* next replication to hand out; one past the last */
-    uint64_t written;   /* replications written so far (the file's position) */
+    uint64_t written;   /* replications staged so far (the file's position) */
     int writing;        /* a thread has the writer's turn */
     int failed;         /* a replication or the writer failed: hand out nothing more */
     int fail_rc;        /* the first failure, reported by run_point */
@@ -123,41 +126,57 @@ static void pool_fail(rep_pool *q, int rc, const cs_error *e)
     pthread_cond_broadcast(&q->changed);
 }
 
-/* The writer's turn (lock held on entry and on return): every finished replication, in order,
- * from the file's position on. */
+/* The writer's turn (lock held on entry and on return): stages every finished replication, in
+ * order, from the file's position on, and stores what the compressions have made ready. */
 static void pool_write_turn(rep_pool *q, const point_ctx *c)
 {
     q->writing = 1;
-    while (!q->failed && q->written < q->end) {
+    while (!q->failed) {
         size_t k = (size_t)(q->written % q->cap);
-        if (q->state[k] != 2) break; /* still computing: its thread writes it when done */
-        if (q->rc[k] != CS_OK) {
-            if (!q->err[k].msg[0])
-                cs_error_set(&q->err[k], q->rc[k], NULL, 0, 0, NULL, "replication %llu failed: %s",
-                             (unsigned long long)q->written, cs_strerror(q->rc[k]));
-            pool_fail(q, q->rc[k], &q->err[k]);
-            break;
+        if (q->written < q->end && q->state[k] == 2) {
+            if (q->rc[k] != CS_OK) {
+                if (!q->err[k].msg[0])
+                    cs_error_set(&q->err[k], q->rc[k], NULL, 0, 0, NULL,
+                                 "replication %llu failed: %s", (unsigned long long)q->written,
+                                 cs_strerror(q->rc[k]));
+                pool_fail(q, q->rc[k], &q->err[k]);
+                break;
+            }
+            pthread_mutex_unlock(&q->mu); /* the others go on computing while we write */
+            cs_error e;
+            cs_error_clear(&e);
+            int rc = cs_writer_stage(c->w, c->pt, q->buf[k], &e);
+            pthread_mutex_lock(&q->mu);
+            if (rc != CS_OK) {
+                pool_fail(q, rc, &e);
+                break;
+            }
+            c->pg->done++;
+            c->pg->events += q->events[k];
+            q->state[k] = 0;
+            q->written++;
+            progress_show(c->pg, 0);
+            pthread_cond_broadcast(&q->changed); /* chunks to compress, a buffer free */
+            continue;
         }
-        pthread_mutex_unlock(&q->mu); /* the others go on computing while we write */
+        if (!(cs_writer_pending(c->w) & CS_WRITER_STORE)) break;
+        pthread_mutex_unlock(&q->mu);
         cs_error e;
         cs_error_clear(&e);
-        int rc = cs_writer_write(c->w, c->pt, q->buf[k], &e);
+        int rc = cs_writer_store(c->w, &e);
         pthread_mutex_lock(&q->mu);
         if (rc != CS_OK) {
             pool_fail(q, rc, &e);
             break;
         }
-        c->pg->done++;
-        c->pg->events += q->events[k];
-        q->state[k] = 0;
-        q->written++;
-        progress_show(c->pg, 0);
     }
     q->writing = 0;
     pthread_cond_broadcast(&q->changed);
 }
 
-/* One thread of the pool: computes and writes until nothing is left for it. */
+/* One thread of the pool: writes, compresses and computes until nothing is left for it. In
+ * that order of preference: the file's turn first (it frees buffers and starts compressions),
+ * compressions before new replications (they bound what waits in memory). */
 static void pool_thread(rep_pool *q, const point_ctx *c)
 {
     cs_writer_thread_init(); /* this thread may take the writer's turn */
@@ -172,29 +191,42 @@ static void pool_thread(rep_pool *q, const point_ctx *c)
         cs_error_set(&e, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory (replication context)");
         pool_fail(q, CS_ENOMEM, &e);
     }
-    while (!q->failed && q->written < q->end) {
-        if (!q->writing && q->state[q->written % q->cap] == 2) {
+    while (!q->failed) {
+        unsigned wp = cs_writer_pending(c->w);
+        if (!q->writing && ((q->written < q->end && q->state[q->written % q->cap] == 2) ||
+                            (wp & CS_WRITER_STORE))) {
             pool_write_turn(q, c);
             continue;
         }
-        if (*q->stop || q->next >= q->end) break; /* what is left is being computed or written */
-        if (q->next >= q->written + q->cap) {     /* every buffer is taken: sleep */
-            pthread_cond_wait(&q->changed, &q->mu);
+        if (wp & CS_WRITER_FILTER) {
+            pthread_mutex_unlock(&q->mu);
+            bool did = cs_writer_filter(c->w);
+            pthread_mutex_lock(&q->mu);
+            if (did) pthread_cond_broadcast(&q->changed); /* the file's turn may go on */
             continue;
         }
-        uint64_t rep = q->next++;
-        size_t k = (size_t)(rep % q->cap);
-        q->state[k] = 1;
-        pthread_mutex_unlock(&q->mu);
-        cs_error e;
-        cs_error_clear(&e);
-        int rc = cs_run_rep(m, r, c->p, c->world, c->unc, c->n_unc, rep, q->buf[k], &e);
-        uint64_t ev = rc == CS_OK ? cs_model_events(m) : 0;
-        pthread_mutex_lock(&q->mu);
-        q->rc[k] = rc;
-        q->err[k] = e;
-        q->events[k] = ev;
-        q->state[k] = 2; /* written by this thread (next turn of the loop) or the writer */
+        if (!*q->stop && q->next < q->end && q->next < q->written + q->cap) {
+            uint64_t rep = q->next++;
+            size_t k = (size_t)(rep % q->cap);
+            q->state[k] = 1;
+            pthread_mutex_unlock(&q->mu);
+            cs_error e;
+            cs_error_clear(&e);
+            int rc = cs_run_rep(m, r, c->p, c->world, c->unc, c->n_unc, rep, q->buf[k], &e);
+            uint64_t ev = rc == CS_OK ? cs_model_events(m) : 0;
+            pthread_mutex_lock(&q->mu);
+            q->rc[k] = rc;
+            q->err[k] = e;
+            q->events[k] = ev;
+            q->state[k] = 2; /* staged by this thread (next turn of the loop) or the writer */
+            continue;
+        }
+        /* Nothing to do now. Done when every replication handed out is staged and the queue
+         * stored (a stop hands out no more); else something in flight will wake us. */
+        if (q->written == q->next && (*q->stop || q->next >= q->end) && !q->writing &&
+            !(wp & CS_WRITER_QUEUED))
+            break;
+        pthread_cond_wait(&q->changed, &q->mu);
     }
     pthread_cond_broadcast(&q->changed);
     pthread_mutex_unlock(&q->mu);

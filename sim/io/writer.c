@@ -234,7 +234,9 @@ int cs_writer_open(cs_writer **out, const char *path, const cs_writer_opts *opts
             }
         }
     }
-    int rc = !w || !w->path || !w->part || w->t_str < 0 || w->dxpl < 0 ? CS_ENOMEM : CS_OK;
+    int rc = !w || !w->path || !w->part || w->t_str < 0 || w->dxpl < 0 || cs_wr_ops_init(w)
+                 ? CS_ENOMEM
+                 : CS_OK;
     if (rc) cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
     if (mpi) rc = cs_par_agree(par, rc, err);
     if (rc) {
@@ -355,7 +357,7 @@ static void writer_free(cs_writer *w)
     free(w->tconv);
     free(w->tbkg);
     free(w->stage);
-    cs_wr_pack_free_scratch(w);
+    cs_wr_ops_free(w);
     free(w->path);
     free(w->part);
     free(w);

@@ -6,34 +6,16 @@
 
 static int commit_mpi(cs_writer *w, cs_error *err);
 static int pack_fail(cs_writer *w, cs_error *err, int rc, const char *what);
+static int store_all(cs_writer *w, cs_error *err);
 
-/* Makes every written replication durable against a killed process and publishes it. */
+/* Makes every written replication durable against a killed process and publishes it: one
+ * process queues the commit after what is staged, then stores the whole queue. */
 int cs_wr_commit(cs_writer *w, cs_error *err)
 {
     if (w->mpi) return commit_mpi(w, err);
-    bool any = false;
-    for (size_t i = 0; i < w->n_scen; i++)
-        any = any || w->scen[i].written > w->scen[i].committed;
-    if (!any) return CS_OK;
-    /* 1. the staged chunks, the data (and the metadata that finds them) reach the file, */
-    for (size_t i = 0; i < w->n_scen; i++) {
-        cs_wscen *sc = &w->scen[i];
-        int rc = sc->written > sc->committed ? cs_wr_pack_flush_scen(w, sc) : 0;
-        if (rc) return pack_fail(w, err, rc, "cannot write a chunk");
-    }
-    if (H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0) return cs_wr_h5_fail(w, err, "cannot flush");
-    /* 2. only then does progress claim them. */
-    for (size_t i = 0; i < w->n_scen; i++) {
-        cs_wscen *sc = &w->scen[i];
-        if (sc->written == sc->committed) continue;
-        uint64_t p[2] = {sc->written, sc->ev_written};
-        if (H5Dwrite(sc->d_progress, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, p) < 0 ||
-            H5Dflush(sc->d_progress) < 0)
-            return cs_wr_h5_fail(w, err, "cannot record progress");
-        sc->committed = sc->written;
-        sc->ev_committed = sc->ev_written;
-    }
-    return CS_OK;
+    int rc = cs_wr_queue_commit(w);
+    if (rc) return pack_fail(w, err, rc, "cannot write a chunk");
+    return store_all(w, err);
 }
 
 uint64_t cs_writer_done(const cs_writer *w, size_t scenario)
@@ -98,7 +80,7 @@ static int put_events(cs_writer *w, cs_wscen *sc, const cs_repbuf *b, cs_error *
     return rc ? pack_fail(w, err, rc, "cannot write events") : CS_OK;
 }
 
-int cs_writer_write(cs_writer *w, size_t scenario, const cs_repbuf *b, cs_error *err)
+int cs_writer_stage(cs_writer *w, size_t scenario, const cs_repbuf *b, cs_error *err)
 {
     if (!w || !b || scenario >= w->n_scen)
         return cs_error_set(err, CS_EINVAL, NULL, 0, 0, NULL, "cs_writer_write: bad argument");
@@ -131,6 +113,8 @@ int cs_writer_write(cs_writer *w, size_t scenario, const cs_repbuf *b, cs_error 
     snprintf(what, sizeof what, "cannot write replication %llu of scenario '%s'",
              (unsigned long long)r, sc->name);
     uint64_t rep = r;
+    w->st_sc = sc; /* names the chunks this replication completes */
+    w->st_rep = rep;
     if (!w->mpi && !sc->packed) {
         rc = cs_wr_pack_open_scen(sc);
         if (rc) return pack_fail(w, err, rc, "cannot prepare the chunks");
@@ -154,13 +138,64 @@ int cs_writer_write(cs_writer *w, size_t scenario, const cs_repbuf *b, cs_error 
     sc->written++;
     sc->ev_written += sc->events ? b->n_events : 0;
     bool complete = sc->written == w->replications;
-    if (complete || sc->written - sc->committed >= w->commit_every) {
-        rc = cs_wr_commit(w, err);
-        if (rc) return rc;
+    if (w->mpi) {
+        if (complete || sc->written - sc->committed >= w->commit_every) {
+            rc = cs_wr_commit(w, err);
+            if (rc) return rc;
+        }
+        if (complete) cs_wr_scen_close(sc);
+        return CS_OK;
     }
+    /* one process: the commit and the close are queued after the replication's chunks */
+    if (complete ||
+        sc->written - (sc->marked > sc->committed ? sc->marked : sc->committed) >= w->commit_every)
+        rc = cs_wr_queue_commit(w);
     /* Release the chunk caches of a finished scenario: memory stays bounded in sweeps. */
-    if (complete) cs_wr_scen_close(sc);
-    return CS_OK;
+    if (!rc && complete) rc = cs_wr_queue_close(w, sc);
+    return rc ? pack_fail(w, err, rc, "cannot queue a commit") : CS_OK;
+}
+
+int cs_writer_write(cs_writer *w, size_t scenario, const cs_repbuf *b, cs_error *err)
+{
+    int rc = cs_writer_stage(w, scenario, b, err);
+    if (!rc && !w->mpi) rc = store_all(w, err);
+    return rc;
+}
+
+/* Filters and stores everything queued (the calling thread alone filters). */
+static int store_all(cs_writer *w, cs_error *err)
+{
+    char what[200] = "cannot write a chunk";
+    int rc = cs_wr_ops_store(w, true, what, sizeof what);
+    return rc ? pack_fail(w, err, rc, what) : CS_OK;
+}
+
+bool cs_writer_filter(cs_writer *w)
+{
+    return w && !w->mpi && cs_wr_ops_filter(w);
+}
+
+int cs_writer_store(cs_writer *w, cs_error *err)
+{
+    if (!w) return cs_error_set(err, CS_EINVAL, NULL, 0, 0, NULL, "cs_writer_store: no writer");
+    if (w->failed)
+        return cs_error_set(err, CS_EIO, w->part, 0, 0, NULL, "the writer failed earlier");
+    if (w->mpi) return CS_OK;
+    char what[200] = "cannot write a chunk";
+    int rc = cs_wr_ops_store(w, false, what, sizeof what);
+    return rc ? pack_fail(w, err, rc, what) : CS_OK;
+}
+
+unsigned cs_writer_pending(cs_writer *w)
+{
+    if (!w || w->mpi) return 0;
+    pthread_mutex_lock(&w->op_mu);
+    const cs_wop *o = w->op_head;
+    unsigned f = (w->n_todo ? CS_WRITER_FILTER : 0) | (o ? CS_WRITER_QUEUED : 0);
+    if (o && (o->kind != CS_OP_CHUNK || o->state == CS_OP_READY || o->state == CS_OP_NOMEM))
+        f |= CS_WRITER_STORE;
+    pthread_mutex_unlock(&w->op_mu);
+    return f;
 }
 
 /* Collective commit: every rank flushes (HDF5 writes the dirty metadata collectively), rank 0

@@ -10,9 +10,12 @@
  * Readers and --resume trust only that committed prefix; resume shrinks every dataset back to
  * it (H5Dset_extent) and the run rewrites the rest, so the data equal an uninterrupted run.
  *
- * Invariants, per scenario: committed <= written <= replications; every replication-indexed
- * dataset has extent `written` along dimension 0 (events: ev_written rows) except during one
- * cs_writer_write; progress on disk equals [committed, ev_committed].
+ * Invariants, per scenario: committed <= written <= replications (one process: committed <=
+ * marked <= written, marked counting the commits queued); progress on disk equals [committed,
+ * ev_committed]; every replication-indexed dataset has extent `written` along dimension 0
+ * (events: ev_written rows) after each write with several ranks, and with one process the rows
+ * of the chunks stored so far (writer_pack.c), which cover [committed, ev_committed] once a
+ * commit is stored.
  *
  * Several processes (opts.par with more than one rank: `mpirun -np R cssim run`). The same
  * code runs on every rank with the MPI-IO driver (parallel HDF5): every HDF5 call that creates
@@ -38,6 +41,7 @@
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,26 +68,69 @@
 /* How long a run waits for another run's lock on the same output before refusing. */
 #define CS_LOCK_WAIT_S 10
 
+/* The buffers of one chunk of a dataset (writer_pack.c): its rows, staged in the file's type,
+ * and what filtering makes of them. A dataset keeps spares and reuses them. */
+typedef struct cs_wbuf {
+    struct cs_wbuf *next; /* the dataset's spares */
+    unsigned char *raw;   /* c0 rows */
+    unsigned char *tmp;   /* filtering scratch: a slab gathered, then shuffled */
+    /* the filtered chunks (one per slab of dimension 1), slot bytes apart; NULL: the chunk is
+     * raw with its checksum after it (no shuffle, no deflate) */
+    unsigned char *out;
+    size_t slot;
+    size_t *len; /* [nslab]: their lengths, checksum included */
+} cs_wbuf;
+
+/* One run of bytes of a row, from the memory type's layout to the file type's. */
+struct cs_wmove {
+    size_t from, to, n;
+};
+
 /* A dataset whose chunks the writer filters and writes itself (writer_pack.c): the current
- * chunk along dimension 0, staged in the file's type. */
+ * chunk along dimension 0, staged in the file's type. The fields up to `move` (its geometry
+ * and pipeline) are fixed once open, and read by the threads that filter its chunks. */
 typedef struct cs_wpack {
     bool direct;  /* written chunk by chunk here; false: by H5Dwrite */
     hid_t d;      /* borrowed */
     hid_t mtype;  /* borrowed memory type */
     hid_t ftype;  /* owned file type */
-    bool convert; /* memory and file types differ (H5Tconvert) */
+    bool convert; /* memory and file types differ (H5Tconvert, or the copies of `move`) */
     bool shuffle; /* the pipeline: [shuffle,] [deflate level,] fletcher32 */
     int level;    /* 0: no deflate */
     int rank;
     hsize_t d1, inner;        /* dimension 1, and the product of the dimensions after it */
     hsize_t c0, c1;           /* chunk along dimensions 0 and 1 (the rest whole) */
     size_t fsize, msize, row; /* element sizes; bytes of a row in the file type */
-    unsigned char *stage;     /* c0 rows */
-    hsize_t first;            /* first row of the staged chunk (a multiple of c0) */
-    size_t rows;              /* rows staged */
-    bool dirty;               /* staged rows not in the file yet */
-    hsize_t extent;           /* the dataset's extent along dimension 0 */
+    size_t nslab, slab;       /* chunks per row of chunks (slabs of dimension 1); bytes of one */
+    /* A compound whose members are the memory type's, in another layout: row by row copies
+     * of byte runs instead of H5Tconvert (the same bytes). n_move = 0: H5Tconvert. */
+    size_t n_move;
+    struct cs_wmove *move;
+    cs_wbuf *cur;   /* the staged chunk: c0 rows */
+    cs_wbuf *spare; /* buffers back from the file, for the next chunks */
+    hsize_t first;  /* first row of the staged chunk (a multiple of c0) */
+    size_t rows;    /* rows staged */
+    bool dirty;     /* staged rows not queued for the file yet */
+    hsize_t extent; /* the dataset's extent along dimension 0 (as stored so far) */
 } cs_wpack;
+
+/* One operation on the file in the writer's order (writer_pack.c): a chunk to store (filtered
+ * first, by any thread), a commit, or the close of a finished scenario. */
+enum cs_wop_kind { CS_OP_CHUNK, CS_OP_COMMIT, CS_OP_CLOSE };
+enum cs_wop_state { CS_OP_QUEUED, CS_OP_FILTERING, CS_OP_READY, CS_OP_NOMEM };
+typedef struct cs_wop {
+    struct cs_wop *next;  /* the order of operations (or the free list) */
+    struct cs_wop *tnext; /* chunks waiting for a filtering thread */
+    enum cs_wop_kind kind;
+    enum cs_wop_state state;      /* under the writer's op_mu once queued */
+    cs_wpack *p;                  /* chunk: the dataset */
+    cs_wbuf *buf;                 /* chunk: its rows, then filtered */
+    hsize_t first, end;           /* chunk: its first row; the extent the dataset must reach */
+    struct cs_wscen *sc;          /* the scenario (commit: whose progress) */
+    uint64_t rep;                 /* chunk: the replication staged when it was queued */
+    bool flush;                   /* commit: the first of a commit's scenarios (H5Fflush first) */
+    uint64_t written, ev_written; /* commit: the progress recorded */
+} cs_wop;
 
 /* One dataset appended along dimension 0. */
 typedef struct cs_wdset {
@@ -110,6 +157,7 @@ typedef struct cs_wscen {
     hid_t *types;   /* enum types owned by this scenario */
     size_t n_types;
     uint64_t written, committed, ev_written, ev_committed;
+    uint64_t marked; /* one process: `written` at the last commit queued (committed once stored) */
     char **drawn_names; /* [n_uncertain]: to reopen drawn/ on every rank (mpi) */
 } cs_wscen;
 
@@ -148,10 +196,20 @@ struct cs_writer {
                             write time on small replications) */
     void *stage;         /* contiguous rows of this rank's block (mpi only) */
     size_t stage_cap;
-    /* writer_pack.c: a compressor per deflate level and scratch buffers, grown as needed */
-    struct cs_deflate *deflaters[10];
-    void *pk_shuf, *pk_out, *pk_gather, *pk_conv, *pk_bkg;
-    size_t pk_shuf_cap, pk_out_cap, pk_gather_cap, pk_conv_cap, pk_bkg_cap;
+    /* writer_pack.c (one process): the operations staged and not yet stored, in order (the
+     * order of a single-threaded writer's HDF5 calls); the chunks among them waiting for a
+     * filtering thread; spare operations; idle compressors per deflate level; conversion
+     * scratch. op_mu guards the queue's links and states, the counts and the compressors: the
+     * writer's turn appends and stores, any thread filters (cs_writer_filter). */
+    pthread_mutex_t op_mu;
+    bool op_mu_ok;
+    cs_wop *op_head, *op_tail, *todo_head, *todo_tail, *op_free;
+    size_t n_todo;
+    struct cs_wscen *st_sc; /* what cs_writer_stage is staging (for the chunks' messages) */
+    uint64_t st_rep;
+    struct cs_wz *zfree[10];
+    void *pk_conv, *pk_bkg;
+    size_t pk_conv_cap, pk_bkg_cap;
 };
 
 /* Outcomes of the parts of a long step (creating or reopening a scenario): each part closes
@@ -221,16 +279,26 @@ int cs_wr_reopen_scenario(cs_writer *w, cs_wscen *sc, const cs_out_scenario *s, 
 int cs_wr_copy_prefix(cs_writer *w, cs_wscen *sc, const char *name, cs_error *err);
 
 /* writer_pack.c: chunks filtered and written whole by the writer (one process); these return
- * a cs_wr_outcome (CS_WR_OK, CS_WR_H5 or CS_WR_NOMEM) */
+ * a cs_wr_outcome (CS_WR_OK, CS_WR_H5 or CS_WR_NOMEM). Staging (cs_wr_pack_put, queue_*)
+ * copies rows and queues operations; cs_wr_ops_store makes the HDF5 calls, in order, of those
+ * whose chunks are filtered; cs_wr_ops_filter filters one chunk (any thread). */
 void cs_wr_pack_init(cs_wpack *p);
 void cs_wr_pack_fini(cs_wpack *p);
 int cs_wr_pack_open(cs_wpack *p, hid_t d, hid_t mtype, hsize_t done);
 int cs_wr_pack_put(cs_writer *w, cs_wpack *p, const void *rows, size_t n);
-int cs_wr_pack_flush(cs_writer *w, cs_wpack *p);
 int cs_wr_pack_open_scen(cs_wscen *sc);
-int cs_wr_pack_flush_scen(cs_writer *w, cs_wscen *sc);
 void cs_wr_pack_close_scen(cs_wscen *sc);
-void cs_wr_pack_free_scratch(cs_writer *w);
+int cs_wr_ops_init(cs_writer *w);
+void cs_wr_ops_free(cs_writer *w);
+/* Queues a commit of every scenario with replications staged since its last one: their
+ * partly filled chunks, then the commit itself. */
+int cs_wr_queue_commit(cs_writer *w);
+int cs_wr_queue_close(cs_writer *w, cs_wscen *sc);
+bool cs_wr_ops_filter(cs_writer *w);
+/* Stores the operations at the head of the queue while their chunks are filtered (all of
+ * them when `all`, filtering on this thread what no other has taken); on an error, writes
+ * the failing step to what. */
+int cs_wr_ops_store(cs_writer *w, bool all, char *what, size_t n_what);
 
 /* writer_append.c */
 int cs_wr_commit(cs_writer *w, cs_error *err);

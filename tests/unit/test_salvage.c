@@ -124,6 +124,63 @@ static void test_fletcher32_matches_hdf5(void **state)
     assert_int_equal(salvage(NEW), 0);
 }
 
+/* HDF5's loop (H5_checksum_fletcher32), one 16-bit word at a time. */
+static uint32_t fletcher32_ref(const uint8_t *data, size_t len_)
+{
+    size_t len = len_ / 2;
+    uint32_t sum1 = 0, sum2 = 0;
+    while (len) {
+        size_t tlen = len > 360 ? 360 : len;
+        len -= tlen;
+        do {
+            sum1 += (uint32_t)data[0] << 8 | data[1];
+            data += 2;
+            sum2 += sum1;
+        } while (--tlen);
+        sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+        sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+    }
+    if (len_ % 2) {
+        sum1 += (uint32_t)data[0] << 8;
+        sum2 += sum1;
+        sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+        sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+    }
+    sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+    sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+    return sum2 << 16 | sum1;
+}
+
+/* cs_h5_fletcher32 (four words at a time) equals HDF5's loop: every length up to 3000 bytes
+ * (blocks of 360 words and their remainders, odd lengths) of bytes all 0xff (the largest sums),
+ * all 0, and random, and random buffers up to 64 KiB. */
+static void test_fletcher32_equals_word_loop(void **state)
+{
+    (void)state;
+    size_t cap = 1 << 16;
+    uint8_t *b = malloc(cap);
+    assert_non_null(b);
+    unsigned seed = 1;
+    for (int mode = 0; mode < 3; mode++)
+        for (size_t n = 0; n <= 3000; n++) {
+            for (size_t i = 0; i < n; i++) {
+                seed = seed * 1103515245u + 12345u;
+                b[i] = mode == 0 ? 0xff : mode == 1 ? 0 : (uint8_t)(seed >> 16);
+            }
+            assert_int_equal(cs_h5_fletcher32(b, n), fletcher32_ref(b, n));
+        }
+    for (int k = 0; k < 200; k++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t n = (seed >> 8) % cap;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            b[i] = k % 4 == 0 ? (uint8_t)(0xf0 | (seed >> 28)) : (uint8_t)(seed >> 16);
+        }
+        assert_int_equal(cs_h5_fletcher32(b, n), fletcher32_ref(b, n));
+    }
+    free(b);
+}
+
 static void test_torn_chunk_gives_back_its_old_rows(void **state)
 {
     (void)state;
@@ -169,6 +226,7 @@ int main(void)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* the failures provoked here are expected */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fletcher32_matches_hdf5),
+        cmocka_unit_test(test_fletcher32_equals_word_loop),
         cmocka_unit_test(test_torn_chunk_gives_back_its_old_rows),
         cmocka_unit_test(test_damage_is_not_rescued),
     };

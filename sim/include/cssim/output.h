@@ -14,9 +14,10 @@
  * reports what is done (cs_writer_done), so the run continues and the data equal an
  * uninterrupted run bit for bit.
  *
- * Thread-safety: none; one thread at a time calls the writer (HDF5 is not thread-safe), and
- * the caller orders the calls (a mutex hand-over between threads is enough). Each thread that
- * calls it first calls cs_writer_thread_init.
+ * Thread-safety: one thread at a time calls the writer (HDF5 is not thread-safe), and the
+ * caller orders the calls (a mutex hand-over between threads is enough); the exceptions are
+ * cs_writer_filter and cs_writer_pending (any thread, any time: see cs_writer_stage). Each
+ * thread that calls it first calls cs_writer_thread_init.
  * Several processes (MPI): see opts.par and cs_writer_write_block; every other function is
  * then collective too (same calls, same order, on every rank). */
 #ifndef CSSIM_OUTPUT_H
@@ -205,6 +206,28 @@ int cs_writer_set_commit_every(cs_writer *w, uint64_t n);
 uint64_t cs_writer_done(const cs_writer *w, size_t scenario);
 /* Appends replication b->replication, which must equal cs_writer_done(w, scenario). */
 int cs_writer_write(cs_writer *w, size_t scenario, const cs_repbuf *b, cs_error *err);
+/* cs_writer_write in three steps, so that compressing chunks, most of the cost of writing, can
+ * run on other threads than the one whose turn it is to call the writer (one process; with
+ * several ranks cs_writer_stage is cs_writer_write and the others do nothing).
+ * cs_writer_stage copies replication b (b is free again on return) into the chunks being
+ * filled, queueing each chunk it completes, and the commits and closes due, in the order the
+ * file takes them. cs_writer_filter compresses one queued chunk, the oldest that no thread has
+ * taken, and returns false when none was waiting. cs_writer_store makes the file's calls for
+ * the queue's head as far as its chunks are compressed. cs_writer_stage and cs_writer_store
+ * are writer calls like the others (one thread at a time, in order); cs_writer_filter and
+ * cs_writer_pending may be called from any thread at any moment, also during them. Data are
+ * durable only once stored: cs_writer_write, cs_writer_flush and cs_writer_close store
+ * everything queued (filtering on the calling thread), so call them when no thread is in
+ * cs_writer_filter. */
+int cs_writer_stage(cs_writer *w, size_t scenario, const cs_repbuf *b, cs_error *err);
+bool cs_writer_filter(cs_writer *w);
+int cs_writer_store(cs_writer *w, cs_error *err);
+/* What the queue holds now: a chunk waiting for cs_writer_filter; a head cs_writer_store can
+ * store; anything not yet stored. */
+#define CS_WRITER_FILTER 1u
+#define CS_WRITER_STORE  2u
+#define CS_WRITER_QUEUED 4u
+unsigned cs_writer_pending(cs_writer *w);
 /* Appends this rank's k consecutive replications; the block of rank r follows those of ranks
  * 0..r-1, so the first replication of rank r must be cs_writer_done(w, scenario) plus the k of
  * the ranks before it (k may be 0). Collective over opts.par: every rank calls it, and every
