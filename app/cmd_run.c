@@ -332,7 +332,7 @@ static int open_output(cs_writer **w, cs_par *par, const run_args *a, const cs_s
                          .n_cols = sizeof t->cols / sizeof t->cols[0],
                          .cols = t->cols,
                          .par = par};
-    if (cs_par_size(par) > 1) wo.round_rows = (uint64_t)cs_par_size(par) * cs_points_block(threads);
+    if (cs_par_size(par) > 1) wo.round_rows = cs_points_block(threads); /* per rank */
     if (a->resume) cs_cli_guard_file(a->out); /* reading the interrupted file (and its prefix) */
     int rc = have ? cs_writer_open(w, a->out, &wo, err) : CS_ENOMEM;
     /* commit (flush the progress marker) every 16 replications: a kill loses at most 15, and

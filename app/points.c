@@ -271,14 +271,16 @@ typedef struct dist_stats {
 } dist_stats;
 
 /* Replications per rank and round: enough per thread that one slow replication matters
- * little (load balance) and the collective write is amortised, few enough that SIGTERM is
- * answered within a few replication times. CSSIM_MPI_BLOCK overrides it. */
+ * little (load balance) and the collective write's fixed cost per round (an extension and a
+ * write per dataset, the commit) is amortised, few enough that SIGTERM is answered within a
+ * few replication times and the B result buffers stay small. It is also the writer's
+ * round_rows: chunks along replication hold a divisor of it. CSSIM_MPI_BLOCK overrides it. */
 uint64_t cs_points_block(int threads)
 {
     const char *e = getenv("CSSIM_MPI_BLOCK");
     long long v = e && *e ? strtoll(e, NULL, 10) : 0;
     if (v > 0) return (uint64_t)v;
-    return threads * 4 > 8 ? (uint64_t)threads * 4 : 8;
+    return threads * 4 > 16 ? (uint64_t)threads * 4 : 16;
 }
 
 /* The contexts of a distributed point: B result buffers and one model and stream per thread. */
@@ -287,9 +289,10 @@ typedef struct dist_ctx {
     const cs_world *world;
     const cs_uncertain *unc;
     size_t n_unc;
-    uint64_t B;
+    uint64_t B;  /* replications per rank and round, at most */
+    uint64_t nb; /* buffers: min(B, the run rounded up to whole blocks) */
     int threads;
-    cs_repbuf **bufs;  /* [B] */
+    cs_repbuf **bufs;  /* [nb] */
     cs_model **models; /* [threads] */
     cs_ctx **ctxs;     /* [threads]: the threads' replication contexts */
     gsl_rng **rngs;    /* [threads] */
@@ -297,7 +300,7 @@ typedef struct dist_ctx {
 
 static void dist_free(dist_ctx *d)
 {
-    for (uint64_t i = 0; d->bufs && i < d->B; i++)
+    for (uint64_t i = 0; d->bufs && i < d->nb; i++)
         cs_repbuf_destroy(d->bufs[i], cs_model_schema());
     for (int t = 0; d->models && d->ctxs && d->rngs && t < d->threads; t++) {
         cs_model_destroy(d->models[t]);
@@ -310,23 +313,25 @@ static void dist_free(dist_ctx *d)
     free(d->rngs);
 }
 
-/* CS_OK or CS_ENOMEM (with its message); the caller agrees on it and frees. */
-static int dist_init(dist_ctx *d, const cs_scenario *sc, size_t pt, int threads, cs_error *err)
+/* CS_OK or CS_ENOMEM (with its message); the caller agrees on it and frees. Blocks start at
+ * multiples of `align` (which B is rounded up to), and a rank's is at most B rows. */
+static int dist_init(dist_ctx *d, const cs_scenario *sc, size_t pt, int threads, uint64_t align,
+                     cs_error *err)
 {
     d->p = &sc->params[pt];
     d->world = sc->worlds[pt];
     d->n_unc = cs_config_uncertain(sc->cfg, pt, &d->unc);
     d->threads = threads;
     uint64_t n = (uint64_t)d->p->replications;
-    d->B = cs_points_block(threads);
-    if (d->B > n) d->B = n ? n : 1;
-    /* each rank's block is at most ceil(M/R) <= B */
-    d->bufs = calloc(d->B, sizeof *d->bufs);
+    d->B = (cs_points_block(threads) + align - 1) / align * align;
+    uint64_t nb = d->B < (n + align - 1) / align * align ? d->B : (n + align - 1) / align * align;
+    d->bufs = calloc(nb ? nb : 1, sizeof *d->bufs);
     d->models = calloc((size_t)threads, sizeof *d->models);
     d->ctxs = calloc((size_t)threads, sizeof *d->ctxs);
     d->rngs = calloc((size_t)threads, sizeof *d->rngs);
     int rc = d->bufs && d->models && d->ctxs && d->rngs ? CS_OK : CS_ENOMEM;
-    for (uint64_t i = 0; !rc && i < d->B; i++)
+    d->nb = nb;
+    for (uint64_t i = 0; !rc && i < nb; i++)
         if (!(d->bufs[i] = cs_repbuf_create(cs_model_schema(), d->world->n_time, d->world->n_la,
                                             d->n_unc, d->p->out_events)))
             rc = CS_ENOMEM;
@@ -372,10 +377,13 @@ static int dist_compute(dist_ctx *d, uint64_t lo, uint64_t k, uint64_t *events, 
     return failed ? ferr->status : CS_OK;
 }
 
-/* Several processes. The replications still to do go in rounds: the next M = min(R*B, left)
- * are split into R contiguous blocks, rank r taking [base + r*M/R, base + (r+1)*M/R), run on
- * its OpenMP threads; then every rank writes its block collectively (cs_writer_write_block).
- * File order is replication order, so the data are those of one process. Ranks stop together:
+/* Several processes. The replications still to do go in rounds of up to R*B, cut into units of
+ * `align` rows (cs_writer_rows_align: no chunk spans two units) counted from the start of the
+ * file; rank r takes units [u0 + nu*r/R, u0 + nu*(r+1)/R) of the round's nu (clipped to what is
+ * left), a contiguous block, run on its OpenMP threads; then every rank writes its block
+ * collectively (cs_writer_write_block), each compressing its own chunks. A full round gives
+ * every rank B rows; the last spreads what is left over the ranks to within one unit. File
+ * order is replication order, so the data are those of one process. Ranks stop together:
  * failures and the stop flag (SIGINT/SIGTERM on any rank) are agreed at every round. */
 static int run_point_dist(cs_writer *w, const cs_par *par, size_t pt, const cs_scenario *sc,
                           int threads, progress *pg, dist_stats *st,
@@ -384,7 +392,9 @@ static int run_point_dist(cs_writer *w, const cs_par *par, size_t pt, const cs_s
     dist_ctx d = {0};
     uint64_t n = (uint64_t)sc->params[pt].replications, R = (uint64_t)cs_par_size(par),
              me = (uint64_t)cs_par_rank(par);
-    int rc = cs_par_agree(par, dist_init(&d, sc, pt, threads, err), err);
+    uint64_t align = 1;
+    int rc = cs_writer_rows_align(w, pt, 4 * cs_points_block(threads), &align, err);
+    if (rc == CS_OK) rc = cs_par_agree(par, dist_init(&d, sc, pt, threads, align, err), err);
     while (rc == CS_OK) {
         uint64_t base = cs_writer_done(w, pt);
         if (base >= n) break;
@@ -392,8 +402,13 @@ static int run_point_dist(cs_writer *w, const cs_par *par, size_t pt, const cs_s
             rc = CS_EINTR;
             break;
         }
-        uint64_t M = n - base < R * d.B ? n - base : R * d.B;
-        uint64_t lo = base + M * me / R, hi = base + M * (me + 1) / R, k = hi - lo, events = 0;
+        uint64_t u0 = base / align, end = u0 * align + R * d.B;
+        if (end > n) end = n;
+        uint64_t nu = (end + align - 1) / align - u0, M = end - base;
+        uint64_t lo = (u0 + nu * me / R) * align, hi = (u0 + nu * (me + 1) / R) * align;
+        lo = lo < base ? base : lo > end ? end : lo;
+        hi = hi < base ? base : hi > end ? end : hi;
+        uint64_t k = hi - lo, events = 0;
         cs_error ferr;
         double t0 = now_s();
         int failed = dist_compute(&d, lo, k, &events, &ferr);

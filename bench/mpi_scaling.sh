@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Weak scaling of the MPI variant on this machine: R ranks x 1 thread, PER_RANK replications
-# per rank of the baseline scenario, R = 1 .. MAX_RANKS, median wall time of RUNS runs each.
+# per rank of the baseline scenario, R = 1 .. MAX_RANKS, median wall time of RUNS runs each
+# (interleaved over R; runs during which other processes used the CPU are set aside, and the
+# report gives the load average, since a machine shared with other work makes single runs
+# meaningless).
 # Efficiency(R) = T(1 rank, N) / T(R ranks, R*N): 1.0 is perfect. For R > 1 the runner's
 # CSSIM_MPI_STATS line splits each rank's time into simulation, waiting for the slowest rank
 # at the end of a round (load imbalance) and the collective write + commit.
@@ -29,38 +32,61 @@ mpi=(mpirun --allow-run-as-root --bind-to core --map-by core)
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 out=bench/results/mpi_scaling.md
+hz=$(getconf CLK_TCK)
+busy() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat; } # jiffies, all CPUs
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+# Interleaved: run i of every rank count, then run i+1, so that a burst of load from elsewhere
+# on a shared machine falls on all rank counts alike. Each run also records the CPU time the
+# rest of the machine used meanwhile (all CPUs' busy time minus the run's own user + system):
+# a run during which others used more than 10% of its wall time is "loaded", and the medians
+# are over the clean runs when there are at least 3 (else over all, said in the report).
+for i in $(seq "$RUNS"); do
+  for R in $(seq 1 "$MAX_RANKS"); do
+    n=$((PER_RANK * R))
+    rm -f "$tmp/o.h5" "$tmp/o.h5.part"
+    b0=$(busy)
+    s=$(date +%s.%N)
+    CSSIM_MPI_STATS=1 /usr/bin/time -f "%U %S" -o "$tmp/own" "${mpi[@]}" -x CSSIM_MPI_STATS \
+      -np "$R" "$CSSIM" run scenarios/baseline.yaml -n "$n" -j 1 -q -o "$tmp/o.h5" 2>"$tmp/err.$R.$i"
+    e=$(date +%s.%N)
+    b1=$(busy)
+    own=$(awk '{print $1 + $2}' "$tmp/own")
+    echo "$(echo "$e - $s" | bc -l) $(echo "($b1 - $b0) / $hz - $own" | bc -l) $i" >>"$tmp/runs.$R"
+  done
+done
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
 {
   echo "# MPI weak scaling ($(date -u +%F), $(nproc) cores, $(mpirun --version | head -1))"
   echo
-  echo "baseline scenario, $PER_RANK replications per rank, 1 thread per rank, median of $RUNS runs"
+  echo "baseline scenario, $PER_RANK replications per rank, 1 thread per rank, $RUNS runs of each"
+  echo "rank count, interleaved; load average (1, 5, 15 min) $load0 before, $load1 after. Times"
+  echo "are medians over the clean runs (other processes used < 10% of a run's wall time in CPU),"
+  echo "or over all runs when fewer than 3 were clean; the stats columns are the median run's."
   echo
-  echo "| ranks | replications | time (s) | efficiency | compute (s, mean/max) | imbalance wait (s) | collective write (s, mean/max) | rounds |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| ranks | replications | time (s) | efficiency | runs (clean/all) | compute (s, mean/max) | imbalance wait (s) | collective write (s, mean/max) | rounds |"
+  echo "|---|---|---|---|---|---|---|---|---|"
 } >"$out"
 t1=""
 for R in $(seq 1 "$MAX_RANKS"); do
   n=$((PER_RANK * R))
-  : >"$tmp/times"
-  for i in $(seq "$RUNS"); do
-    rm -f "$tmp/o.h5" "$tmp/o.h5.part"
-    s=$(date +%s.%N)
-    CSSIM_MPI_STATS=1 "${mpi[@]}" -x CSSIM_MPI_STATS -np "$R" "$CSSIM" run scenarios/baseline.yaml \
-      -n "$n" -j 1 -q -o "$tmp/o.h5" 2>"$tmp/err.$i"
-    e=$(date +%s.%N)
-    echo "$e - $s" | bc -l >>"$tmp/times"
-  done
-  t=$(median <"$tmp/times")
+  awk '$2 < 0.1 * $1' "$tmp/runs.$R" >"$tmp/clean.$R"
+  used="$tmp/clean.$R"
+  nclean=$(wc -l <"$used")
+  [ "$nclean" -lt 3 ] && used="$tmp/runs.$R"
+  t=$(cut -d' ' -f1 "$used" | median)
   [ -z "$t1" ] && t1=$t
   eff=$(echo "$t1 / $t" | bc -l)
-  st=$(grep -h '^mpi-stats' "$tmp"/err.* | tail -1 || true)
+  i=$(awk -v t="$t" '$1 == t {print $3; exit}' "$used")
+  st=$(grep -h '^mpi-stats' "$tmp/err.$R.$i" | tail -1 || true)
   get() { echo "$st" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
   if [ -n "$st" ]; then
     cols="$(get compute_mean)/$(get compute_max) | $(get imbalance_wait_mean) | $(get write_mean)/$(get write_max) | $(get rounds)"
   else
     cols="(one process: serial path) | - | - | -"
   fi
-  printf '| %d | %d | %.2f | %.3f | %s |\n' "$R" "$n" "$t" "$eff" "$cols" >>"$out"
-  echo "ranks=$R n=$n times: $(tr '\n' ' ' <"$tmp/times") median=$t efficiency=$eff $st"
+  printf '| %d | %d | %.2f | %.3f | %d/%d | %s |\n' "$R" "$n" "$t" "$eff" "$nclean" "$RUNS" "$cols" >>"$out"
+  echo "ranks=$R n=$n runs (wall, others' CPU): $(awk '{printf "%.2f/%.2f ", $1, $2}' "$tmp/runs.$R")"
+  echo "  median=$t efficiency=$eff $st"
 done
 echo
 cat "$out"

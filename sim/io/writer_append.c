@@ -502,6 +502,36 @@ int cs_writer_write_block(cs_writer *w, size_t scenario, const cs_repbuf *const 
     return CS_OK;
 }
 
+int cs_writer_rows_align(cs_writer *w, size_t scenario, uint64_t cap, uint64_t *align,
+                         cs_error *err)
+{
+    *align = 1;
+    if (!w || !w->mpi) return CS_OK;
+    int rc = cs_writer_begin(w, err); /* collective, agreed: the datasets are open on every rank */
+    cs_wscen *sc = scenario < w->n_scen ? &w->scen[scenario] : NULL;
+    if (rc || !sc || !sc->open || sc->written >= w->replications) return rc;
+    /* Every rank reads the same chunk shapes from the same file: the same answer everywhere. */
+    uint64_t a = 1;
+    size_t i = 0;
+    for (cs_wdset *d; a <= cap && (d = cs_wr_next_wdset(sc, &i));) {
+        hid_t dcpl = H5Dget_create_plist(d->id);
+        hsize_t c[3] = {1, 1, 1};
+        if (dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED && H5Pget_chunk(dcpl, 3, c) > 0 &&
+            c[0] > 0) {
+            uint64_t x = a, y = c[0];
+            while (y) { /* a = lcm(a, c[0]) */
+                uint64_t t = x % y;
+                x = y;
+                y = t;
+            }
+            a = a / x * c[0];
+        }
+        if (dcpl >= 0) H5Pclose(dcpl);
+    }
+    *align = a <= cap ? a : 1;
+    return CS_OK;
+}
+
 int cs_writer_flush(cs_writer *w, cs_error *err)
 {
     if (!w) return cs_error_set(err, CS_EINVAL, NULL, 0, 0, NULL, "cs_writer_flush: no writer");

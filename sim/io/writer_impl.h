@@ -188,7 +188,7 @@ struct cs_writer {
     /* several processes (see the top of this file) */
     const cs_par *par;
     bool mpi;            /* par has more than one rank: MPI-IO, collective writes, no SWMR */
-    uint64_t round_rows; /* replications per collective write (opts.round_rows) */
+    uint64_t round_rows; /* replications per rank and round (opts.round_rows) */
     bool root;           /* rank 0: takes the file-system decisions */
     hid_t dxpl;          /* transfers: collective (mpi), or with the conversion buffers below */
     void *tconv, *tbkg;  /* type-conversion buffers, allocated once: HDF5 would calloc 1 MiB at

@@ -259,10 +259,12 @@ static hsize_t rows_per_chunk(size_t row_bytes, uint64_t replications, hsize_t c
 
 /* One process: a chunk holds whole commit intervals, the fewest that make CS_CHUNK_MIN_ROWS
  * rows (writer_pack.c writes each chunk once, whole, when its last replication arrives; a
- * commit within a chunk writes it again), at most CS_CHUNK_MAX bytes. Several ranks write a
- * round of round_rows replications at a time, and parallel HDF5 recompresses a partly written
- * chunk at every write: chunks of a divisor of round_rows rows are each written, and
- * compressed, once. */
+ * commit within a chunk writes it again), at most CS_CHUNK_MAX bytes. Several ranks: each
+ * writes blocks of round_rows replications (the last round's shorter), and parallel HDF5
+ * compresses a chunk on one rank, after gathering its rows there, and again at every write
+ * that leaves it partial: chunks of a divisor of round_rows rows, at most a rank's share of the
+ * run, are each written whole by one rank, so the ranks compress in parallel and once
+ * (cs_writer_rows_align tells the runner where blocks may start). */
 hsize_t cs_wr_rows_chunk(const cs_writer *w, size_t row_bytes, hsize_t cap)
 {
     if (!w->mpi) {
@@ -273,9 +275,10 @@ hsize_t cs_wr_rows_chunk(const cs_writer *w, size_t row_bytes, hsize_t cap)
         if (w->replications > 0 && k > w->replications) k = w->replications;
         return k ? k : 1;
     }
-    hsize_t k = rows_per_chunk(row_bytes, w->replications, cap);
+    uint64_t ranks = (uint64_t)cs_par_size(w->par);
+    hsize_t k = rows_per_chunk(row_bytes, (w->replications + ranks - 1) / ranks, cap);
     uint64_t m = w->round_rows;
-    if (m == 0 || m >= w->replications) return k;
+    if (m == 0) return k;
     if (k >= m) return (hsize_t)m;
     while (m % k)
         k--;

@@ -160,8 +160,9 @@ typedef struct cs_writer_opts {
      * With R > 1 ranks every rank opens the writer and makes every call below with the same
      * arguments (they are collective), and data go through cs_writer_write_block. */
     const cs_par *par;
-    /* With several ranks: replications per round of cs_writer_write_block (all ranks), or 0.
-     * Chunks along replication then hold a divisor of it, so that each is compressed once. */
+    /* With several ranks: replications per rank and round of cs_writer_write_block, or 0.
+     * Chunks along replication then hold a divisor of it (and at most a rank's share of the
+     * run), so that blocks starting at multiples of it (cs_writer_rows_align) share no chunk. */
     uint64_t round_rows;
 } cs_writer_opts;
 
@@ -236,6 +237,15 @@ unsigned cs_writer_pending(cs_writer *w);
  * the ranks' event counts, so the file is the one a single process would write. */
 int cs_writer_write_block(cs_writer *w, size_t scenario, const cs_repbuf *const *bufs, size_t k,
                           cs_error *err);
+/* Several ranks: *align receives the rows that blocks should start at multiples of, so that no
+ * chunk along replication of the scenario's datasets has rows from two ranks (HDF5 then
+ * gathers the chunk on one rank to compress it while the others wait) or from two rounds (it is
+ * then compressed again): the least common multiple of those chunks' rows, or 1 when it exceeds
+ * cap, with one process, or for a complete scenario. It reads the file's chunk shapes, so a
+ * resumed file is aligned to the rounds it was begun with. Collective (begins writing, as
+ * cs_writer_write_block does); every rank gets the same answer and status. */
+int cs_writer_rows_align(cs_writer *w, size_t scenario, uint64_t cap, uint64_t *align,
+                         cs_error *err);
 /* Makes everything written so far durable (flush). */
 int cs_writer_flush(cs_writer *w, cs_error *err);
 /* Closes; when every scenario has all its replications, renames PATH.part to PATH and
