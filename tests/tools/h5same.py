@@ -1,14 +1,15 @@
 #!/usr/bin/python3
 """h5same A.h5 B.h5: exit 0 when two cssim files hold the same objects, dtypes, shapes, data
 (bit for bit, NaN included) and attributes, ignoring the attributes that record the invocation
-rather than the results (created, command_line, working_directory). Prints the first
+rather than the results (created, command_line, working_directory, git_commit: the build, so
+that runs of two versions compare). Prints the first
 difference otherwise (exit 1)."""
 import sys
 
 import h5py
 import numpy as np
 
-IGNORE = {"created", "command_line", "working_directory",
+IGNORE = {"created", "command_line", "working_directory", "git_commit",
           # dimension-scale bookkeeping: object references (file addresses), not results
           "REFERENCE_LIST", "DIMENSION_LIST"}
 
