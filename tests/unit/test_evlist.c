@@ -208,6 +208,50 @@ static void test_evlist_cancel_storm(void **state)
     cancel_storm(16); /* two tiers: tombstones in the far part too */
 }
 
+/* The two tiers at their real size: 600000 events (the heap tiers at 2^18) with ties on a grid
+ * of 1/64 days, a hold phase that drains and refills the far part several times, cancels of
+ * parked events, then a drain: every pop is in (time, prio, seq) order and none is lost. */
+static void test_evlist_two_tiers_at_full_size(void **state)
+{
+    (void)state;
+    enum { N = 600000, HOLDS = 1500000 };
+    cs_evlist *l = cs_evlist_create(1024, 0);
+    cs_evhandle *h = malloc(N * sizeof *h);
+    assert_non_null(l);
+    assert_non_null(h);
+    uint64_t rng = 4242;
+    for (int i = 0; i < N; i++) {
+        cs_event ev = {.time = (double)(lcg(&rng) % 64000) / 64.0, .prio = (uint32_t)(i % 3)};
+        assert_int_equal(cs_evlist_push(l, &ev, &h[i]), CS_OK);
+    }
+    size_t cancelled = 0;
+    for (int i = 0; i < N; i += 7) /* parked or not: every seventh goes */
+        cancelled += cs_evlist_cancel(l, h[i]) == CS_OK;
+    assert_int_equal(cs_evlist_size(l), N - cancelled);
+    cs_event last = {.time = -1}, out;
+    for (int k = 0; k < HOLDS; k++) {
+        assert_int_equal(cs_evlist_pop(l, &out), CS_OK);
+        assert_true(out.time > last.time ||
+                    (out.time == last.time &&
+                     (out.prio > last.prio || (out.prio == last.prio && out.seq > last.seq))));
+        last = out;
+        out.time += (double)(lcg(&rng) % 2048) / 64.0;
+        assert_int_equal(cs_evlist_push(l, &out, NULL), CS_OK);
+    }
+    size_t n = 0;
+    last.time = -1;
+    while (cs_evlist_pop(l, &out) == CS_OK) {
+        assert_true(out.time > last.time ||
+                    (out.time == last.time &&
+                     (out.prio > last.prio || (out.prio == last.prio && out.seq > last.seq))));
+        last = out;
+        n++;
+    }
+    assert_int_equal(n, N - cancelled);
+    free(h);
+    cs_evlist_destroy(l);
+}
+
 static void test_evlist_tie_break_order(void **state)
 {
     (void)state;
@@ -360,6 +404,7 @@ int main(void)
         cmocka_unit_test(test_evlist_order_survives_tick_renumbering),
         cmocka_unit_test(test_evlist_two_tiers_keep_the_order),
         cmocka_unit_test(test_evlist_two_tiers_survive_tick_renumbering),
+        cmocka_unit_test(test_evlist_two_tiers_at_full_size),
         cmocka_unit_test(test_evlist_cancel_storm),
         cmocka_unit_test(test_evlist_tie_break_order),
         cmocka_unit_test(test_evlist_detects_stale_handles),
