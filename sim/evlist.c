@@ -112,7 +112,7 @@ struct cs_evlist {
 __extension__ typedef unsigned __int128 u128;
 
 /* One 128-bit compare, which compiles to flag arithmetic with no branch, so the child
- * selection in sift_down uses conditional moves. */
+ * selection in sift_down_at uses conditional moves. */
 static inline int entry_less(const heap_entry *a, const heap_entry *b)
 {
     u128 x = (u128)a->t << 64 | a->k, y = (u128)b->t << 64 | b->k;
@@ -203,11 +203,6 @@ static inline __attribute__((always_inline)) void sift_down_at(heap_entry *h, si
     sift_up_to(h, root, i, x);
 }
 
-static void sift_down(heap_entry *h, size_t n, size_t i, heap_entry x)
-{
-    sift_down_at(h, n, i, x);
-}
-
 /* The hot case, with i = 0 known to the compiler. */
 static void sift_down_top(heap_entry *h, size_t n, heap_entry x)
 {
@@ -241,7 +236,18 @@ static void heapify(heap_entry *h, size_t m)
 {
     if (m > 1)
         for (size_t i = (m - 2) / ARITY + 1; i-- > 0;)
-            sift_down(h, m, i, h[i]);
+            sift_down_at(h, m, i, h[i]);
+}
+
+/* Drops the dead entries of the heap part (the live keep their order; not a heap after). */
+static void heap_drop_dead(cs_evlist *l)
+{
+    heap_entry *h = l->heap;
+    size_t m = 0;
+    for (size_t i = 0; i < l->n; i++)
+        if (entry_live(l, &h[i])) h[m++] = h[i];
+    l->dead -= l->n - m;
+    l->n = m;
 }
 
 static heap_entry *far_part(const cs_evlist *l)
@@ -264,15 +270,10 @@ static void far_drop_dead(cs_evlist *l)
 /* Removes every tombstone and rebuilds the heap bottom-up: O(n + nfar). */
 static void compact(cs_evlist *l)
 {
-    heap_entry *h = l->heap;
-    size_t m = 0;
-    for (size_t i = 0; i < l->n; i++)
-        if (entry_live(l, &h[i])) h[m++] = h[i];
-    l->dead -= l->n - m;
-    l->n = m;
+    heap_drop_dead(l);
     far_drop_dead(l);
     l->dead = 0;
-    heapify(h, m);
+    heapify(l->heap, l->n);
     if (!l->n && l->nfar) refill(l);
 }
 
@@ -320,11 +321,8 @@ static heap_entry *partition(heap_entry *lo, heap_entry *hi, uint64_t key)
 static void spill(cs_evlist *l)
 {
     heap_entry *h = l->heap;
-    size_t m = 0;
-    for (size_t i = 0; i < l->n; i++) /* tombstones go first */
-        if (entry_live(l, &h[i])) h[m++] = h[i];
-    l->dead -= l->n - m;
-    l->n = m;
+    heap_drop_dead(l); /* tombstones go first */
+    size_t m = l->n;
     if (m < l->tier_max / 2) { /* mostly tombstones: nothing to park */
         heapify(h, m);
         return;
