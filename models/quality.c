@@ -141,15 +141,13 @@ static void init_quality(cs_model *m, int i)
         q = mu + k * (y - mu) + sqrt(s2 * (1 - k)) * cs_rng_gaussian(r, 1.0);
         double rho = p->persist;
         if (rho > 0) {
-            s->u[i] =
-                rho * (q - mu) + sqrt(s2 * rho * (1 - rho)) * cs_rng_gaussian(r, 1.0);
+            s->u[i] = rho * (q - mu) + sqrt(s2 * rho * (1 - rho)) * cs_rng_gaussian(r, 1.0);
             mu += s->u[i];
         }
         double age = -(double)(a->grade_date - p->start); /* days before the start */
         if (age > 0) {
             double e = exp(-p->theta * cs_days_to_years(age));
-            q = mu + (q - mu) * e +
-                sqrt(s2 * (1 - rho) * (1 - e * e)) * cs_rng_gaussian(r, 1.0);
+            q = mu + (q - mu) * e + sqrt(s2 * (1 - rho) * (1 - e * e)) * cs_rng_gaussian(r, 1.0);
         }
     }
     s->q[i] = q;
