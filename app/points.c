@@ -324,7 +324,8 @@ static int dist_init(dist_ctx *d, const cs_scenario *sc, size_t pt, int threads,
     d->threads = threads;
     uint64_t n = (uint64_t)d->p->replications;
     d->B = (cs_points_block(threads) + align - 1) / align * align;
-    uint64_t nb = d->B < (n + align - 1) / align * align ? d->B : (n + align - 1) / align * align;
+    uint64_t run = (n + align - 1) / align * align; /* the run in whole units */
+    uint64_t nb = d->B < run ? d->B : run;
     d->bufs = calloc(nb ? nb : 1, sizeof *d->bufs);
     d->models = calloc((size_t)threads, sizeof *d->models);
     d->ctxs = calloc((size_t)threads, sizeof *d->ctxs);

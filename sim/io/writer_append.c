@@ -6,7 +6,7 @@
 
 static int commit_mpi(cs_writer *w, cs_error *err);
 static int pack_fail(cs_writer *w, cs_error *err, int rc, const char *what);
-static int store_all(cs_writer *w, cs_error *err);
+static int store_ops(cs_writer *w, bool filter, cs_error *err);
 
 /* Makes every written replication durable against a killed process and publishes it: one
  * process queues the commit after what is staged, then stores the whole queue. */
@@ -15,7 +15,7 @@ int cs_wr_commit(cs_writer *w, cs_error *err)
     if (w->mpi) return commit_mpi(w, err);
     int rc = cs_wr_queue_commit(w);
     if (rc) return pack_fail(w, err, rc, "cannot write a chunk");
-    return store_all(w, err);
+    return store_ops(w, true, err);
 }
 
 uint64_t cs_writer_done(const cs_writer *w, size_t scenario)
@@ -158,15 +158,16 @@ int cs_writer_stage(cs_writer *w, size_t scenario, const cs_repbuf *b, cs_error 
 int cs_writer_write(cs_writer *w, size_t scenario, const cs_repbuf *b, cs_error *err)
 {
     int rc = cs_writer_stage(w, scenario, b, err);
-    if (!rc && !w->mpi) rc = store_all(w, err);
+    if (!rc && !w->mpi) rc = store_ops(w, true, err);
     return rc;
 }
 
-/* Filters and stores everything queued (the calling thread alone filters). */
-static int store_all(cs_writer *w, cs_error *err)
+/* Stores the queue's head as far as it is filtered; with filter, everything queued (the
+ * calling thread filtering what no other thread has taken). */
+static int store_ops(cs_writer *w, bool filter, cs_error *err)
 {
     char what[200] = "cannot write a chunk";
-    int rc = cs_wr_ops_store(w, true, what, sizeof what);
+    int rc = cs_wr_ops_store(w, filter, what, sizeof what);
     return rc ? pack_fail(w, err, rc, what) : CS_OK;
 }
 
@@ -180,10 +181,7 @@ int cs_writer_store(cs_writer *w, cs_error *err)
     if (!w) return cs_error_set(err, CS_EINVAL, NULL, 0, 0, NULL, "cs_writer_store: no writer");
     if (w->failed)
         return cs_error_set(err, CS_EIO, w->part, 0, 0, NULL, "the writer failed earlier");
-    if (w->mpi) return CS_OK;
-    char what[200] = "cannot write a chunk";
-    int rc = cs_wr_ops_store(w, false, what, sizeof what);
-    return rc ? pack_fail(w, err, rc, what) : CS_OK;
+    return w->mpi ? CS_OK : store_ops(w, false, err);
 }
 
 unsigned cs_writer_pending(cs_writer *w)

@@ -228,8 +228,8 @@ hid_t cs_wr_dset_fixed(hid_t loc, const char *name, hid_t ftype, hid_t mtype, hs
     if (d < 0 || n == 0) return d;
     /* A conversion buffer the size of the data (HDF5 1.10 would calloc 1 MiB by default for
      * each of these writes: 15 MiB zeroed at every file creation, a tenth of a short run). */
-    size_t bytes = (size_t)n * (H5Tget_size(mtype) > H5Tget_size(ftype) ? H5Tget_size(mtype)
-                                                                        : H5Tget_size(ftype));
+    size_t ms = H5Tget_size(mtype), fs = H5Tget_size(ftype);
+    size_t bytes = (size_t)n * (ms > fs ? ms : fs);
     hid_t x = H5Pcreate(H5P_DATASET_XFER);
     herr_t r = x < 0 || H5Pset_buffer(x, bytes < 4096 ? 4096 : bytes, NULL, NULL) < 0
                    ? -1
