@@ -147,9 +147,7 @@ int cs_writer_stage(cs_writer *w, size_t scenario, const cs_repbuf *b, cs_error 
         return CS_OK;
     }
     /* one process: the commit and the close are queued after the replication's chunks */
-    if (complete ||
-        sc->written - (sc->marked > sc->committed ? sc->marked : sc->committed) >= w->commit_every)
-        rc = cs_wr_queue_commit(w);
+    if (complete || sc->written - cs_wr_marked(sc) >= w->commit_every) rc = cs_wr_queue_commit(w);
     /* Release the chunk caches of a finished scenario: memory stays bounded in sweeps. */
     if (!rc && complete) rc = cs_wr_queue_close(w, sc);
     return rc ? pack_fail(w, err, rc, "cannot queue a commit") : CS_OK;

@@ -161,6 +161,12 @@ typedef struct cs_wscen {
     char **drawn_names; /* [n_uncertain]: to reopen drawn/ on every rank (mpi) */
 } cs_wscen;
 
+/* Replications of sc up to which a commit is queued (or stored, or found on resume). */
+static inline uint64_t cs_wr_marked(const cs_wscen *sc)
+{
+    return sc->marked > sc->committed ? sc->marked : sc->committed;
+}
+
 struct cs_writer {
     char *path, *part;
     hid_t file;

@@ -707,18 +707,12 @@ static int queue_partial(cs_writer *w, cs_wpack *p)
     return CS_WR_OK;
 }
 
-/* Replications of sc up to which a commit is queued (or stored, or found on resume). */
-static uint64_t marked(const cs_wscen *sc)
-{
-    return sc->marked > sc->committed ? sc->marked : sc->committed;
-}
-
 int cs_wr_queue_commit(cs_writer *w)
 {
     /* 1. the partly filled chunks (a commit's data), */
     for (size_t i = 0; i < w->n_scen; i++) {
         cs_wscen *sc = &w->scen[i];
-        if (sc->written <= marked(sc) || !sc->packed) continue;
+        if (sc->written <= cs_wr_marked(sc) || !sc->packed) continue;
         w->st_sc = sc;
         w->st_rep = sc->written - 1; /* the last replication staged */
         int rc = CS_WR_OK;
@@ -732,7 +726,7 @@ int cs_wr_queue_commit(cs_writer *w)
     bool first = true;
     for (size_t i = 0; i < w->n_scen; i++) {
         cs_wscen *sc = &w->scen[i];
-        if (sc->written == marked(sc)) continue;
+        if (sc->written == cs_wr_marked(sc)) continue;
         cs_wop *o = op_new(w, CS_OP_COMMIT);
         if (!o) return CS_WR_NOMEM;
         o->sc = sc;
