@@ -306,6 +306,7 @@ int cs_model_run(cs_model *m, const cs_params *p, uint64_t seed, uint64_t rep, c
         return rc;
     }
     buf->summary[M_EVENTS] = (double)m->events;
+    buf->work = m->events; /* the writer's commit floor (cs_writer_set_commit_work) */
     for (size_t c = 0; c < N_COMPONENTS; c++)
         if (components[c]->summarize) components[c]->summarize(m, buf);
     return CS_OK;

@@ -110,6 +110,7 @@ void cs_repbuf_reset(cs_repbuf *b, uint64_t replication)
     b->replication = replication;
     b->n_events = 0;
     b->n_dropped = 0;
+    b->work = 0;
 }
 
 int cs_repbuf_event(cs_repbuf *b, int32_t la, double time, int type, int before, int after,

@@ -273,6 +273,13 @@ int cs_writer_set_commit_every(cs_writer *w, uint64_t n)
     return CS_OK;
 }
 
+int cs_writer_set_commit_work(cs_writer *w, uint64_t work)
+{
+    if (!w) return CS_EINVAL;
+    w->commit_work = work;
+    return CS_OK;
+}
+
 /* Takes the exclusive lock of PATH: an open file description of PATH.lock holding a write
  * lock (F_OFD_SETLK: released by the kernel when this process dies, whatever the signal).
  * A second writer of the same output is refused while the first runs. */

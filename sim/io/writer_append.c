@@ -80,6 +80,18 @@ static int put_events(cs_writer *w, cs_wscen *sc, const cs_repbuf *b, cs_error *
     return rc ? pack_fail(w, err, rc, "cannot write events") : CS_OK;
 }
 
+/* One process, after replication sc->written - 1 was staged at cost `work`: whether to commit
+ * (cs_writer_set_commit_every, cs_writer_set_commit_work). With a work floor, only at whole
+ * intervals since the last commit, so that commits still fall on chunk boundaries. */
+static bool commit_due(cs_writer *w, const cs_wscen *sc, uint64_t work)
+{
+    uint64_t since = sc->written - cs_wr_marked(sc);
+    if (w->commit_work == 0) return since >= w->commit_every;
+    w->work_since += work ? work : w->commit_work;
+    return since % w->commit_every == 0 &&
+           (w->work_since >= w->commit_work || since >= CS_COMMIT_MAX_ROWS);
+}
+
 int cs_writer_stage(cs_writer *w, size_t scenario, const cs_repbuf *b, cs_error *err)
 {
     if (!w || !b || scenario >= w->n_scen)
@@ -147,7 +159,7 @@ int cs_writer_stage(cs_writer *w, size_t scenario, const cs_repbuf *b, cs_error 
         return CS_OK;
     }
     /* one process: the commit and the close are queued after the replication's chunks */
-    if (complete || sc->written - cs_wr_marked(sc) >= w->commit_every) rc = cs_wr_queue_commit(w);
+    if (complete || commit_due(w, sc, b->work)) rc = cs_wr_queue_commit(w);
     /* Release the chunk caches of a finished scenario: memory stays bounded in sweeps. */
     if (!rc && complete) rc = cs_wr_queue_close(w, sc);
     return rc ? pack_fail(w, err, rc, "cannot queue a commit") : CS_OK;

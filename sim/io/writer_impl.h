@@ -186,6 +186,8 @@ struct cs_writer {
     hid_t old;
     char *fresh_path;
     uint64_t seed, replications, commit_every;
+    uint64_t commit_work, work_since; /* cs_writer_set_commit_work; work staged since the last
+                                         queued commit */
     size_t n_la;
     size_t n_scen, cap_scen;
     cs_wscen *scen;

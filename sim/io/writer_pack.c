@@ -709,6 +709,7 @@ static int queue_partial(cs_writer *w, cs_wpack *p)
 
 int cs_wr_queue_commit(cs_writer *w)
 {
+    w->work_since = 0; /* the commit floor counts from here (commit_due, writer_append.c) */
     /* 1. the partly filled chunks (a commit's data), */
     for (size_t i = 0; i < w->n_scen; i++) {
         cs_wscen *sc = &w->scen[i];

@@ -7,7 +7,9 @@
 #   output; a resumed file moved elsewhere; thread counts out of range.
 . "$(dirname "$0")/lib.sh"
 CSSIM=$(readlink -f "$CSSIM")
-args=(scenarios/baseline.yaml -n 24 --set time.horizon_years=3 --set authorities.limit=40 -q)
+# --commit-events 0: a commit every 16 replications, so that failures find a committed prefix
+args=(scenarios/baseline.yaml -n 24 --set time.horizon_years=3 --set authorities.limit=40 -q
+  --commit-events 0)
 same() { /usr/bin/python3 tests/tools/h5same.py "$1" "$2" >/dev/null || fail "$3: differs from the reference"; }
 # status of a command run in the background with a time limit; 124 = hung
 bounded() { timeout -k 2 "$@"; }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A run killed with SIGKILL part-way and resumed gives datasets identical to an uninterrupted run.
 . "$(dirname "$0")/lib.sh"
-args=(scenarios/baseline.yaml -n 40 -j 2 --set time.horizon_years=4 --set authorities.limit=60 -q)
+# --commit-events 0: a commit every 16 replications, so that the kill leaves a committed prefix
+args=(scenarios/baseline.yaml -n 40 -j 2 --set time.horizon_years=4 --set authorities.limit=60 -q
+  --commit-events 0)
 "$CSSIM" run "${args[@]}" -o "$TMP/full.h5"
 "$CSSIM" run "${args[@]}" -o "$TMP/cut.h5" &
 pid=$!

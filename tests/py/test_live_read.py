@@ -38,7 +38,9 @@ class LiveRead(unittest.TestCase):
             part = out + ".part"
             args = [CSSIM, "run", os.path.join(ROOT, "scenarios", "baseline.yaml"), "-o", out,
                     "-n", "480", "-j", "1", "-q", "--set", "time.horizon_years=3",
-                    "--set", "output.compression=4"]
+                    "--set", "output.compression=4",
+                    # a commit every 16 replications: many progress updates to read live
+                    "--commit-events", "0"]
             proc = subprocess.Popen(args)
             reads = []
             f = None

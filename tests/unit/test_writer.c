@@ -803,6 +803,82 @@ static void test_writer_resume_after_kill_equals_uninterrupted(void **state)
     }
 }
 
+/* Child: writes replications 0 .. upto-1 of the first scenario only, commit interval `every`
+ * and work floor `floor` (cs_writer_set_commit_work), replication r reporting work(r), then dies
+ * by SIGKILL. The parent then finds what was committed. */
+static uint64_t killed_with_work(const char *path, uint64_t nrep, uint64_t every, uint64_t floor,
+                                 uint64_t upto, uint64_t (*work)(uint64_t))
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        cs_error err;
+        cs_writer *w = NULL;
+        cs_writer_opts o = opts(nrep);
+        if (cs_writer_open(&w, path, &o, &err) || cs_writer_set_commit_every(w, every) ||
+            cs_writer_set_commit_work(w, floor))
+            _exit(3);
+        for (int s = 0; s < NSCEN; s++) {
+            cs_out_scenario os = scen(s);
+            if (cs_writer_add_scenario(w, &os, &err)) _exit(3);
+        }
+        cs_out_scenario os = scen(0);
+        cs_repbuf *b = cs_repbuf_create(&toy, os.n_time, NLA, os.n_uncertain, true);
+        for (uint64_t r = 0; b && r < upto; r++) {
+            fill(b, 0, r);
+            b->work = work(r);
+            if (cs_writer_write(w, 0, b, &err)) _exit(3);
+        }
+        raise(SIGKILL);
+        _exit(3);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    assert_true(WIFSIGNALED(st));
+    uint64_t found[NSCEN];
+    resume_and_finish(path, nrep, found);
+    assert_int_equal(found[1], 0);
+    hid_t f = open_ro(path);
+    for (int s = 0; s < NSCEN; s++)
+        check_scenario(f, s, nrep);
+    H5Fclose(f);
+    return found[0];
+}
+
+static uint64_t work_30_then_unknown(uint64_t r)
+{
+    return r < 6 ? 30 : 0;
+}
+
+static uint64_t work_1(uint64_t r)
+{
+    (void)r;
+    return 1;
+}
+
+/* The commit floor: with intervals of 3 and a floor of 100, replications of work 30 commit at
+ * 6 (90 < 100 at 3), replications that report no work count as a whole floor (commit at 9);
+ * the 10th and 11th, uncommitted, are lost to the kill; below a floor of 1000 nothing is
+ * committed. Cheap replications commit at the latest every CS_COMMIT_MAX_ROWS; a floor of 0
+ * keeps one commit per interval. Each resumed
+ * file holds exactly what was written (check_scenario). */
+static void test_writer_commit_work_floor(void **state)
+{
+    (void)state;
+    char path[128];
+    path_in(path, sizeof path, "floor.h5");
+    assert_int_equal(killed_with_work(path, 40, 3, 100, 11, work_30_then_unknown), 9);
+    path_in(path, sizeof path, "floor0.h5");
+    assert_int_equal(killed_with_work(path, 40, 3, 0, 11, work_30_then_unknown), 9);
+    path_in(path, sizeof path, "floor1.h5");
+    assert_int_equal(killed_with_work(path, 40, 3, 1000, 8, work_30_then_unknown), 0);
+    path_in(path, sizeof path, "floorcap.h5");
+    assert_int_equal(killed_with_work(path, CS_COMMIT_MAX_ROWS + 40, 16, UINT64_MAX,
+                                      CS_COMMIT_MAX_ROWS + 20, work_1),
+                     CS_COMMIT_MAX_ROWS);
+    assert_int_equal(cs_writer_set_commit_work(NULL, 1), CS_EINVAL);
+}
+
 /* Kills a writer at random instants; each resumed file must equal the reference. */
 static void test_writer_random_kills_resume_identically(void **state)
 {
@@ -1211,6 +1287,7 @@ int main(void)
         cmocka_unit_test(test_writer_full_disk_keeps_earlier_output),
         cmocka_unit_test(test_writer_resume_rejects_other_run),
         cmocka_unit_test(test_writer_resume_after_kill_equals_uninterrupted),
+        cmocka_unit_test(test_writer_commit_work_floor),
         cmocka_unit_test(test_writer_random_kills_resume_identically),
         cmocka_unit_test(test_writer_identical_runs_identical_bytes),
         cmocka_unit_test(test_writer_staged_with_filter_threads_identical_bytes),

@@ -108,6 +108,8 @@ typedef struct cs_repbuf {
     size_t n_events, cap_events;
     size_t n_dropped; /* events that could not be recorded: the writer refuses the buffer */
     bool keep_events; /* false: cs_repbuf_event is a no-op */
+    uint64_t work;    /* what the replication cost, e.g. the events it simulated; 0: unknown
+                         (cs_writer_set_commit_work) */
 } cs_repbuf;
 
 cs_repbuf *cs_repbuf_create(const cs_schema *s, size_t n_time, size_t n_la, size_t n_uncertain,
@@ -203,6 +205,15 @@ int cs_writer_begin(cs_writer *w, cs_error *err);
  * replication hold whole commit intervals (at least 16 rows), each written once. CS_EINVAL if
  * n == 0. */
 int cs_writer_set_commit_every(cs_writer *w, uint64_t n);
+/* One process: commits only once the replications written since the last commit report at
+ * least `work` (their cs_repbuf.work summed; a replication reporting 0 counts as `work`),
+ * checked at every commit_every-th of them, and at the latest after CS_COMMIT_MAX_ROWS of them:
+ * a kill loses about `work` of simulation (or CS_COMMIT_MAX_ROWS replications), whatever a
+ * replication costs, and runs of cheap replications do not spend their time committing. 0
+ * (default): every commit_every replications. Like n, it decides the file's bytes, not its data.
+ * Several ranks commit once per round, as before. CS_EINVAL if w is NULL. */
+int cs_writer_set_commit_work(cs_writer *w, uint64_t work);
+#define CS_COMMIT_MAX_ROWS 1024
 /* Replications already written for scenario i (on resume: the committed prefix found). */
 uint64_t cs_writer_done(const cs_writer *w, size_t scenario);
 /* Appends replication b->replication, which must equal cs_writer_done(w, scenario). */
