@@ -55,8 +55,12 @@
 #define CS_CHUNK_MAX    (1024u * 1024u)
 #define CS_CHUNK_1D     8192u /* rows of a [replication] dataset per chunk (64 KiB of f64) */
 /* One process: rows along replication per chunk, at least (whole commit intervals, so that a
- * commit every replication does not make chunks of a single row). */
-#define CS_CHUNK_MIN_ROWS 16u
+ * commit every replication does not make chunks of a single row), and enough rows for
+ * CS_CHUNK_MIN_BYTES, up to CS_COMMIT_MAX_ROWS rows: each chunk is one H5Dwrite_chunk and one
+ * pwrite, and chunks of a few hundred bytes (a series of two snapshots, a summary) made R1's
+ * writing mostly calls. */
+#define CS_CHUNK_MIN_ROWS  16u
+#define CS_CHUNK_MIN_BYTES (16u * 1024u)
 /* Event rows per chunk: 8192 packed rows of 30 bytes = 240 KiB. The last, partial chunk is
  * stored whole and unfiltered (see cs_wr_dset_create), so larger chunks cost small runs ~1 MiB. */
 #define CS_EVENT_CHUNK 8192u

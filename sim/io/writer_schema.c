@@ -258,8 +258,9 @@ static hsize_t rows_per_chunk(size_t row_bytes, uint64_t replications, hsize_t c
 }
 
 /* One process: a chunk holds whole commit intervals, the fewest that make CS_CHUNK_MIN_ROWS
- * rows (writer_pack.c writes each chunk once, whole, when its last replication arrives; a
- * commit within a chunk writes it again), at most CS_CHUNK_MAX bytes. Several ranks: each
+ * rows and CS_CHUNK_MIN_BYTES bytes (the rows at most CS_COMMIT_MAX_ROWS) (writer_pack.c writes
+ * each chunk once, whole, when its last replication arrives; a commit within a chunk writes it
+ * again), at most CS_CHUNK_MAX bytes. Several ranks: each
  * writes blocks of round_rows replications (the last round's shorter), and parallel HDF5
  * compresses a chunk on one rank, after gathering its rows there, and again at every write
  * that leaves it partial: chunks of a divisor of round_rows rows, at most a rank's share of the
@@ -268,8 +269,11 @@ static hsize_t rows_per_chunk(size_t row_bytes, uint64_t replications, hsize_t c
 hsize_t cs_wr_rows_chunk(const cs_writer *w, size_t row_bytes, hsize_t cap)
 {
     if (!w->mpi) {
-        hsize_t c = w->commit_every ? w->commit_every : 1;
-        hsize_t k = (CS_CHUNK_MIN_ROWS + c - 1) / c * c;
+        hsize_t c = w->commit_every ? w->commit_every : 1, want = CS_CHUNK_MIN_ROWS;
+        if (row_bytes && want * row_bytes < CS_CHUNK_MIN_BYTES)
+            want = (CS_CHUNK_MIN_BYTES + row_bytes - 1) / row_bytes;
+        if (want > CS_COMMIT_MAX_ROWS) want = CS_COMMIT_MAX_ROWS;
+        hsize_t k = (want + c - 1) / c * c;
         if (row_bytes && k * row_bytes > CS_CHUNK_MAX) k = CS_CHUNK_MAX / row_bytes;
         if (k > cap) k = cap;
         if (w->replications > 0 && k > w->replications) k = w->replications;
