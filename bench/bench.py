@@ -535,15 +535,22 @@ class Bench:
         has_r1 = os.path.exists(R1)
         if has_r1:
             cmds["cssim"] = self.cssim_cmd(R1, self.out("r1"), n, 1)
-        times = {k: [] for k in cmds}
-        cpus = {k: [] for k in cmds}
+        # cssim and the minimal C program again at 4n replications (interleaved with the rest):
+        # the difference is the marginal CPU of a replication, without the fixed start (process,
+        # libraries, the HDF5 file and its 68 datasets for cssim)
+        big = {}
+        if has_r1:
+            big = {"minimal C x4": [self.a.r1_minimal, "-n", str(4 * n)],
+                   "cssim x4": self.cssim_cmd(R1, self.out("r1_4"), 4 * n, 1)}
+        times = {k: [] for k in list(cmds) + list(big)}
+        cpus = {k: [] for k in times}
         data = {}
         for r in range(runs):
-            for k, cmd in cmds.items():
+            for k, cmd in list(cmds.items()) + list(big.items()):
                 w, _, text, c = run(cmd, stdout=subprocess.PIPE)
                 times[k].append(w)
                 cpus[k].append(c)
-                if text and text.strip():
+                if text and text.strip() and k in cmds:
                     data[k] = json.loads(text)
         if has_r1:  # cssim writes HDF5 (the scenario's least output), not JSON
             data["cssim"] = r1_exact.from_cssim(self.out("r1"))
@@ -576,6 +583,21 @@ class Bench:
                 k, tw[k], tc[k], 1e3 * tc[k] / n,
                 "%.1fx" % (tc["SimPy"] / tc[k]) if have_simpy else "-",
                 tc[k] / tc["minimal C"]))
+        if big:
+            marg = {k: (tc[k + " x4"] - tc[k]) / (3 * n) for k in ("cssim", "minimal C")}
+            fixed = {k: tc[k] - n * marg[k] for k in marg}
+            self.res["r1"]["marginal_cpu_per_rep"] = marg
+            self.res["r1"]["fixed_cpu"] = fixed
+            self.md += ["", "The same CPU split into a fixed part and a part per replication, "
+                        "from runs of %d and %d replications (interleaved with the above): "
+                        "cssim %.1f ms fixed (process start, scenario, the HDF5 file and its "
+                        "datasets) + %.3f ms per replication; the minimal C program %.1f ms + "
+                        "%.3f ms. Per replication alone cssim takes **%.2fx** the minimal C "
+                        "program's CPU; the target below is on whole runs of %d replications, "
+                        "as a user would time them." % (
+                            n, 4 * n, 1e3 * fixed["cssim"], 1e3 * marg["cssim"],
+                            1e3 * fixed["minimal C"], 1e3 * marg["minimal C"],
+                            marg["cssim"] / marg["minimal C"], n)]
         self.md += ["", "Against the exact answers (z = (estimate - exact) / SE; the exact "
                     "values are the expectations over [0, T] from the empty start, "
                     "`bench/peers/r1_exact.py`; the stationary values beside them):", "",
