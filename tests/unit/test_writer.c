@@ -760,6 +760,20 @@ static void resume_and_finish(const char *path, uint64_t nrep, uint64_t *found)
     if (rc) fail_msg("resume close: %s", err.msg);
 }
 
+/* Waits for the writer process pid, which must have died by a signal, resumes its file and
+ * finishes it (found: each scenario's committed prefix), and checks every scenario. */
+static void reap_resume_check(pid_t pid, const char *path, uint64_t nrep, uint64_t *found)
+{
+    int st;
+    waitpid(pid, &st, 0);
+    assert_true(WIFSIGNALED(st));
+    resume_and_finish(path, nrep, found);
+    hid_t f = open_ro(path);
+    for (int s = 0; s < NSCEN; s++)
+        check_scenario(f, s, nrep);
+    H5Fclose(f);
+}
+
 static bool have_h5diff(void)
 {
     return run_cmd("h5diff --version >/dev/null 2>&1") == 0;
@@ -784,19 +798,12 @@ static void test_writer_resume_after_kill_equals_uninterrupted(void **state)
         raise(SIGKILL);
         _exit(3);
     }
-    int st;
-    waitpid(pid, &st, 0);
-    assert_true(WIFSIGNALED(st));
     uint64_t found[NSCEN];
-    resume_and_finish(path, nrep, found);
+    reap_resume_check(pid, path, nrep, found);
     /* Commits are global: the commits after 3 and 6 replications of the second scenario
      * also committed all 7 of the first; the second's 7th was lost. */
     assert_int_equal(found[0], 7);
     assert_int_equal(found[1], 6);
-    hid_t f = open_ro(path);
-    for (int s = 0; s < NSCEN; s++)
-        check_scenario(f, s, nrep);
-    H5Fclose(f);
     if (have_h5diff()) {
         snprintf(cmd, sizeof cmd, "h5diff --exclude-attribute / %s %s", ref, path);
         assert_int_equal(run_cmd(cmd), 0);
@@ -832,16 +839,9 @@ static uint64_t killed_with_work(const char *path, uint64_t nrep, uint64_t every
         raise(SIGKILL);
         _exit(3);
     }
-    int st;
-    waitpid(pid, &st, 0);
-    assert_true(WIFSIGNALED(st));
     uint64_t found[NSCEN];
-    resume_and_finish(path, nrep, found);
+    reap_resume_check(pid, path, nrep, found);
     assert_int_equal(found[1], 0);
-    hid_t f = open_ro(path);
-    for (int s = 0; s < NSCEN; s++)
-        check_scenario(f, s, nrep);
-    H5Fclose(f);
     return found[0];
 }
 
