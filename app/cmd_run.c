@@ -349,10 +349,11 @@ static int open_output(cs_writer **w, cs_par *par, const run_args *a, const cs_s
      * a kill loses about that much work, half a second of the baseline on one core, whether a
      * replication takes 50 us or a minute, and cheap replications do not spend a quarter of
      * their time committing (R1). */
-    if (rc == CS_OK) cs_writer_set_commit_every(*w, 16);
-    if (rc == CS_OK)
+    if (rc == CS_OK) {
+        cs_writer_set_commit_every(*w, 16);
         cs_writer_set_commit_work(*w, a->commit_arg ? strtoull(a->commit_arg, NULL, 10)
                                                     : CSSIM_COMMIT_EVENTS);
+    }
     *total = 0;
     for (size_t pt = 0; rc == CS_OK && pt < sc->n; pt++) {
         rc = add_point(*w, sc, pt, err);

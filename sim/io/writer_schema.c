@@ -258,14 +258,14 @@ static hsize_t rows_per_chunk(size_t row_bytes, uint64_t replications, hsize_t c
 }
 
 /* One process: a chunk holds whole commit intervals, the fewest that make CS_CHUNK_MIN_ROWS
- * rows and CS_CHUNK_MIN_BYTES bytes (the rows at most CS_COMMIT_MAX_ROWS) (writer_pack.c writes
- * each chunk once, whole, when its last replication arrives; a commit within a chunk writes it
- * again), at most CS_CHUNK_MAX bytes. Several ranks: each
- * writes blocks of round_rows replications (the last round's shorter), and parallel HDF5
- * compresses a chunk on one rank, after gathering its rows there, and again at every write
- * that leaves it partial: chunks of a divisor of round_rows rows, at most a rank's share of the
- * run, are each written whole by one rank, so the ranks compress in parallel and once
- * (cs_writer_rows_align tells the runner where blocks may start). */
+ * rows and CS_CHUNK_MIN_BYTES bytes (the rows at most CS_COMMIT_MAX_ROWS), at most CS_CHUNK_MAX
+ * bytes (writer_pack.c writes each chunk once, whole, when its last replication arrives; a
+ * commit within a chunk writes it again). Several ranks: each writes blocks of round_rows
+ * replications (the last round's shorter), and parallel HDF5 compresses a chunk on one rank, after
+ * gathering its rows there, and again at every write that leaves it partial: chunks of a divisor of
+ * round_rows rows, at most a rank's share of the run, are each written whole by one rank, so the
+ * ranks compress in parallel and once (cs_writer_rows_align tells the runner where blocks may
+ * start). */
 hsize_t cs_wr_rows_chunk(const cs_writer *w, size_t row_bytes, hsize_t cap)
 {
     if (!w->mpi) {

@@ -860,8 +860,8 @@ static uint64_t work_1(uint64_t r)
  * 6 (90 < 100 at 3), replications that report no work count as a whole floor (commit at 9);
  * the 10th and 11th, uncommitted, are lost to the kill; below a floor of 1000 nothing is
  * committed. Cheap replications commit at the latest every CS_COMMIT_MAX_ROWS; a floor of 0
- * keeps one commit per interval. Each resumed
- * file holds exactly what was written (check_scenario). */
+ * keeps one commit per interval. Each resumed file holds exactly what was written
+ * (check_scenario). */
 static void test_writer_commit_work_floor(void **state)
 {
     (void)state;

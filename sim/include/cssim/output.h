@@ -202,8 +202,8 @@ int cs_writer_begin(cs_writer *w, cs_error *err);
  * a scenario's last replication, cs_writer_flush and close always commit). A kill loses at
  * most the uncommitted replications. Keep n fixed for a given run: the file's bytes depend on
  * it (its data do not). Call it before cs_writer_add_scenario: with one process, chunks along
- * replication hold whole commit intervals (at least 16 rows), each written once. CS_EINVAL if
- * n == 0. */
+ * replication hold whole commit intervals (at least 16 rows and 16 KiB), each written once.
+ * CS_EINVAL if n == 0. */
 int cs_writer_set_commit_every(cs_writer *w, uint64_t n);
 /* One process: commits only once the replications written since the last commit report at
  * least `work` (their cs_repbuf.work summed; a replication reporting 0 counts as `work`),
