@@ -338,26 +338,32 @@ static int open_output(cs_writer **w, cs_par *par, const run_args *a, const cs_s
                          .replications = (uint64_t)p0->replications,
                          .n_la = sc->worlds[0]->n_la,
                          .n_cols = sizeof t->cols / sizeof t->cols[0],
-                         .cols = t->cols,
-                         .par = par};
-    if (cs_par_size(par) > 1) wo.round_rows = cs_points_block(threads); /* per rank */
+                         .cols = t->cols};
+    /* Several ranks: rank 0 alone opens the file, as one process with chunks that the other
+     * ranks' blocks fill (points.c, run_point_dist); the others have no writer. */
+    int dist = cs_par_size(par) > 1, root = cs_par_rank(par) == 0;
+    if (dist) wo.round_rows = cs_points_block(threads); /* per rank */
     if (a->resume) cs_cli_guard_file(a->out); /* reading the interrupted file (and its prefix) */
-    int rc = have ? cs_writer_open(w, a->out, &wo, err) : CS_ENOMEM;
+    int rc = !have ? CS_ENOMEM : root ? cs_writer_open(w, a->out, &wo, err) : CS_OK;
     /* Commit (flush the progress marker) at multiples of 16 replications, the chunks' unit
      * (compressed files do not fill with replaced partial chunks, docs/output.md), once the
      * replications since the last commit simulated CSSIM_COMMIT_EVENTS events (--commit-events):
      * a kill loses about that much work, half a second of the baseline on one core, whether a
      * replication takes 50 us or a minute, and cheap replications do not spend a quarter of
      * their time committing (R1). */
-    if (rc == CS_OK) {
+    if (rc == CS_OK && root) {
         cs_writer_set_commit_every(*w, 16);
         cs_writer_set_commit_work(*w, a->commit_arg ? strtoull(a->commit_arg, NULL, 10)
                                                     : CSSIM_COMMIT_EVENTS);
     }
     *total = 0;
-    for (size_t pt = 0; rc == CS_OK && pt < sc->n; pt++) {
+    for (size_t pt = 0; rc == CS_OK && root && pt < sc->n; pt++) {
         rc = add_point(*w, sc, pt, err);
         *total += (uint64_t)sc->params[pt].replications - (rc ? 0 : cs_writer_done(*w, pt));
+    }
+    if (dist) { /* rank 0's outcome, and what is left to do, on every rank */
+        rc = cs_par_agree(par, rc, err);
+        cs_par_bcast(par, total, sizeof *total, 0);
     }
     cs_cli_guard_file(NULL); /* the interrupted file is read: a crash from here on is a bug */
     return rc;

@@ -378,26 +378,62 @@ static int dist_compute(dist_ctx *d, uint64_t lo, uint64_t k, uint64_t *events, 
     return failed ? ferr->status : CS_OK;
 }
 
-/* Several processes. The replications still to do go in rounds of up to R*B, cut into units of
- * `align` rows (cs_writer_rows_align: no chunk spans two units) counted from the start of the
- * file; rank r takes units [u0 + nu*r/R, u0 + nu*(r+1)/R) of the round's nu (clipped to what is
- * left), a contiguous block, run on its OpenMP threads; then every rank writes its block
- * collectively (cs_writer_write_block), each compressing its own chunks. A full round gives
- * every rank B rows; the last spreads what is left over the ranks to within one unit. File
- * order is replication order, so the data are those of one process. Ranks stop together:
- * failures and the stop flag (SIGINT/SIGTERM on any rank) are agreed at every round. */
+/* Several processes. Rank 0 holds the writer (that of one process); the others describe
+ * nothing to HDF5. The replications still to do go in rounds of up to R*B, cut into units of
+ * `align` rows counted from the start of the file (so that a rank's block fills whole chunks
+ * of most datasets); rank r takes units [u0 + nu*r/R, u0 + nu*(r+1)/R) of the round's nu
+ * (clipped to what is left), a contiguous block, run on its OpenMP threads. Then rank 0
+ * stages its block as one process would, every other rank stages and compresses its own into
+ * chunks of the file's shapes (cs_wshadow_pack) and sends them, and rank 0 applies them in
+ * rank order, stores and commits (cs_writer_dist_apply, cs_writer_dist_round_end): file order
+ * is replication order, so the data are those of one process. A full round gives every rank
+ * B rows; the last spreads what is left over the ranks to within one unit. Ranks stop
+ * together: failures and the stop flag (SIGINT/SIGTERM on any rank) are agreed at every
+ * round. */
 static int run_point_dist(cs_writer *w, const cs_par *par, size_t pt, const cs_scenario *sc,
                           int threads, progress *pg, dist_stats *st,
                           const volatile sig_atomic_t *stop, cs_error *err)
 {
     dist_ctx d = {0};
+    int root = cs_par_rank(par) == 0;
     uint64_t n = (uint64_t)sc->params[pt].replications, R = (uint64_t)cs_par_size(par),
              me = (uint64_t)cs_par_rank(par);
-    uint64_t align = 1;
-    int rc = cs_writer_rows_align(w, pt, 4 * cs_points_block(threads), &align, err);
+    /* rank 0's writer: replications and event rows done, the block unit, the description */
+    uint64_t hdr[4] = {0, 0, 1, 0};
+    void *desc = NULL;
+    size_t dlen = 0;
+    int rc = CS_OK;
+    if (root) {
+        hdr[0] = cs_writer_done(w, pt);
+        hdr[1] = cs_writer_events_done(w, pt);
+        if (hdr[0] < n)
+            rc = cs_writer_dist_begin(w, pt, 4 * cs_points_block(threads), &hdr[2], &desc, &dlen,
+                                      err);
+        hdr[3] = dlen;
+    }
+    rc = cs_par_agree(par, rc, err);
+    if (rc == CS_OK) cs_par_bcast(par, hdr, sizeof hdr, 0);
+    if (rc || hdr[0] >= n) {
+        free(desc);
+        return rc;
+    }
+    if (!root && !(desc = malloc(hdr[3] ? hdr[3] : 1)))
+        rc = cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+    rc = cs_par_agree(par, rc, err);
+    cs_wshadow *shadow = NULL;
+    if (rc == CS_OK) {
+        cs_par_bcast(par, desc, (size_t)hdr[3], 0);
+        if (!root) rc = cs_wshadow_create(&shadow, desc, (size_t)hdr[3], err);
+    }
+    free(desc);
+    uint64_t align = hdr[2], base = hdr[0], evb = hdr[1];
+    uint64_t *lens = calloc(R, sizeof *lens);
+    unsigned char *in = NULL; /* rank 0: the block of one other rank */
+    size_t in_cap = 0;
+    if (rc == CS_OK && !lens) rc = cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+    rc = cs_par_agree(par, rc, err);
     if (rc == CS_OK) rc = cs_par_agree(par, dist_init(&d, sc, pt, threads, align, err), err);
     while (rc == CS_OK) {
-        uint64_t base = cs_writer_done(w, pt);
         if (base >= n) break;
         if (cs_par_max_u64(par, *stop ? 1 : 0)) {
             rc = CS_EINTR;
@@ -420,17 +456,66 @@ static int run_point_dist(cs_writer *w, const cs_par *par, size_t pt, const cs_s
             *err = ferr;
             break;
         }
-        rc = cs_writer_write_block(w, pt, (const cs_repbuf *const *)d.bufs, (size_t)k, err);
+        /* rank 0 stages its block; the others stage and compress theirs into one message */
+        uint64_t nev = 0, work = cs_par_sum_u64(par, events);
+        for (uint64_t i = 0; i < k; i++)
+            nev += d.bufs[i]->n_events;
+        uint64_t ev0 = evb + cs_par_exscan_u64(par, nev);
+        const void *msg = NULL;
+        size_t mlen = 0;
+        int wr = CS_OK;
+        for (uint64_t i = 0; root && wr == CS_OK && i < k; i++)
+            wr = cs_writer_stage(w, pt, d.bufs[i], err);
+        if (root && wr == CS_OK) { /* compressed now, while the others compress theirs */
+            while (cs_writer_filter(w))
+                ;
+            wr = cs_writer_store(w, err);
+        }
+        if (!root)
+            wr = cs_wshadow_pack(shadow, cs_model_schema(), (const cs_repbuf *const *)d.bufs,
+                                 (size_t)k, lo, ev0, &msg, &mlen, err);
+        rc = cs_par_agree(par, wr, err);
+        if (rc == CS_OK) { /* the sizes first: rank 0 takes the blocks only if it can hold them */
+            uint64_t mx = 0;
+            lens[me] = mlen;
+            if (!root) cs_par_send(par, 0, &lens[me], sizeof lens[me]);
+            for (uint64_t r = 1; root && r < R; r++) {
+                cs_par_recv(par, (int)r, &lens[r], sizeof lens[r]);
+                mx = lens[r] > mx ? lens[r] : mx;
+            }
+            if (root && mx > in_cap) {
+                free(in);
+                in_cap = (in = malloc(mx)) ? mx : 0;
+                if (!in)
+                    wr = cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL,
+                                      "out of memory (a block from another rank)");
+            }
+            rc = cs_par_agree(par, wr, err);
+        }
+        if (rc == CS_OK) {
+            if (!root) cs_par_send(par, 0, msg, mlen);
+            for (uint64_t r = 1; root && r < R; r++) {
+                cs_par_recv(par, (int)r, in, (size_t)lens[r]); /* all, even after a failure */
+                if (wr == CS_OK) wr = cs_writer_dist_apply(w, pt, in, (size_t)lens[r], err);
+            }
+            if (root && wr == CS_OK) wr = cs_writer_dist_round_end(w, pt, work, err);
+            rc = cs_par_agree(par, wr, err);
+        }
         double t3 = now_s();
         st->rounds++;
         st->compute += t1 - t0;
         st->wait += t2 - t1;
         st->write += t3 - t2;
         if (rc) break;
+        base = end;
+        evb += cs_par_sum_u64(par, nev);
         pg->done += M;
-        pg->events += cs_par_sum_u64(par, events);
+        pg->events += work;
         progress_show(pg, 0);
     }
+    cs_wshadow_destroy(shadow);
+    free(lens);
+    free(in);
     dist_free(&d);
     return rc;
 }
@@ -464,10 +549,20 @@ int cs_points_run(cs_writer *w, const cs_par *par, const cs_scenario *sc, int th
         rc = cs_par_size(par) > 1 ? run_point_dist(w, par, pt, sc, threads, &pg, &dst, stop, err)
                                   : run_point(w, pt, sc, threads, &pg, stop, err);
     progress_show(&pg, 1);
-    if (cs_par_size(par) > 1) dist_report(par, &dst, threads);
-    if (rc == CS_OK) return cs_writer_close(w, err);
+    if (cs_par_size(par) > 1) {
+        /* only rank 0 has a writer: it closes, and every rank returns its outcome */
+        dist_report(par, &dst, threads);
+        if (rc == CS_OK) {
+            int c = cs_par_rank(par) == 0 ? cs_writer_close(w, err) : CS_OK;
+            return cs_par_agree(par, c, err);
+        }
+    } else if (rc == CS_OK) {
+        return cs_writer_close(w, err);
+    }
     cs_error e2;
-    cs_writer_flush(w, &e2);
-    cs_writer_close(w, &e2);
+    if (w) {
+        cs_writer_flush(w, &e2);
+        cs_writer_close(w, &e2);
+    }
     return rc;
 }

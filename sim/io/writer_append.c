@@ -5,8 +5,6 @@
 #include <errno.h>
 
 static int commit_mpi(cs_writer *w, cs_error *err);
-static int pack_fail(cs_writer *w, cs_error *err, int rc, const char *what);
-static int store_ops(cs_writer *w, bool filter, cs_error *err);
 
 /* Makes every written replication durable against a killed process and publishes it: one
  * process queues the commit after what is staged, then stores the whole queue. */
@@ -14,8 +12,8 @@ int cs_wr_commit(cs_writer *w, cs_error *err)
 {
     if (w->mpi) return commit_mpi(w, err);
     int rc = cs_wr_queue_commit(w);
-    if (rc) return pack_fail(w, err, rc, "cannot write a chunk");
-    return store_ops(w, true, err);
+    if (rc) return cs_wr_pack_fail(w, err, rc, "cannot write a chunk");
+    return cs_wr_store_ops(w, true, err);
 }
 
 uint64_t cs_writer_done(const cs_writer *w, size_t scenario)
@@ -24,16 +22,16 @@ uint64_t cs_writer_done(const cs_writer *w, size_t scenario)
     return w->scen[scenario].written;
 }
 
-static int write_events(cs_writer *w, cs_wscen *sc, const cs_repbuf *b, cs_error *err)
+static int write_events(cs_writer *w, cs_wscen *sc, const cs_evrec *ev, size_t n, uint64_t rep,
+                        cs_error *err)
 {
-    size_t n = b->n_events;
     if (n == 0) return CS_OK;
     const cs_enum_def *et = sc->schema->event_types;
     for (size_t i = 0; et && et->n > 0 && i < n; i++)
-        if (b->events[i].type < 0 || (size_t)b->events[i].type >= et->n)
+        if (ev[i].type < 0 || (size_t)ev[i].type >= et->n)
             return cs_error_set(err, CS_EINVAL, NULL, 0, 0, sc->name,
                                 "replication %llu: event type %d is not in enum '%s'",
-                                (unsigned long long)b->replication, b->events[i].type, et->name);
+                                (unsigned long long)rep, ev[i].type, et->name);
     hsize_t start = sc->ev_written, cnt = n, total = start + n;
     if (H5Dset_extent(sc->d_events, &total) < 0)
         return cs_wr_h5_fail(w, err, "cannot extend events");
@@ -41,7 +39,7 @@ static int write_events(cs_writer *w, cs_wscen *sc, const cs_repbuf *b, cs_error
     hid_t ms = H5Screate_simple(1, &cnt, NULL);
     herr_t r =
         fs < 0 || ms < 0 ? -1 : H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &cnt, NULL);
-    if (r >= 0) r = H5Dwrite(sc->d_events, sc->t_ev_mem, ms, fs, w->dxpl, b->events);
+    if (r >= 0) r = H5Dwrite(sc->d_events, sc->t_ev_mem, ms, fs, w->dxpl, ev);
     int rc = r < 0 ? cs_wr_h5_fail(w, err, "cannot write events") : CS_OK;
     if (fs >= 0) H5Sclose(fs);
     if (ms >= 0) H5Sclose(ms);
@@ -49,7 +47,7 @@ static int write_events(cs_writer *w, cs_wscen *sc, const cs_repbuf *b, cs_error
 }
 
 /* A failure of writer_pack.c (a cs_wr_outcome): out of memory, or an HDF5 call. */
-static int pack_fail(cs_writer *w, cs_error *err, int rc, const char *what)
+int cs_wr_pack_fail(cs_writer *w, cs_error *err, int rc, const char *what)
 {
     if (rc == CS_WR_NOMEM) {
         w->failed = true;
@@ -59,7 +57,7 @@ static int pack_fail(cs_writer *w, cs_error *err, int rc, const char *what)
 }
 
 /* Appends row r of d: staged into its chunk (one process), or by H5Dwrite. */
-static int put_row(cs_writer *w, cs_wdset *d, hsize_t r, const void *buf)
+int cs_wr_put_row(cs_writer *w, cs_wdset *d, hsize_t r, const void *buf)
 {
     if (!d->pk.direct) return cs_wr_wdset_append(d, w->dxpl, r, buf) < 0 ? CS_WR_H5 : CS_WR_OK;
     int rc = cs_wr_pack_put(w, &d->pk, buf, 1);
@@ -67,17 +65,18 @@ static int put_row(cs_writer *w, cs_wdset *d, hsize_t r, const void *buf)
     return rc;
 }
 
-/* The replication's event rows into the staged chunks of events (one process). */
-static int put_events(cs_writer *w, cs_wscen *sc, const cs_repbuf *b, cs_error *err)
+int cs_wr_put_events(cs_writer *w, cs_wscen *sc, const cs_evrec *ev, size_t n, uint64_t rep,
+                     cs_error *err)
 {
+    if (!sc->ev_pk.direct) return write_events(w, sc, ev, n, rep, err);
     const cs_enum_def *et = sc->schema->event_types;
-    for (size_t i = 0; et && et->n > 0 && i < b->n_events; i++)
-        if (b->events[i].type < 0 || (size_t)b->events[i].type >= et->n)
+    for (size_t i = 0; et && et->n > 0 && i < n; i++)
+        if (ev[i].type < 0 || (size_t)ev[i].type >= et->n)
             return cs_error_set(err, CS_EINVAL, NULL, 0, 0, sc->name,
                                 "replication %llu: event type %d is not in enum '%s'",
-                                (unsigned long long)b->replication, b->events[i].type, et->name);
-    int rc = cs_wr_pack_put(w, &sc->ev_pk, b->events, b->n_events);
-    return rc ? pack_fail(w, err, rc, "cannot write events") : CS_OK;
+                                (unsigned long long)rep, ev[i].type, et->name);
+    int rc = cs_wr_pack_put(w, &sc->ev_pk, ev, n);
+    return rc ? cs_wr_pack_fail(w, err, rc, "cannot write events") : CS_OK;
 }
 
 /* One process, after replication sc->written - 1 was staged at cost `work`: whether to commit
@@ -129,27 +128,28 @@ int cs_writer_stage(cs_writer *w, size_t scenario, const cs_repbuf *b, cs_error 
     w->st_rep = rep;
     if (!w->mpi && !sc->packed) {
         rc = cs_wr_pack_open_scen(sc);
-        if (rc) return pack_fail(w, err, rc, "cannot prepare the chunks");
+        if (rc) return cs_wr_pack_fail(w, err, rc, "cannot prepare the chunks");
     }
     if (sc->events) {
-        rc = sc->ev_pk.direct ? put_events(w, sc, b, err) : write_events(w, sc, b, err);
+        rc = cs_wr_put_events(w, sc, b->events, b->n_events, b->replication, err);
         if (rc) return rc;
     }
-    rc = put_row(w, &sc->rep, r, &rep);
+    rc = cs_wr_put_row(w, &sc->rep, r, &rep);
     for (size_t i = 0; !rc && sc->national && i < sch->n_series; i++)
-        rc = put_row(w, &sc->series[i], r, b->series[i]);
+        rc = cs_wr_put_row(w, &sc->series[i], r, b->series[i]);
     for (size_t i = 0; !rc && sc->panel && i < sch->n_panel; i++)
-        rc = put_row(w, &sc->panels[i], r, b->panel[i]);
+        rc = cs_wr_put_row(w, &sc->panels[i], r, b->panel[i]);
     for (size_t i = 0; !rc && i < sch->n_summary; i++)
-        rc = put_row(w, &sc->summary[i], r, &b->summary[i]);
+        rc = cs_wr_put_row(w, &sc->summary[i], r, &b->summary[i]);
     for (size_t i = 0; !rc && i < sch->n_lastat; i++)
-        rc = put_row(w, &sc->lastat[i], r, b->lastat[i]);
+        rc = cs_wr_put_row(w, &sc->lastat[i], r, b->lastat[i]);
     for (size_t i = 0; !rc && i < sc->n_uncertain; i++)
-        rc = put_row(w, &sc->drawn[i], r, &b->drawn[i]);
-    if (rc) return pack_fail(w, err, rc, what);
+        rc = cs_wr_put_row(w, &sc->drawn[i], r, &b->drawn[i]);
+    if (rc) return cs_wr_pack_fail(w, err, rc, what);
     sc->written++;
     sc->ev_written += sc->events ? b->n_events : 0;
     bool complete = sc->written == w->replications;
+    if (w->dist) return CS_OK; /* several ranks: commits at the end of a round */
     if (w->mpi) {
         if (complete || sc->written - sc->committed >= w->commit_every) {
             rc = cs_wr_commit(w, err);
@@ -162,23 +162,23 @@ int cs_writer_stage(cs_writer *w, size_t scenario, const cs_repbuf *b, cs_error 
     if (complete || commit_due(w, sc, b->work)) rc = cs_wr_queue_commit(w);
     /* Release the chunk caches of a finished scenario: memory stays bounded in sweeps. */
     if (!rc && complete) rc = cs_wr_queue_close(w, sc);
-    return rc ? pack_fail(w, err, rc, "cannot queue a commit") : CS_OK;
+    return rc ? cs_wr_pack_fail(w, err, rc, "cannot queue a commit") : CS_OK;
 }
 
 int cs_writer_write(cs_writer *w, size_t scenario, const cs_repbuf *b, cs_error *err)
 {
     int rc = cs_writer_stage(w, scenario, b, err);
-    if (!rc && !w->mpi) rc = store_ops(w, true, err);
+    if (!rc && !w->mpi) rc = cs_wr_store_ops(w, true, err);
     return rc;
 }
 
 /* Stores the queue's head as far as it is filtered; with filter, everything queued (the
  * calling thread filtering what no other thread has taken). */
-static int store_ops(cs_writer *w, bool filter, cs_error *err)
+int cs_wr_store_ops(cs_writer *w, bool filter, cs_error *err)
 {
     char what[200] = "cannot write a chunk";
     int rc = cs_wr_ops_store(w, filter, what, sizeof what);
-    return rc ? pack_fail(w, err, rc, what) : CS_OK;
+    return rc ? cs_wr_pack_fail(w, err, rc, what) : CS_OK;
 }
 
 bool cs_writer_filter(cs_writer *w)
@@ -191,7 +191,7 @@ int cs_writer_store(cs_writer *w, cs_error *err)
     if (!w) return cs_error_set(err, CS_EINVAL, NULL, 0, 0, NULL, "cs_writer_store: no writer");
     if (w->failed)
         return cs_error_set(err, CS_EIO, w->part, 0, 0, NULL, "the writer failed earlier");
-    return w->mpi ? CS_OK : store_ops(w, false, err);
+    return w->mpi ? CS_OK : cs_wr_store_ops(w, false, err);
 }
 
 unsigned cs_writer_pending(cs_writer *w)

@@ -202,11 +202,12 @@ struct cs_writer {
     bool mpi;            /* par has more than one rank: MPI-IO, collective writes, no SWMR */
     uint64_t round_rows; /* replications per rank and round (opts.round_rows) */
     bool root;           /* rank 0: takes the file-system decisions */
-    hid_t dxpl;          /* transfers: collective (mpi), or with the conversion buffers below */
-    void *tconv, *tbkg;  /* type-conversion buffers, allocated once: HDF5 would calloc 1 MiB at
-                            every H5Dwrite that converts (measured: most of a replication's
-                            write time on small replications) */
-    void *stage;         /* contiguous rows of this rank's block (mpi only) */
+    bool dist;  /* rank 0 of several without parallel HDF5 (writer_dist.c): commits per round */
+    hid_t dxpl; /* transfers: collective (mpi), or with the conversion buffers below */
+    void *tconv, *tbkg; /* type-conversion buffers, allocated once: HDF5 would calloc 1 MiB at
+                           every H5Dwrite that converts (measured: most of a replication's
+                           write time on small replications) */
+    void *stage;        /* contiguous rows of this rank's block (mpi only) */
     size_t stage_cap;
     /* writer_pack.c (one process): the operations staged and not yet stored, in order (the
      * order of a single-threaded writer's HDF5 calls); the chunks among them waiting for a
@@ -311,8 +312,30 @@ bool cs_wr_ops_filter(cs_writer *w);
  * them when `all`, filtering on this thread what no other has taken); on an error, writes
  * the failing step to what. */
 int cs_wr_ops_store(cs_writer *w, bool all, char *what, size_t n_what);
+/* Distributed runs (writer_dist.c). A pack staged from row `first` on (first a multiple of
+ * its chunk rows, nothing staged): other ranks' packs, which stage only whole chunks. */
+int cs_wr_pack_start(cs_wpack *p, hsize_t first);
+/* Writes a chunk another rank filtered, now: rows [first, first + c0) of p, its nslab
+ * filtered slabs (lengths len[], checksums included) one after another at data. p must have
+ * nothing staged and first == p->first (CS_WR_FAIL otherwise), and no operation queued for
+ * that chunk (a commit's partial copy: commits are stored whole before the next round). */
+int cs_wr_pack_store_chunk(cs_wpack *p, hsize_t first, const size_t *len,
+                           const unsigned char *data);
+/* Filters every queued chunk on this thread, then hands each operation to emit in order and
+ * releases it (a writer without a file: other ranks' staging). Stops at emit's first non-zero
+ * return and returns it. */
+int cs_wr_ops_drain(cs_writer *w, int (*emit)(void *ctx, const cs_wop *o), void *ctx);
 
 /* writer_append.c */
 int cs_wr_commit(cs_writer *w, cs_error *err);
+/* A failure of writer_pack.c (a cs_wr_outcome) as a status and message. */
+int cs_wr_pack_fail(cs_writer *w, cs_error *err, int rc, const char *what);
+/* Stores the queue (filtering what no thread has taken, when filter). */
+int cs_wr_store_ops(cs_writer *w, bool filter, cs_error *err);
+/* Appends row r of d (staged into its chunk, or by H5Dwrite): a cs_wr_outcome. */
+int cs_wr_put_row(cs_writer *w, cs_wdset *d, hsize_t r, const void *buf);
+/* Appends n event rows of replication rep (for messages) at sc->ev_written. */
+int cs_wr_put_events(cs_writer *w, cs_wscen *sc, const cs_evrec *ev, size_t n, uint64_t rep,
+                     cs_error *err);
 
 #endif

@@ -466,6 +466,31 @@ static int queue_chunk(cs_writer *w, cs_wpack *p, cs_wbuf *b, size_t rows)
     return CS_WR_OK;
 }
 
+int cs_wr_pack_start(cs_wpack *p, hsize_t first)
+{
+    if (!p->cur && !(p->cur = buf_take(p))) return CS_WR_NOMEM;
+    p->first = first;
+    p->rows = 0;
+    p->dirty = false;
+    return CS_WR_OK;
+}
+
+int cs_wr_ops_drain(cs_writer *w, int (*emit)(void *ctx, const cs_wop *o), void *ctx)
+{
+    while (cs_wr_ops_filter(w))
+        ;
+    int rc = CS_WR_OK;
+    while (!rc && w->op_head) {
+        cs_wop *o = w->op_head;
+        w->op_head = o->next;
+        if (!w->op_head) w->op_tail = NULL;
+        o->next = NULL;
+        rc = o->state == CS_OP_NOMEM ? CS_WR_NOMEM : emit(ctx, o);
+        op_release(w, o);
+    }
+    return rc;
+}
+
 /* Takes the oldest chunk waiting (lock held), and a compressor for its level if one is idle. */
 static cs_wop *todo_take(cs_writer *w, struct cs_wz **z)
 {
@@ -524,16 +549,35 @@ bool cs_wr_ops_filter(cs_writer *w)
     return true;
 }
 
+/* The dataset of p grows to `end` rows if shorter. */
+static int grow(cs_wpack *p, hsize_t end)
+{
+    if (end > p->extent) {
+        hsize_t dims[3] = {end, p->d1, p->inner};
+        if (H5Dset_extent(p->d, dims) < 0) return CS_WR_H5;
+        p->extent = end;
+    }
+    return CS_WR_OK;
+}
+
+int cs_wr_pack_store_chunk(cs_wpack *p, hsize_t first, const size_t *len, const unsigned char *data)
+{
+    if (!p->direct || p->rows != 0 || first != p->first) return CS_WR_FAIL;
+    if (grow(p, first + p->c0)) return CS_WR_H5;
+    for (size_t s = 0; s < p->nslab; data += len[s], s++) {
+        hsize_t off[3] = {first, (hsize_t)s * p->c1, 0};
+        if (H5Dwrite_chunk(p->d, H5P_DEFAULT, 0, off, len[s], data) < 0) return CS_WR_H5;
+    }
+    p->first += p->c0;
+    return CS_WR_OK;
+}
+
 /* Writes filtered chunk o: the dataset grows to o->end rows first if shorter. */
 static int store_chunk(cs_wop *o)
 {
     cs_wpack *p = o->p;
     cs_wbuf *b = o->buf;
-    if (o->end > p->extent) {
-        hsize_t dims[3] = {o->end, p->d1, p->inner};
-        if (H5Dset_extent(p->d, dims) < 0) return CS_WR_H5;
-        p->extent = o->end;
-    }
+    if (grow(p, o->end)) return CS_WR_H5;
     for (size_t s = 0; s < p->nslab; s++) {
         hsize_t off[3] = {o->first, (hsize_t)s * p->c1, 0};
         const unsigned char *data = b->out ? b->out + s * b->slot : b->raw;

@@ -277,6 +277,12 @@ hsize_t cs_wr_rows_chunk(const cs_writer *w, size_t row_bytes, hsize_t cap)
         if (row_bytes && k * row_bytes > CS_CHUNK_MAX) k = CS_CHUNK_MAX / row_bytes;
         if (k > cap) k = cap;
         if (w->replications > 0 && k > w->replications) k = w->replications;
+        /* rank 0 of several (writer_dist.c): a divisor of a rank's rows per round, so that
+         * the other ranks' blocks hold whole chunks they filter themselves */
+        uint64_t m = w->round_rows;
+        if (m && k >= m) k = (hsize_t)m;
+        while (m && k > 1 && m % k)
+            k--;
         return k ? k : 1;
     }
     uint64_t ranks = (uint64_t)cs_par_size(w->par);

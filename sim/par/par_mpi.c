@@ -69,6 +69,28 @@ void cs_par_bcast(const cs_par *p, void *buf, size_t n, int root)
     if (p && p->size > 1) MPI_Bcast(buf, (int)n, MPI_BYTE, root, p->comm);
 }
 
+#define PIECE ((size_t)1 << 30)
+
+void cs_par_send(const cs_par *p, int to, const void *buf, size_t n)
+{
+    const char *b = buf;
+    for (size_t o = 0; p && (o < n || n == 0); o += PIECE) {
+        size_t k = n - o < PIECE ? n - o : PIECE;
+        MPI_Send(b + o, (int)k, MPI_BYTE, to, 1, p->comm);
+        if (n == 0) break;
+    }
+}
+
+void cs_par_recv(const cs_par *p, int from, void *buf, size_t n)
+{
+    char *b = buf;
+    for (size_t o = 0; p && (o < n || n == 0); o += PIECE) {
+        size_t k = n - o < PIECE ? n - o : PIECE;
+        MPI_Recv(b + o, (int)k, MPI_BYTE, from, 1, p->comm, MPI_STATUS_IGNORE);
+        if (n == 0) break;
+    }
+}
+
 uint64_t cs_par_exscan_u64(const cs_par *p, uint64_t v)
 {
     uint64_t r = 0;

@@ -257,6 +257,31 @@ int cs_writer_write_block(cs_writer *w, size_t scenario, const cs_repbuf *const 
  * cs_writer_write_block does); every rank gets the same answer and status. */
 int cs_writer_rows_align(cs_writer *w, size_t scenario, uint64_t cap, uint64_t *align,
                          cs_error *err);
+/* Several processes without parallel HDF5 (sim/io/writer_dist.c): rank 0 opens the writer of
+ * one process (opts.par NULL, opts.round_rows the rows per rank and round); every rank
+ * compresses the chunks of its own block.
+ * - rank 0, at the start of a scenario: cs_writer_dist_begin (begins writing; from then on
+ *   cs_writer_stage stages without committing) gives *desc (malloc'd, *len bytes), the
+ *   description of the scenario's chunks for the other ranks, and *align, the rows blocks
+ *   should start at multiples of (the least common multiple of the chunk rows up to cap);
+ * - every other rank: cs_wshadow_create from desc, then per round cs_wshadow_pack: its block
+ *   (replications lo .. lo + k - 1, whose event rows start at row ev0 of the events table) as
+ *   one message of filtered chunks and the rows of chunks it shares (*msg: s's, valid until
+ *   the next call);
+ * - rank 0, per round: cs_writer_stage of its own block (the first), cs_writer_dist_apply of
+ *   each other rank's message in rank order, then cs_writer_dist_round_end (work: the events
+ *   simulated in the round, for the commit floor): stores, and commits when due. */
+int cs_writer_dist_begin(cs_writer *w, size_t scenario, uint64_t cap, uint64_t *align, void **desc,
+                         size_t *len, cs_error *err);
+/* Event rows written so far (rank 0: where the next round's events start). */
+uint64_t cs_writer_events_done(const cs_writer *w, size_t scenario);
+int cs_writer_dist_apply(cs_writer *w, size_t scenario, const void *msg, size_t len, cs_error *err);
+int cs_writer_dist_round_end(cs_writer *w, size_t scenario, uint64_t work, cs_error *err);
+typedef struct cs_wshadow cs_wshadow;
+int cs_wshadow_create(cs_wshadow **out, const void *desc, size_t len, cs_error *err);
+int cs_wshadow_pack(cs_wshadow *s, const cs_schema *schema, const cs_repbuf *const *bufs, size_t k,
+                    uint64_t lo, uint64_t ev0, const void **msg, size_t *len, cs_error *err);
+void cs_wshadow_destroy(cs_wshadow *s);
 /* Makes everything written so far durable (flush). */
 int cs_writer_flush(cs_writer *w, cs_error *err);
 /* Closes; when every scenario has all its replications, renames PATH.part to PATH and

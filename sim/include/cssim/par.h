@@ -38,6 +38,10 @@ const char *cs_par_kind(void);
 void cs_par_barrier(const cs_par *p);
 /* Broadcasts n bytes from root. */
 void cs_par_bcast(const cs_par *p, void *buf, size_t n, int root);
+/* Point to point, not collective: n bytes to rank `to`, or from rank `from` (the sizes must
+ * match; sent in pieces of at most 1 GiB). */
+void cs_par_send(const cs_par *p, int to, const void *buf, size_t n);
+void cs_par_recv(const cs_par *p, int from, void *buf, size_t n);
 /* Exclusive prefix sum over ranks (0 on rank 0): where this rank's rows start. */
 uint64_t cs_par_exscan_u64(const cs_par *p, uint64_t v);
 uint64_t cs_par_sum_u64(const cs_par *p, uint64_t v);
