@@ -48,12 +48,14 @@ int cs_run_rep(cs_model *m, gsl_rng *r, const cs_params *p, const cs_world *worl
 /* Runs every point of sc into the open writer w (cs_writer_add_scenario done for each) and
  * closes it: w is consumed whatever the outcome. One process: `threads` workers and a bounded
  * reorder pool, the calling thread the only writer. Several ranks (par): rounds of blocks of
- * cs_points_block(threads) replications per rank, written collectively. A progress line on
+ * cs_points_block(threads) replications per rank, each rank compressing its own; rank 0 holds
+ * the writer (w is NULL on the others) and writes them all, or with `collective` every rank
+ * holds it and writes its block with parallel HDF5 (--mpi-writer). A progress line on
  * stderr if show_progress (total: the replications still to run). While *stop is 0 the run
  * goes on; once set (a signal handler), no replication begins and the status is CS_EINTR.
  * Not thread-safe: call from one thread. */
-int cs_points_run(cs_writer *w, const cs_par *par, const cs_scenario *sc, int threads,
-                  int show_progress, uint64_t total, const volatile sig_atomic_t *stop,
+int cs_points_run(cs_writer *w, const cs_par *par, int collective, const cs_scenario *sc,
+                  int threads, int show_progress, uint64_t total, const volatile sig_atomic_t *stop,
                   cs_error *err);
 /* Replications per rank and round of a distributed run (CSSIM_MPI_BLOCK overrides it). */
 uint64_t cs_points_block(int threads);

@@ -74,6 +74,7 @@ static int cap_threads(int threads, uint64_t todo, int quiet)
 typedef struct run_args {
     const char *out, *n_arg, *s_arg; /* -o, -n, -s */
     const char *commit_arg;          /* --commit-events */
+    const char *mpi_writer;          /* --mpi-writer: NULL or "root", or "collective" */
     int threads, force, resume, quiet, help;
     cs_optlist sets;  /* --set, then -n and -s as run.replications=N and run.seed=S */
     char *extra[2];   /* those two, allocated */
@@ -124,6 +125,10 @@ static int run_parse(run_args *a, int argc, char **argv)
                    "commit (keep through a kill) once N events were simulated since the "
                    "last commit (default 1048576; 0: every 16 replications)"),
          .min = 0, .max = LLONG_MAX, .expect = "a non-negative integer"},
+        {CS_OPTION("mpi-writer", 0, CS_OPT_STRING, &a->mpi_writer, "MODE",
+                   "under mpirun: 'root' (default: rank 0 writes the file as one process, "
+                   "SWMR-safe, every rank compressing its own chunks) or 'collective' (every "
+                   "rank writes with parallel HDF5; docs/cluster.md)")},
         {CS_OPTION("resume", 'r', CS_OPT_FLAG, &a->resume, NULL,
                    "continue FILE.part after an interruption")},
         {CS_OPTION("quiet", 'q', CS_OPT_FLAG, &a->quiet, NULL, "no progress line and no summary")},
@@ -135,6 +140,12 @@ static int run_parse(run_args *a, int argc, char **argv)
     if (a->help) {
         help(stdout, opts, n_opts);
         return 0;
+    }
+    if (a->mpi_writer && strcmp(a->mpi_writer, "root") && strcmp(a->mpi_writer, "collective")) {
+        fprintf(stderr,
+                "cssim: error: --mpi-writer: '%s' is not a writer mode (root or collective)\n",
+                a->mpi_writer);
+        return 2;
     }
     if (a->n_arg && !(a->extra[0] = key_value("run.replications", a->n_arg))) return 2;
     if (a->s_arg && !(a->extra[1] = key_value("run.seed", a->s_arg))) return 2;
@@ -315,6 +326,12 @@ static int add_point(cs_writer *w, const cs_scenario *sc, size_t pt, cs_error *e
 }
 
 /* Opens the output and declares every point; *total: the replications still to run. */
+/* Several ranks writing with parallel HDF5 (--mpi-writer collective). */
+static int collective(const cs_par *par, const run_args *a)
+{
+    return cs_par_size(par) > 1 && a->mpi_writer && !strcmp(a->mpi_writer, "collective");
+}
+
 static int open_output(cs_writer **w, cs_par *par, const run_args *a, const cs_scenario *sc,
                        const char *cmdline, la_table *t, int threads, uint64_t *total,
                        cs_error *err)
@@ -340,24 +357,27 @@ static int open_output(cs_writer **w, cs_par *par, const run_args *a, const cs_s
                          .n_cols = sizeof t->cols / sizeof t->cols[0],
                          .cols = t->cols};
     /* Several ranks: rank 0 alone opens the file, as one process with chunks that the other
-     * ranks' blocks fill (points.c, run_point_dist); the others have no writer. */
-    int dist = cs_par_size(par) > 1, root = cs_par_rank(par) == 0;
-    if (dist) wo.round_rows = cs_points_block(threads); /* per rank */
+     * ranks' blocks fill (points.c, run_point_dist), and the others have no writer; or, with
+     * --mpi-writer collective, every rank opens it with parallel HDF5 (collective calls). */
+    int coll = collective(par, a), dist = cs_par_size(par) > 1 && !coll;
+    int opens = cs_par_rank(par) == 0 || coll; /* this rank holds a writer */
+    if (cs_par_size(par) > 1) wo.round_rows = cs_points_block(threads); /* per rank */
+    if (coll) wo.par = par;
     if (a->resume) cs_cli_guard_file(a->out); /* reading the interrupted file (and its prefix) */
-    int rc = !have ? CS_ENOMEM : root ? cs_writer_open(w, a->out, &wo, err) : CS_OK;
+    int rc = !have ? CS_ENOMEM : opens ? cs_writer_open(w, a->out, &wo, err) : CS_OK;
     /* Commit (flush the progress marker) at multiples of 16 replications, the chunks' unit
      * (compressed files do not fill with replaced partial chunks, docs/output.md), once the
      * replications since the last commit simulated CSSIM_COMMIT_EVENTS events (--commit-events):
      * a kill loses about that much work, half a second of the baseline on one core, whether a
      * replication takes 50 us or a minute, and cheap replications do not spend a quarter of
      * their time committing (R1). */
-    if (rc == CS_OK && root) {
+    if (rc == CS_OK && opens) {
         cs_writer_set_commit_every(*w, 16);
         cs_writer_set_commit_work(*w, a->commit_arg ? strtoull(a->commit_arg, NULL, 10)
                                                     : CSSIM_COMMIT_EVENTS);
     }
     *total = 0;
-    for (size_t pt = 0; rc == CS_OK && root && pt < sc->n; pt++) {
+    for (size_t pt = 0; rc == CS_OK && opens && pt < sc->n; pt++) {
         rc = add_point(*w, sc, pt, err);
         *total += (uint64_t)sc->params[pt].replications - (rc ? 0 : cs_writer_done(*w, pt));
     }
@@ -435,8 +455,8 @@ static int run_scenario(cs_par *par, run_args *a, const char *cmdline)
     uint64_t total = 0;
     int rc = open_output(&w, par, a, &sc, cmdline, &t, threads, &total, &err);
     if (rc == CS_OK) {
-        rc = cs_points_run(w, par, &sc, threads, root && !a->quiet && isatty(2), total,
-                           &stop_requested, &err);
+        rc = cs_points_run(w, par, collective(par, a), &sc, threads, root && !a->quiet && isatty(2),
+                           total, &stop_requested, &err);
         w = NULL;
     }
     cs_writer_abort(w);

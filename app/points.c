@@ -1,7 +1,8 @@
 /* Running the points of a scenario into an open writer: the replications of each point on
  * OpenMP threads, written in replication order by whichever thread has the writer's turn (one
  * at a time), so the file is identical whatever the number of threads; under MPI, rounds of
- * blocks split over the ranks and written collectively (run_point_dist). */
+ * blocks split over the ranks, each compressing its own, written by rank 0 (run_point_dist) or
+ * collectively with parallel HDF5 (run_point_coll, --mpi-writer collective). */
 #include "cli.h"
 #include "cssim/output.h"
 #include "cssim/par.h"
@@ -267,13 +268,14 @@ typedef struct dist_stats {
     uint64_t rounds;
     double compute; /* running this rank's blocks */
     double wait;    /* waiting at the round's agreement for the slowest rank (load imbalance) */
-    double write;   /* collective extension, hyperslab writes and commit */
+    double write;   /* staging, compressing, the exchange with rank 0 (or the collective
+                       writes) and commits */
 } dist_stats;
 
 /* Replications per rank and round: enough per thread that one slow replication matters
- * little (load balance) and the collective write's fixed cost per round (an extension and a
- * write per dataset, the commit) is amortised, few enough that SIGTERM is answered within a
- * few replication times and the B result buffers stay small. It is also the writer's
+ * little (load balance) and a round's fixed cost (its agreements and exchange; with parallel
+ * HDF5 an extension and a write per dataset) is amortised, few enough that SIGTERM is answered
+ * within a few replication times and the B result buffers stay small. It is also the writer's
  * round_rows: chunks along replication hold a divisor of it. CSSIM_MPI_BLOCK overrides it. */
 uint64_t cs_points_block(int threads)
 {
@@ -383,13 +385,13 @@ static int dist_compute(dist_ctx *d, uint64_t lo, uint64_t k, uint64_t *events, 
  * `align` rows counted from the start of the file (so that a rank's block fills whole chunks
  * of most datasets); rank r takes units [u0 + nu*r/R, u0 + nu*(r+1)/R) of the round's nu
  * (clipped to what is left), a contiguous block, run on its OpenMP threads. Then rank 0
- * stages its block as one process would, every other rank stages and compresses its own into
- * chunks of the file's shapes (cs_wshadow_pack) and sends them, and rank 0 applies them in
- * rank order, stores and commits (cs_writer_dist_apply, cs_writer_dist_round_end): file order
- * is replication order, so the data are those of one process. A full round gives every rank
- * B rows; the last spreads what is left over the ranks to within one unit. Ranks stop
- * together: failures and the stop flag (SIGINT/SIGTERM on any rank) are agreed at every
- * round. */
+ * stages its block as one process would, every other rank stages its own into chunks of the
+ * file's shapes (cs_wshadow_stage), all compress on all their threads, the others send rank 0
+ * their chunks (cs_wshadow_message), and rank 0 applies them in rank order, stores and commits
+ * (cs_writer_dist_apply, cs_writer_dist_round_end): file order is replication order, so the
+ * data are those of one process. A full round gives every rank B rows; the last spreads what
+ * is left over the ranks to within one unit. Ranks stop together: failures and the stop flag
+ * (SIGINT/SIGTERM on any rank) are agreed at every round. */
 static int run_point_dist(cs_writer *w, const cs_par *par, size_t pt, const cs_scenario *sc,
                           int threads, progress *pg, dist_stats *st,
                           const volatile sig_atomic_t *stop, cs_error *err)
@@ -466,14 +468,18 @@ static int run_point_dist(cs_writer *w, const cs_par *par, size_t pt, const cs_s
         int wr = CS_OK;
         for (uint64_t i = 0; root && wr == CS_OK && i < k; i++)
             wr = cs_writer_stage(w, pt, d.bufs[i], err);
-        if (root && wr == CS_OK) { /* compressed now, while the others compress theirs */
-            while (cs_writer_filter(w))
-                ;
-            wr = cs_writer_store(w, err);
-        }
         if (!root)
-            wr = cs_wshadow_pack(shadow, cs_model_schema(), (const cs_repbuf *const *)d.bufs,
-                                 (size_t)k, lo, ev0, &msg, &mlen, err);
+            wr = cs_wshadow_stage(shadow, cs_model_schema(), (const cs_repbuf *const *)d.bufs,
+                                  (size_t)k, lo, ev0, err);
+            /* every rank compresses its block's chunks on all its threads, at the same time */
+#pragma omp parallel num_threads(d.threads)
+        {
+            cs_writer_thread_init();
+            while (root ? cs_writer_filter(w) : cs_wshadow_filter(shadow))
+                ;
+        }
+        if (root && wr == CS_OK) wr = cs_writer_store(w, err);
+        if (!root && wr == CS_OK) wr = cs_wshadow_message(shadow, &msg, &mlen, err);
         rc = cs_par_agree(par, wr, err);
         if (rc == CS_OK) { /* the sizes first: rank 0 takes the blocks only if it can hold them */
             uint64_t mx = 0;
@@ -520,6 +526,64 @@ static int run_point_dist(cs_writer *w, const cs_par *par, size_t pt, const cs_s
     return rc;
 }
 
+/* Several processes, --mpi-writer collective: every rank has the file open with parallel HDF5.
+ * The replications still to do go in rounds of up to R*B, cut into units of
+ * `align` rows (cs_writer_rows_align: no chunk spans two units) counted from the start of the
+ * file; rank r takes units [u0 + nu*r/R, u0 + nu*(r+1)/R) of the round's nu (clipped to what is
+ * left), a contiguous block, run on its OpenMP threads; then every rank writes its block
+ * collectively (cs_writer_write_block), each compressing its own chunks. A full round gives
+ * every rank B rows; the last spreads what is left over the ranks to within one unit. File
+ * order is replication order, so the data are those of one process. Ranks stop together:
+ * failures and the stop flag (SIGINT/SIGTERM on any rank) are agreed at every round. */
+static int run_point_coll(cs_writer *w, const cs_par *par, size_t pt, const cs_scenario *sc,
+                          int threads, progress *pg, dist_stats *st,
+                          const volatile sig_atomic_t *stop, cs_error *err)
+{
+    dist_ctx d = {0};
+    uint64_t n = (uint64_t)sc->params[pt].replications, R = (uint64_t)cs_par_size(par),
+             me = (uint64_t)cs_par_rank(par);
+    uint64_t align = 1;
+    int rc = cs_writer_rows_align(w, pt, 4 * cs_points_block(threads), &align, err);
+    if (rc == CS_OK) rc = cs_par_agree(par, dist_init(&d, sc, pt, threads, align, err), err);
+    while (rc == CS_OK) {
+        uint64_t base = cs_writer_done(w, pt);
+        if (base >= n) break;
+        if (cs_par_max_u64(par, *stop ? 1 : 0)) {
+            rc = CS_EINTR;
+            break;
+        }
+        uint64_t u0 = base / align, end = u0 * align + R * d.B;
+        if (end > n) end = n;
+        uint64_t nu = (end + align - 1) / align - u0, M = end - base;
+        uint64_t lo = (u0 + nu * me / R) * align, hi = (u0 + nu * (me + 1) / R) * align;
+        lo = lo < base ? base : lo > end ? end : lo;
+        hi = hi < base ? base : hi > end ? end : hi;
+        uint64_t k = hi - lo, events = 0;
+        cs_error ferr;
+        double t0 = now_s();
+        int failed = dist_compute(&d, lo, k, &events, &ferr);
+        double t1 = now_s();
+        rc = cs_par_agree(par, failed, &ferr);
+        double t2 = now_s();
+        if (rc) {
+            *err = ferr;
+            break;
+        }
+        rc = cs_writer_write_block(w, pt, (const cs_repbuf *const *)d.bufs, (size_t)k, err);
+        double t3 = now_s();
+        st->rounds++;
+        st->compute += t1 - t0;
+        st->wait += t2 - t1;
+        st->write += t3 - t2;
+        if (rc) break;
+        pg->done += M;
+        pg->events += cs_par_sum_u64(par, events);
+        progress_show(pg, 0);
+    }
+    dist_free(&d);
+    return rc;
+}
+
 /* CSSIM_MPI_STATS=1: rank 0 prints where the time went (bench/mpi_scaling.sh reads it). */
 static void dist_report(const cs_par *par, const dist_stats *st, int threads)
 {
@@ -538,26 +602,27 @@ static void dist_report(const cs_par *par, const dist_stats *st, int threads)
 }
 
 /* Runs every point into the open writer and closes it (w is consumed). */
-int cs_points_run(cs_writer *w, const cs_par *par, const cs_scenario *sc, int threads,
-                  int show_progress, uint64_t total, const volatile sig_atomic_t *stop,
+int cs_points_run(cs_writer *w, const cs_par *par, int collective, const cs_scenario *sc,
+                  int threads, int show_progress, uint64_t total, const volatile sig_atomic_t *stop,
                   cs_error *err)
 {
     progress pg = {.on = show_progress, .t0 = now_s(), .total = total};
     dist_stats dst = {0};
-    int rc = CS_OK;
+    int rc = CS_OK, dist = cs_par_size(par) > 1;
     for (size_t pt = 0; rc == CS_OK && pt < sc->n; pt++)
-        rc = cs_par_size(par) > 1 ? run_point_dist(w, par, pt, sc, threads, &pg, &dst, stop, err)
-                                  : run_point(w, pt, sc, threads, &pg, stop, err);
+        rc = !dist        ? run_point(w, pt, sc, threads, &pg, stop, err)
+             : collective ? run_point_coll(w, par, pt, sc, threads, &pg, &dst, stop, err)
+                          : run_point_dist(w, par, pt, sc, threads, &pg, &dst, stop, err);
     progress_show(&pg, 1);
-    if (cs_par_size(par) > 1) {
+    if (dist) dist_report(par, &dst, threads);
+    if (dist && !collective) {
         /* only rank 0 has a writer: it closes, and every rank returns its outcome */
-        dist_report(par, &dst, threads);
         if (rc == CS_OK) {
             int c = cs_par_rank(par) == 0 ? cs_writer_close(w, err) : CS_OK;
             return cs_par_agree(par, c, err);
         }
     } else if (rc == CS_OK) {
-        return cs_writer_close(w, err);
+        return cs_writer_close(w, err); /* (collective: on every rank, agreed) */
     }
     cs_error e2;
     if (w) {

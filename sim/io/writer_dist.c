@@ -210,6 +210,8 @@ struct cs_wshadow {
     uint64_t *mrow;                /* [n_pack] */
     hid_t *mtype;                  /* [n_pack]: decoded, owned */
     bytes head, chunks, tail, msg; /* kept from round to round: no allocation once warm */
+    uint64_t lo, k, nev;           /* the block staged (cs_wshadow_stage) */
+    int rc;                        /* its staging's outcome (a cs_wr_outcome) */
 };
 
 void cs_wshadow_destroy(cs_wshadow *s)
@@ -380,10 +382,10 @@ static int events_part(cs_wshadow *s, size_t pi, const cs_evrec *ev, uint64_t g0
     return rc;
 }
 
-int cs_wshadow_pack(cs_wshadow *s, const cs_schema *schema, const cs_repbuf *const *bufs, size_t k,
-                    uint64_t lo, uint64_t ev0, const void **msg, size_t *len, cs_error *err)
+int cs_wshadow_stage(cs_wshadow *s, const cs_schema *schema, const cs_repbuf *const *bufs, size_t k,
+                     uint64_t lo, uint64_t ev0, cs_error *err)
 {
-    *msg = NULL, *len = 0;
+    s->lo = lo, s->k = k, s->nev = 0, s->rc = CS_WR_OK;
     s->head.n = s->chunks.n = s->tail.n = s->msg.n = 0;
     s->head.nomem = s->chunks.nomem = s->tail.nomem = s->msg.nomem = false;
     uint64_t nev = 0;
@@ -436,13 +438,31 @@ int cs_wshadow_pack(cs_wshadow *s, const cs_schema *schema, const cs_repbuf *con
         for (size_t j = 0; !rc && j < k; g0 += bufs[j]->n_events, j++)
             rc = events_part(s, pi, bufs[j]->events, g0, bufs[j]->n_events, h, f);
     }
+    s->nev = nev;
+    s->rc = rc;
+    return rc == CS_WR_H5 ? cs_error_set(err, CS_EIO, NULL, 0, 0, NULL,
+                                         "cannot convert rows to the file's types")
+           : rc ? cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory (staging a block)")
+                : CS_OK;
+}
+
+bool cs_wshadow_filter(cs_wshadow *s)
+{
+    return cs_wr_ops_filter(s->w);
+}
+
+int cs_wshadow_message(cs_wshadow *s, const void **msg, size_t *len, cs_error *err)
+{
+    *msg = NULL, *len = 0;
+    int rc = s->rc;
     struct emit_ctx ctx = {s};
     if (!rc) rc = cs_wr_ops_drain(s->w, emit_chunk, &ctx);
     bytes *m = &s->msg;
+    m->n = 0;
     put_u64(m, MSG_MAGIC);
-    put_u64(m, lo);
-    put_u64(m, k);
-    put_u64(m, nev);
+    put_u64(m, s->lo);
+    put_u64(m, s->k);
+    put_u64(m, s->nev);
     put(m, s->head.p, s->head.n);
     put(m, s->chunks.p, s->chunks.n);
     put(m, s->tail.p, s->tail.n);

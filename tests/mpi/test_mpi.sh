@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # `mpirun -np 2 cssim run` writes the same data as one process (every dataset and attribute,
-# h5same and h5diff), and a SIGTERM'd 2-rank run resumed under mpirun completes it identically.
+# h5same and h5diff), with either writer (--mpi-writer root, the default: rank 0 writes; and
+# collective: parallel HDF5), and a SIGTERM'd 2-rank run resumed under mpirun completes it
+# identically. With the root writer a run whose ranks are SIGKILLed leaves a .part that
+# --resume completes identically (SWMR).
 set -euo pipefail
 : "${CSSIM:=build-mpi/cssim}"
 TMP=$(mktemp -d)
@@ -20,39 +23,75 @@ same() {
   h5diff -q --exclude-attribute / "$1" "$2" || fail "$3: h5diff reports differences"
 }
 
+"$CSSIM" run scenarios/baseline.yaml -n 2 -q -o "$TMP/x.h5" --mpi-writer bogus 2>"$TMP/x.err" &&
+  fail "--mpi-writer bogus accepted"
+grep -q "mpi-writer" "$TMP/x.err" || fail "--mpi-writer bogus: no message naming the option"
+
 args=(scenarios/baseline.yaml -n 8 --set time.horizon_years=2 --set authorities.limit=40 -q)
 "$CSSIM" run "${args[@]}" -j 2 -o "$TMP/one.h5"
-"${MPIRUN[@]}" -np 2 "$CSSIM" run "${args[@]}" -j 1 -o "$TMP/r2.h5" || fail "2-rank run failed"
-same "$TMP/one.h5" "$TMP/r2.h5" "2 ranks x 1 thread"
-"${MPIRUN[@]}" -np 3 "$CSSIM" run "${args[@]}" -j 2 -o "$TMP/r3.h5" || fail "3-rank run failed"
-same "$TMP/one.h5" "$TMP/r3.h5" "3 ranks x 2 threads (uneven blocks)"
 "$CSSIM" run "${args[@]}" --set output.compression=0 -o "$TMP/one0.h5"
-"${MPIRUN[@]}" -np 2 "$CSSIM" run "${args[@]}" --set output.compression=0 -o "$TMP/r20.h5" ||
-  fail "uncompressed 2-rank run failed"
-same "$TMP/one0.h5" "$TMP/r20.h5" "uncompressed"
+for mode in root collective; do
+  w=(--mpi-writer "$mode")
+  "${MPIRUN[@]}" -np 2 "$CSSIM" run "${args[@]}" "${w[@]}" -j 1 -o "$TMP/r2$mode.h5" ||
+    fail "$mode: 2-rank run failed"
+  same "$TMP/one.h5" "$TMP/r2$mode.h5" "$mode: 2 ranks x 1 thread"
+  "${MPIRUN[@]}" -np 3 "$CSSIM" run "${args[@]}" "${w[@]}" -j 2 -o "$TMP/r3$mode.h5" ||
+    fail "$mode: 3-rank run failed"
+  same "$TMP/one.h5" "$TMP/r3$mode.h5" "$mode: 3 ranks x 2 threads (uneven blocks)"
+  "${MPIRUN[@]}" -np 2 "$CSSIM" run "${args[@]}" "${w[@]}" --set output.compression=0 \
+    -o "$TMP/r20$mode.h5" || fail "$mode: uncompressed 2-rank run failed"
+  same "$TMP/one0.h5" "$TMP/r20$mode.h5" "$mode: uncompressed"
+done
+
+# Waits (up to 10 s) until $1 is over 2 MB.
+grown() {
+  for _ in $(seq 200); do
+    [ -e "$1" ] && [ "$(stat -c %s "$1")" -gt 2000000 ] && return 0
+    sleep 0.05
+  done
+}
 
 # SIGTERM (what a cluster sends at wall time): all ranks stop at one round boundary, commit,
 # close; --resume under mpirun completes the file identically.
 long=(scenarios/baseline.yaml -n 400 -q)
 "$CSSIM" run "${long[@]}" -o "$TMP/full.h5"
-"${MPIRUN[@]}" -np 2 "$CSSIM" run "${long[@]}" -j 1 -o "$TMP/cut.h5" 2>"$TMP/cut.err" &
-pid=$!
-for _ in $(seq 200); do
-  [ -e "$TMP/cut.h5.part" ] && [ "$(stat -c %s "$TMP/cut.h5.part")" -gt 2000000 ] && break
-  sleep 0.05
+for mode in root collective; do
+  cut="$TMP/cut$mode.h5"
+  "${MPIRUN[@]}" -np 2 "$CSSIM" run "${long[@]}" --mpi-writer "$mode" -j 1 -o "$cut" \
+    2>"$TMP/cut.err" &
+  pid=$!
+  grown "$cut.part"
+  kill -TERM "$pid" 2>/dev/null || true # timeout forwards it to mpirun, mpirun to the ranks
+  st=0; wait "$pid" 2>/dev/null || st=$?
+  if [ -e "$cut" ]; then
+    echo "note: $mode: the run finished before SIGTERM; resume path not exercised" >&2
+  else
+    [ -e "$cut.part" ] || fail "$mode: no partial file after SIGTERM"
+    # mpirun may tear down output forwarding before rank 0's "interrupted" line reaches us;
+    # the property that matters is that the resumed file is complete and identical (below)
+    grep -q "interrupted" "$TMP/cut.err" ||
+      echo "note: $mode: mpirun (status $st) did not relay the interruption message" >&2
+    "${MPIRUN[@]}" -np 2 "$CSSIM" run --resume "$cut" -q || fail "$mode: MPI resume failed"
+  fi
+  [ -e "$cut" ] || fail "$mode: resume did not produce the final file"
+  same "$TMP/full.h5" "$cut" "$mode: SIGTERM + resume"
 done
-kill -TERM "$pid" 2>/dev/null || true # timeout forwards it to mpirun, mpirun to the ranks
-st=0; wait "$pid" 2>/dev/null || st=$?
-if [ -e "$TMP/cut.h5" ]; then
-  echo "note: the run finished before SIGTERM; resume path not exercised this time" >&2
+
+# SIGKILL of every process of the run (a node lost): the root writer's file is SWMR, so the
+# .part opens at its last commit and --resume completes it identically.
+kill9="$TMP/kill9.h5"
+"${MPIRUN[@]}" -np 2 "$CSSIM" run "${long[@]}" -j 1 --commit-events 0 -o "$kill9" \
+  2>/dev/null &
+pid=$!
+grown "$kill9.part"
+pkill -KILL -f -- "-o $kill9" || true # the ranks and mpirun (their command lines name it)
+{ wait "$pid"; } 2>/dev/null || true
+if [ -e "$kill9" ]; then
+  echo "note: the run finished before SIGKILL; not exercised" >&2
 else
-  [ -e "$TMP/cut.h5.part" ] || fail "no partial file after SIGTERM"
-  # mpirun may tear down output forwarding before rank 0's "interrupted" line reaches us; the
-  # property that matters is that the resumed file is complete and identical (below)
-  grep -q "interrupted" "$TMP/cut.err" ||
-    echo "note: mpirun (status $st) did not relay the ranks' interruption message" >&2
-  "${MPIRUN[@]}" -np 2 "$CSSIM" run --resume "$TMP/cut.h5" -q || fail "MPI resume failed"
+  [ -e "$kill9.part" ] || fail "SIGKILL: no partial file"
+  "${MPIRUN[@]}" -np 2 "$CSSIM" run --resume "$kill9" -q || fail "resume after SIGKILL failed"
+  [ -e "$kill9" ] || fail "resume after SIGKILL did not produce the final file"
+  same "$TMP/full.h5" "$kill9" "root: SIGKILL + resume"
 fi
-[ -e "$TMP/cut.h5" ] || fail "resume did not produce the final file"
-same "$TMP/full.h5" "$TMP/cut.h5" "SIGTERM + resume"
-echo "ok: MPI output identical to one process (2 and 3 ranks, compressed and not, resumed)"
+echo "ok: MPI output identical to one process (both writers; 2 and 3 ranks, compressed and not, resumed after SIGTERM; root writer after SIGKILL)"

@@ -18,8 +18,10 @@
  * caller orders the calls (a mutex hand-over between threads is enough); the exceptions are
  * cs_writer_filter and cs_writer_pending (any thread, any time: see cs_writer_stage). Each
  * thread that calls it first calls cs_writer_thread_init.
- * Several processes (MPI): see opts.par and cs_writer_write_block; every other function is
- * then collective too (same calls, same order, on every rank). */
+ * Several processes (MPI): rank 0 alone holds the writer of one process and the others send it
+ * their blocks (cs_writer_dist_begin and the functions after it); or every rank opens it with
+ * parallel HDF5 (opts.par, cs_writer_write_block), and every other function is then collective
+ * too (same calls, same order, on every rank). */
 #ifndef CSSIM_OUTPUT_H
 #define CSSIM_OUTPUT_H
 
@@ -162,9 +164,10 @@ typedef struct cs_writer_opts {
      * With R > 1 ranks every rank opens the writer and makes every call below with the same
      * arguments (they are collective), and data go through cs_writer_write_block. */
     const cs_par *par;
-    /* With several ranks: replications per rank and round of cs_writer_write_block, or 0.
-     * Chunks along replication then hold a divisor of it (and at most a rank's share of the
-     * run), so that blocks starting at multiples of it (cs_writer_rows_align) share no chunk. */
+    /* With several ranks (rank 0's writer of one process, or opts.par's): replications per
+     * rank and round, or 0. Chunks along replication then hold a divisor of it (with par, also
+     * at most a rank's share of the run), so that blocks starting at multiples of it
+     * (cs_writer_dist_begin's align, cs_writer_rows_align) fill whole chunks. */
     uint64_t round_rows;
 } cs_writer_opts;
 
@@ -264,10 +267,11 @@ int cs_writer_rows_align(cs_writer *w, size_t scenario, uint64_t cap, uint64_t *
  *   cs_writer_stage stages without committing) gives *desc (malloc'd, *len bytes), the
  *   description of the scenario's chunks for the other ranks, and *align, the rows blocks
  *   should start at multiples of (the least common multiple of the chunk rows up to cap);
- * - every other rank: cs_wshadow_create from desc, then per round cs_wshadow_pack: its block
- *   (replications lo .. lo + k - 1, whose event rows start at row ev0 of the events table) as
- *   one message of filtered chunks and the rows of chunks it shares (*msg: s's, valid until
- *   the next call);
+ * - every other rank: cs_wshadow_create from desc, then per round cs_wshadow_stage of its
+ *   block (replications lo .. lo + k - 1, whose event rows start at row ev0 of the events
+ *   table), cs_wshadow_filter on any threads until it returns false (each call compresses one
+ *   chunk), and cs_wshadow_message: the block as one message of filtered chunks and the rows
+ *   of chunks it shares with its neighbours (*msg: s's, valid until the next stage);
  * - rank 0, per round: cs_writer_stage of its own block (the first), cs_writer_dist_apply of
  *   each other rank's message in rank order, then cs_writer_dist_round_end (work: the events
  *   simulated in the round, for the commit floor): stores, and commits when due. */
@@ -279,8 +283,10 @@ int cs_writer_dist_apply(cs_writer *w, size_t scenario, const void *msg, size_t 
 int cs_writer_dist_round_end(cs_writer *w, size_t scenario, uint64_t work, cs_error *err);
 typedef struct cs_wshadow cs_wshadow;
 int cs_wshadow_create(cs_wshadow **out, const void *desc, size_t len, cs_error *err);
-int cs_wshadow_pack(cs_wshadow *s, const cs_schema *schema, const cs_repbuf *const *bufs, size_t k,
-                    uint64_t lo, uint64_t ev0, const void **msg, size_t *len, cs_error *err);
+int cs_wshadow_stage(cs_wshadow *s, const cs_schema *schema, const cs_repbuf *const *bufs, size_t k,
+                     uint64_t lo, uint64_t ev0, cs_error *err);
+bool cs_wshadow_filter(cs_wshadow *s);
+int cs_wshadow_message(cs_wshadow *s, const void **msg, size_t *len, cs_error *err);
 void cs_wshadow_destroy(cs_wshadow *s);
 /* Makes everything written so far durable (flush). */
 int cs_writer_flush(cs_writer *w, cs_error *err);
