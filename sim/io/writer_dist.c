@@ -55,6 +55,14 @@ static void put_u64(bytes *b, uint64_t v)
     put(b, &v, sizeof v);
 }
 
+/* Zeros up to a multiple of 8 bytes: every record of a message starts 8-aligned, so that its
+ * rows (event rows hold doubles) are read in place. */
+static void pad8(bytes *b)
+{
+    static const unsigned char zero[8];
+    if (b->n % 8) put(b, zero, 8 - b->n % 8);
+}
+
 typedef struct reader {
     const unsigned char *p, *end;
     bool bad;
@@ -69,6 +77,13 @@ static const unsigned char *take(reader *r, size_t n)
     const unsigned char *q = r->p;
     r->p += n;
     return q;
+}
+
+/* Past the padding after a record (offsets from base, the message's start). */
+static void skip8(reader *r, const unsigned char *base)
+{
+    size_t off = (size_t)(r->p - base);
+    if (off % 8) take(r, 8 - off % 8);
 }
 
 static uint64_t get_u64(reader *r)
@@ -365,6 +380,7 @@ static int emit_chunk(void *ctx, const cs_wop *o)
         put_u64(&s->chunks, b->len[k]);
     for (size_t k = 0; k < p->nslab; k++)
         put(&s->chunks, b->out ? b->out + k * b->slot : b->raw, b->len[k]);
+    pad8(&s->chunks);
     return s->chunks.nomem ? CS_WR_NOMEM : CS_WR_OK;
 }
 
@@ -420,12 +436,14 @@ int cs_wshadow_stage(cs_wshadow *s, const cs_schema *schema, const cs_repbuf *co
             if (h > lo) rec_head(&s->head, pi, REC_RAW, lo, h - lo);
             for (uint64_t r = lo; r < h; r++)
                 put(&s->head, row_of(g, i, bufs[r - lo], &idx), (size_t)s->mrow[pi]);
+            pad8(&s->head);
             if (!rc && f > h) rc = cs_wr_pack_start(p, h);
             for (uint64_t r = h; !rc && r < f; r++)
                 rc = cs_wr_pack_put(s->w, p, row_of(g, i, bufs[r - lo], &idx), 1);
             if (e > f) rec_head(&s->tail, pi, REC_RAW, f, e - f);
             for (uint64_t r = f; r < e; r++)
                 put(&s->tail, row_of(g, i, bufs[r - lo], &idx), (size_t)s->mrow[pi]);
+            pad8(&s->tail);
         }
     /* the events: rows ev0 .. ev0 + nev - 1, across the replications */
     if (s->events) {
@@ -437,6 +455,8 @@ int cs_wshadow_stage(cs_wshadow *s, const cs_schema *schema, const cs_repbuf *co
         if (!rc && f > h) rc = cs_wr_pack_start(p, h);
         for (size_t j = 0; !rc && j < k; g0 += bufs[j]->n_events, j++)
             rc = events_part(s, pi, bufs[j]->events, g0, bufs[j]->n_events, h, f);
+        pad8(&s->head);
+        pad8(&s->tail);
     }
     s->nev = nev;
     s->rc = rc;
@@ -519,6 +539,7 @@ int cs_writer_dist_apply(cs_writer *w, size_t scenario, const void *msg, size_t 
             for (size_t s = 0; s < cnt; s++)
                 total += lens[s] = (size_t)get_u64(&r);
             const unsigned char *data = take(&r, total);
+            skip8(&r, msg);
             bool at = ev ? first == sc->ev_written : first >= lo && first + p->c0 <= lo + k;
             if (!data || !at) {
                 ok = false;
@@ -535,6 +556,7 @@ int cs_writer_dist_apply(cs_writer *w, size_t scenario, const void *msg, size_t 
         const unsigned char *rows = kind == REC_RAW && mrow && cnt <= (size_t)(r.end - r.p) / mrow
                                         ? take(&r, (size_t)cnt * mrow)
                                         : NULL;
+        skip8(&r, msg);
         if (!rows) {
             ok = false;
             break;

@@ -80,12 +80,13 @@ done
 # SIGKILL of every process of the run (a node lost): the root writer's file is SWMR, so the
 # .part opens at its last commit and --resume completes it identically.
 kill9="$TMP/kill9.h5"
-"${MPIRUN[@]}" -np 2 "$CSSIM" run "${long[@]}" -j 1 --commit-events 0 -o "$kill9" \
-  2>/dev/null &
+# (in a subshell whose stderr is discarded: bash reports a killed job there, not here)
+("${MPIRUN[@]}" -np 2 "$CSSIM" run "${long[@]}" -j 1 --commit-events 0 -o "$kill9" &
+  wait $!) 2>/dev/null &
 pid=$!
 grown "$kill9.part"
 pkill -KILL -f -- "-o $kill9" || true # the ranks and mpirun (their command lines name it)
-{ wait "$pid"; } 2>/dev/null || true
+wait "$pid" || true
 if [ -e "$kill9" ]; then
   echo "note: the run finished before SIGKILL; not exercised" >&2
 else

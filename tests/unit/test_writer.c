@@ -862,6 +862,106 @@ static uint64_t work_1(uint64_t r)
  * committed. Cheap replications commit at the latest every CS_COMMIT_MAX_ROWS; a floor of 0
  * keeps one commit per interval. Each resumed file holds exactly what was written
  * (check_scenario). */
+/* Several ranks, in one process: rank 0's writer takes blocks that another rank staged and
+ * compressed into chunks of its shapes (cs_wshadow_*, as under mpirun with the root writer),
+ * in blocks of uneven sizes that do not start on chunk boundaries, so that rows shared by two
+ * blocks travel raw; the file holds what one process writes. A block that does not continue
+ * the file is refused. */
+static void test_writer_dist_blocks_equal_one_process(void **state)
+{
+    (void)state;
+    char path[128];
+    path_in(path, sizeof path, "dist.h5");
+    const uint64_t nrep = 29;
+    cs_writer_opts o = opts(nrep);
+    o.round_rows = 4; /* chunks along replication of 4 rows or a divisor */
+    cs_error err;
+    cs_error_clear(&err);
+    cs_writer *w = NULL;
+    assert_int_equal(cs_writer_open(&w, path, &o, &err), CS_OK);
+    for (int s = 0; s < NSCEN; s++) {
+        cs_out_scenario os = scen(s);
+        assert_int_equal(cs_writer_add_scenario(w, &os, &err), CS_OK);
+    }
+    for (int s = 0; s < NSCEN; s++) {
+        cs_out_scenario os = scen(s);
+        uint64_t align = 0;
+        void *desc = NULL;
+        size_t len = 0;
+        assert_int_equal(cs_writer_dist_begin(w, (size_t)s, 64, &align, &desc, &len, &err), CS_OK);
+        assert_true(align >= 1 && 4 % align == 0);
+        cs_wshadow *sh = NULL;
+        assert_int_equal(cs_wshadow_create(&sh, desc, len, &err), CS_OK);
+        free(desc);
+        cs_repbuf *b[5];
+        for (int j = 0; j < 5; j++)
+            assert_non_null(b[j] = cs_repbuf_create(&toy, os.n_time, NLA, os.n_uncertain, true));
+        for (uint64_t r = 0; r < nrep;) {
+            uint64_t k0 = nrep - r < 3 ? nrep - r : 3; /* "rank 0": 3, "rank 1": 5 */
+            uint64_t k1 = nrep - r - k0 < 5 ? nrep - r - k0 : 5;
+            for (uint64_t j = 0; j < k0; j++) {
+                fill(b[j], s, r + j);
+                assert_int_equal(cs_writer_stage(w, (size_t)s, b[j], &err), CS_OK);
+            }
+            while (cs_writer_filter(w))
+                ;
+            assert_int_equal(cs_writer_store(w, &err), CS_OK);
+            uint64_t ev0 = cs_writer_events_done(w, (size_t)s);
+            for (uint64_t j = 0; j < k1; j++)
+                fill(b[j], s, r + k0 + j);
+            assert_int_equal(cs_wshadow_stage(sh, &toy, (const cs_repbuf *const *)b, (size_t)k1,
+                                              r + k0, ev0, &err),
+                             CS_OK);
+            while (cs_wshadow_filter(sh))
+                ;
+            const void *msg = NULL;
+            size_t mlen = 0;
+            assert_int_equal(cs_wshadow_message(sh, &msg, &mlen, &err), CS_OK);
+            assert_int_equal(cs_writer_dist_apply(w, (size_t)s, msg, mlen, &err), CS_OK);
+            assert_int_equal(cs_writer_dist_round_end(w, (size_t)s, 0, &err), CS_OK);
+            r += k0 + k1;
+        }
+        for (int j = 0; j < 5; j++)
+            cs_repbuf_destroy(b[j], &toy);
+        cs_wshadow_destroy(sh);
+    }
+    assert_int_equal(cs_writer_close(w, &err), CS_OK);
+    hid_t f = open_ro(path);
+    for (int s = 0; s < NSCEN; s++)
+        check_scenario(f, s, nrep);
+    H5Fclose(f);
+
+    /* a block that skips a replication: refused, nothing of it written */
+    path_in(path, sizeof path, "dist_gap.h5");
+    assert_int_equal(cs_writer_open(&w, path, &o, &err), CS_OK);
+    cs_out_scenario os = scen(0);
+    assert_int_equal(cs_writer_add_scenario(w, &os, &err), CS_OK);
+    uint64_t align = 0;
+    void *desc = NULL;
+    size_t len = 0;
+    assert_int_equal(cs_writer_dist_begin(w, 0, 64, &align, &desc, &len, &err), CS_OK);
+    cs_wshadow *sh = NULL;
+    assert_int_equal(cs_wshadow_create(&sh, desc, len, &err), CS_OK);
+    free(desc);
+    cs_repbuf *b = cs_repbuf_create(&toy, os.n_time, NLA, os.n_uncertain, true);
+    fill(b, 0, 1); /* replication 1 while the file is at 0 */
+    assert_int_equal(cs_wshadow_stage(sh, &toy, (const cs_repbuf *const *)&b, 1, 1, 0, &err),
+                     CS_OK);
+    const void *msg = NULL;
+    size_t mlen = 0;
+    assert_int_equal(cs_wshadow_message(sh, &msg, &mlen, &err), CS_OK);
+    assert_int_equal(cs_writer_dist_apply(w, 0, msg, mlen, &err), CS_EINVAL);
+    assert_non_null(strstr(err.msg, "do not fit"));
+    assert_int_equal(cs_writer_done(w, 0), 0);
+    cs_repbuf_destroy(b, &toy);
+    cs_wshadow_destroy(sh);
+    cs_writer_abort(w);
+    /* a description that is not one */
+    cs_error_clear(&err);
+    assert_int_equal(cs_wshadow_create(&sh, "garbage!", 8, &err), CS_EINVAL);
+    assert_null(sh);
+}
+
 static void test_writer_commit_work_floor(void **state)
 {
     (void)state;
@@ -1287,6 +1387,7 @@ int main(void)
         cmocka_unit_test(test_writer_full_disk_keeps_earlier_output),
         cmocka_unit_test(test_writer_resume_rejects_other_run),
         cmocka_unit_test(test_writer_resume_after_kill_equals_uninterrupted),
+        cmocka_unit_test(test_writer_dist_blocks_equal_one_process),
         cmocka_unit_test(test_writer_commit_work_floor),
         cmocka_unit_test(test_writer_random_kills_resume_identically),
         cmocka_unit_test(test_writer_identical_runs_identical_bytes),
