@@ -380,6 +380,38 @@ static int dist_compute(dist_ctx *d, uint64_t lo, uint64_t k, uint64_t *events, 
     return failed ? ferr->status : CS_OK;
 }
 
+/* One round's block of this rank, simulated (both writers): the stop flag, then the block,
+ * replications [lo, lo + k) of the round's [base, end), then any failure, agreed by all. */
+typedef struct round {
+    uint64_t end, lo, k, events;
+    double t_agreed; /* when the agreement after the simulation ended */
+} round;
+
+static int round_run(dist_ctx *d, const cs_par *par, uint64_t base, uint64_t align, uint64_t n,
+                     const volatile sig_atomic_t *stop, round *rd, dist_stats *st, cs_error *err)
+{
+    uint64_t R = (uint64_t)cs_par_size(par), me = (uint64_t)cs_par_rank(par);
+    if (cs_par_max_u64(par, *stop ? 1 : 0)) return CS_EINTR;
+    uint64_t u0 = base / align, end = u0 * align + R * d->B;
+    if (end > n) end = n;
+    uint64_t nu = (end + align - 1) / align - u0;
+    uint64_t lo = (u0 + nu * me / R) * align, hi = (u0 + nu * (me + 1) / R) * align;
+    lo = lo < base ? base : lo > end ? end : lo;
+    hi = hi < base ? base : hi > end ? end : hi;
+    *rd = (round){.end = end, .lo = lo, .k = hi - lo};
+    cs_error ferr;
+    double t0 = now_s();
+    int failed = dist_compute(d, lo, rd->k, &rd->events, &ferr);
+    double t1 = now_s();
+    int rc = cs_par_agree(par, failed, &ferr);
+    rd->t_agreed = now_s();
+    st->rounds++;
+    st->compute += t1 - t0;
+    st->wait += rd->t_agreed - t1;
+    if (rc) *err = ferr;
+    return rc;
+}
+
 /* Several processes. Rank 0 holds the writer (that of one process); the others describe
  * nothing to HDF5. The replications still to do go in rounds of up to R*B, cut into units of
  * `align` rows counted from the start of the file (so that a rank's block fills whole chunks
@@ -435,29 +467,11 @@ static int run_point_dist(cs_writer *w, const cs_par *par, size_t pt, const cs_s
     if (rc == CS_OK && !lens) rc = cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
     rc = cs_par_agree(par, rc, err);
     if (rc == CS_OK) rc = cs_par_agree(par, dist_init(&d, sc, pt, threads, align, err), err);
-    while (rc == CS_OK) {
-        if (base >= n) break;
-        if (cs_par_max_u64(par, *stop ? 1 : 0)) {
-            rc = CS_EINTR;
-            break;
-        }
-        uint64_t u0 = base / align, end = u0 * align + R * d.B;
-        if (end > n) end = n;
-        uint64_t nu = (end + align - 1) / align - u0, M = end - base;
-        uint64_t lo = (u0 + nu * me / R) * align, hi = (u0 + nu * (me + 1) / R) * align;
-        lo = lo < base ? base : lo > end ? end : lo;
-        hi = hi < base ? base : hi > end ? end : hi;
-        uint64_t k = hi - lo, events = 0;
-        cs_error ferr;
-        double t0 = now_s();
-        int failed = dist_compute(&d, lo, k, &events, &ferr);
-        double t1 = now_s();
-        rc = cs_par_agree(par, failed, &ferr);
-        double t2 = now_s();
-        if (rc) {
-            *err = ferr;
-            break;
-        }
+    while (rc == CS_OK && base < n) {
+        round rd;
+        rc = round_run(&d, par, base, align, n, stop, &rd, st, err);
+        if (rc) break;
+        uint64_t lo = rd.lo, k = rd.k, events = rd.events;
         /* rank 0 stages its block; the others stage and compress theirs into one message */
         uint64_t nev = 0, work = cs_par_sum_u64(par, events);
         for (uint64_t i = 0; i < k; i++)
@@ -507,15 +521,11 @@ static int run_point_dist(cs_writer *w, const cs_par *par, size_t pt, const cs_s
             if (root && wr == CS_OK) wr = cs_writer_dist_round_end(w, pt, work, err);
             rc = cs_par_agree(par, wr, err);
         }
-        double t3 = now_s();
-        st->rounds++;
-        st->compute += t1 - t0;
-        st->wait += t2 - t1;
-        st->write += t3 - t2;
+        st->write += now_s() - rd.t_agreed;
         if (rc) break;
-        base = end;
+        pg->done += rd.end - base;
+        base = rd.end;
         evb += cs_par_sum_u64(par, nev);
-        pg->done += M;
         pg->events += work;
         progress_show(pg, 0);
     }
@@ -540,44 +550,18 @@ static int run_point_coll(cs_writer *w, const cs_par *par, size_t pt, const cs_s
                           const volatile sig_atomic_t *stop, cs_error *err)
 {
     dist_ctx d = {0};
-    uint64_t n = (uint64_t)sc->params[pt].replications, R = (uint64_t)cs_par_size(par),
-             me = (uint64_t)cs_par_rank(par);
-    uint64_t align = 1;
+    uint64_t n = (uint64_t)sc->params[pt].replications, align = 1;
     int rc = cs_writer_rows_align(w, pt, 4 * cs_points_block(threads), &align, err);
     if (rc == CS_OK) rc = cs_par_agree(par, dist_init(&d, sc, pt, threads, align, err), err);
-    while (rc == CS_OK) {
-        uint64_t base = cs_writer_done(w, pt);
-        if (base >= n) break;
-        if (cs_par_max_u64(par, *stop ? 1 : 0)) {
-            rc = CS_EINTR;
-            break;
-        }
-        uint64_t u0 = base / align, end = u0 * align + R * d.B;
-        if (end > n) end = n;
-        uint64_t nu = (end + align - 1) / align - u0, M = end - base;
-        uint64_t lo = (u0 + nu * me / R) * align, hi = (u0 + nu * (me + 1) / R) * align;
-        lo = lo < base ? base : lo > end ? end : lo;
-        hi = hi < base ? base : hi > end ? end : hi;
-        uint64_t k = hi - lo, events = 0;
-        cs_error ferr;
-        double t0 = now_s();
-        int failed = dist_compute(&d, lo, k, &events, &ferr);
-        double t1 = now_s();
-        rc = cs_par_agree(par, failed, &ferr);
-        double t2 = now_s();
-        if (rc) {
-            *err = ferr;
-            break;
-        }
-        rc = cs_writer_write_block(w, pt, (const cs_repbuf *const *)d.bufs, (size_t)k, err);
-        double t3 = now_s();
-        st->rounds++;
-        st->compute += t1 - t0;
-        st->wait += t2 - t1;
-        st->write += t3 - t2;
+    for (uint64_t base; rc == CS_OK && (base = cs_writer_done(w, pt)) < n;) {
+        round rd;
+        rc = round_run(&d, par, base, align, n, stop, &rd, st, err);
         if (rc) break;
-        pg->done += M;
-        pg->events += cs_par_sum_u64(par, events);
+        rc = cs_writer_write_block(w, pt, (const cs_repbuf *const *)d.bufs, (size_t)rd.k, err);
+        st->write += now_s() - rd.t_agreed;
+        if (rc) break;
+        pg->done += rd.end - base;
+        pg->events += cs_par_sum_u64(par, rd.events);
         progress_show(pg, 0);
     }
     dist_free(&d);
