@@ -5,7 +5,8 @@ number of targets outside their 90% interval that the docs quote for each fit (t
 the time-split fit in calibration/to2017/) match the report's, and both reports met their
 convergence targets, as the docs say. The fingerprint test already fails when a report is stale
 against its inputs; this one fails when the docs are stale against the report (a regenerated
-fit whose figures were not copied)."""
+fit whose figures were not copied). Likewise docs/cluster.md's table of MPI weak scaling is the
+committed bench/results/mpi_scaling.md's, row for row."""
 import os
 import re
 import sys
@@ -59,11 +60,18 @@ def main():
                 failures.append(f"docs/calibration.md does not quote {path}'s '{q}'")
         if not f["converged"]:
             failures.append(f"{path}: convergence not met; the docs say the fits converged")
+    scaling = [ln.strip() for ln in read("bench/results/mpi_scaling.md").splitlines()
+               if re.match(r"\| \d+ \| (-|root|collective) \|", ln)]
+    cluster = read("docs/cluster.md")
+    if not scaling or any(r not in cluster for r in scaling):
+        failures.append("docs/cluster.md lacks the rows of bench/results/mpi_scaling.md's table "
+                        "(copy them):\n  " + "\n  ".join(scaling))
     for msg in failures:
         print("FAIL:", msg)
     if failures:
         return 1
-    print(f"ok: docs/calibration.md quotes the committed reports ({len(rows)} parameter rows)")
+    print(f"ok: docs/calibration.md quotes the committed reports ({len(rows)} parameter rows); "
+          f"docs/cluster.md the MPI scaling table ({len(scaling)} rows)")
     return 0
 
 
