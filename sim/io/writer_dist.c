@@ -20,6 +20,8 @@
  * one MPI job on a cluster do. */
 #include "writer_impl.h"
 
+_Static_assert(sizeof(size_t) == sizeof(uint64_t), "a message's u64 lengths are read as size_t");
+
 #define GEO_MAGIC 0x31676463u /* "cdg1" */
 #define MSG_MAGIC 0x31736463u /* "cds1" */
 enum { REC_RAW = 1, REC_CHUNK = 2 };
@@ -507,7 +509,9 @@ int cs_writer_dist_apply(cs_writer *w, size_t scenario, const void *msg, size_t 
     bool ok = get_u64(&r) == MSG_MAGIC;
     uint64_t lo = get_u64(&r), k = get_u64(&r), nev = get_u64(&r);
     ok = ok && !r.bad && lo == sc->written && k <= w->replications - sc->written;
-    uint64_t ev_end = sc->ev_written + nev;
+    /* sc->ev_written advances with each record of events; on a failure it goes back, so that
+     * what the failed writer still commits (cs_writer_abort) claims no row of this block */
+    uint64_t ev_start = sc->ev_written, ev_end = ev_start + nev;
     size_t n_rep = 0, i = 0;
     while (cs_wr_next_wdset(sc, &i))
         n_rep++;
@@ -531,13 +535,18 @@ int cs_writer_dist_apply(cs_writer *w, size_t scenario, const void *msg, size_t 
             break;
         }
         if (kind == REC_CHUNK) {
-            if (cnt != p->nslab || cnt > 1024) {
+            /* the slabs' lengths, read in place (8-aligned u64, as size_t here) */
+            const size_t *lens =
+                cnt == p->nslab && cnt <= (size_t)(r.end - r.p) / sizeof(uint64_t)
+                    ? (const size_t *)(const void *)take(&r, (size_t)cnt * sizeof(uint64_t))
+                    : NULL;
+            size_t total = 0;
+            for (size_t s = 0; lens && s < cnt && total != SIZE_MAX; s++)
+                total = lens[s] > (size_t)(r.end - r.p) - total ? SIZE_MAX : total + lens[s];
+            if (!lens || total == SIZE_MAX) {
                 ok = false;
                 break;
             }
-            size_t lens[1024], total = 0;
-            for (size_t s = 0; s < cnt; s++)
-                total += lens[s] = (size_t)get_u64(&r);
             const unsigned char *data = take(&r, total);
             skip8(&r, msg);
             bool at = ev ? first == sc->ev_written : first >= lo && first + p->c0 <= lo + k;
@@ -567,7 +576,11 @@ int cs_writer_dist_apply(cs_writer *w, size_t scenario, const void *msg, size_t 
                 break;
             }
             rc = cs_wr_put_events(w, sc, (const cs_evrec *)rows, (size_t)cnt, w->st_rep, err);
-            if (rc) return rc;
+            if (rc) {
+                sc->ev_written = ev_start;
+                w->failed = true;
+                return rc;
+            }
             sc->ev_written += cnt;
             continue;
         }
@@ -578,8 +591,10 @@ int cs_writer_dist_apply(cs_writer *w, size_t scenario, const void *msg, size_t 
         for (uint64_t j = 0; !rc && j < cnt; j++)
             rc = cs_wr_put_row(w, d, first + j, rows + j * mrow);
     }
+    bool fits = ok && sc->ev_written == ev_end;
+    if (rc || !fits) sc->ev_written = ev_start;
     if (rc) return cs_wr_pack_fail(w, err, rc, what);
-    if (!ok || sc->ev_written != ev_end) {
+    if (!fits) {
         w->failed = true;
         return cs_error_set(err, CS_EINVAL, NULL, 0, 0, sc->name,
                             "replications %llu-%llu from another rank do not fit the file (rows "

@@ -856,12 +856,6 @@ static uint64_t work_1(uint64_t r)
     return 1;
 }
 
-/* The commit floor: with intervals of 3 and a floor of 100, replications of work 30 commit at
- * 6 (90 < 100 at 3), replications that report no work count as a whole floor (commit at 9);
- * the 10th and 11th, uncommitted, are lost to the kill; below a floor of 1000 nothing is
- * committed. Cheap replications commit at the latest every CS_COMMIT_MAX_ROWS; a floor of 0
- * keeps one commit per interval. Each resumed file holds exactly what was written
- * (check_scenario). */
 /* Several ranks, in one process: rank 0's writer takes blocks that another rank staged and
  * compressed into chunks of its shapes (cs_wshadow_*, as under mpirun with the root writer),
  * in blocks of uneven sizes that do not start on chunk boundaries, so that rows shared by two
@@ -931,37 +925,68 @@ static void test_writer_dist_blocks_equal_one_process(void **state)
         check_scenario(f, s, nrep);
     H5Fclose(f);
 
-    /* a block that skips a replication: refused, nothing of it written */
-    path_in(path, sizeof path, "dist_gap.h5");
-    assert_int_equal(cs_writer_open(&w, path, &o, &err), CS_OK);
-    cs_out_scenario os = scen(0);
-    assert_int_equal(cs_writer_add_scenario(w, &os, &err), CS_OK);
-    uint64_t align = 0;
-    void *desc = NULL;
-    size_t len = 0;
-    assert_int_equal(cs_writer_dist_begin(w, 0, 64, &align, &desc, &len, &err), CS_OK);
+    /* After rank 0's replications 0-2: a block that skips replication 3, and the block of 3-4
+     * cut short (in its last record, the rows of chunk 4-7, after its event rows). Both are
+     * refused, and what the failed writer still commits is replications 0-2 alone, their event
+     * rows included and none of the refused block's (resume reads it back). */
+    for (int bad = 0; bad < 2; bad++) {
+        path_in(path, sizeof path, bad ? "dist_cut.h5" : "dist_gap.h5");
+        assert_int_equal(cs_writer_open(&w, path, &o, &err), CS_OK);
+        cs_out_scenario os = scen(0);
+        assert_int_equal(cs_writer_add_scenario(w, &os, &err), CS_OK);
+        uint64_t align = 0;
+        void *desc = NULL;
+        size_t len = 0;
+        assert_int_equal(cs_writer_dist_begin(w, 0, 64, &align, &desc, &len, &err), CS_OK);
+        cs_wshadow *sh = NULL;
+        assert_int_equal(cs_wshadow_create(&sh, desc, len, &err), CS_OK);
+        free(desc);
+        cs_repbuf *b[2];
+        for (int j = 0; j < 2; j++)
+            assert_non_null(b[j] = cs_repbuf_create(&toy, os.n_time, NLA, os.n_uncertain, true));
+        for (uint64_t r = 0; r < 3; r++) {
+            fill(b[0], 0, r);
+            assert_int_equal(cs_writer_stage(w, 0, b[0], &err), CS_OK);
+        }
+        uint64_t ev0 = cs_writer_events_done(w, 0), lo = bad ? 3 : 4;
+        assert_int_equal(ev0, n_events(0, 0) + n_events(0, 1) + n_events(0, 2));
+        fill(b[0], 0, lo);
+        fill(b[1], 0, lo + 1);
+        assert_int_equal(cs_wshadow_stage(sh, &toy, (const cs_repbuf *const *)b, 2, lo, ev0, &err),
+                         CS_OK);
+        const void *msg = NULL;
+        size_t mlen = 0;
+        assert_int_equal(cs_wshadow_message(sh, &msg, &mlen, &err), CS_OK);
+        assert_true(mlen > 64);
+        assert_int_equal(cs_writer_dist_apply(w, 0, msg, bad ? mlen - 13 : mlen, &err), CS_EINVAL);
+        assert_non_null(strstr(err.msg, "do not fit"));
+        assert_int_equal(cs_writer_done(w, 0), 3);
+        assert_int_equal(cs_writer_events_done(w, 0), ev0);
+        for (int j = 0; j < 2; j++)
+            cs_repbuf_destroy(b[j], &toy);
+        cs_wshadow_destroy(sh);
+        cs_writer_abort(w); /* commits what is whole */
+        cs_writer_opts ro = o;
+        ro.resume = true;
+        assert_int_equal(cs_writer_open(&w, path, &ro, &err), CS_OK);
+        assert_int_equal(cs_writer_add_scenario(w, &os, &err), CS_OK);
+        assert_int_equal(cs_writer_done(w, 0), 3);
+        assert_int_equal(cs_writer_events_done(w, 0), ev0);
+        cs_writer_abort(w);
+    }
     cs_wshadow *sh = NULL;
-    assert_int_equal(cs_wshadow_create(&sh, desc, len, &err), CS_OK);
-    free(desc);
-    cs_repbuf *b = cs_repbuf_create(&toy, os.n_time, NLA, os.n_uncertain, true);
-    fill(b, 0, 1); /* replication 1 while the file is at 0 */
-    assert_int_equal(cs_wshadow_stage(sh, &toy, (const cs_repbuf *const *)&b, 1, 1, 0, &err),
-                     CS_OK);
-    const void *msg = NULL;
-    size_t mlen = 0;
-    assert_int_equal(cs_wshadow_message(sh, &msg, &mlen, &err), CS_OK);
-    assert_int_equal(cs_writer_dist_apply(w, 0, msg, mlen, &err), CS_EINVAL);
-    assert_non_null(strstr(err.msg, "do not fit"));
-    assert_int_equal(cs_writer_done(w, 0), 0);
-    cs_repbuf_destroy(b, &toy);
-    cs_wshadow_destroy(sh);
-    cs_writer_abort(w);
     /* a description that is not one */
     cs_error_clear(&err);
     assert_int_equal(cs_wshadow_create(&sh, "garbage!", 8, &err), CS_EINVAL);
     assert_null(sh);
 }
 
+/* The commit floor: with intervals of 3 and a floor of 100, replications of work 30 commit at
+ * 6 (90 < 100 at 3), replications that report no work count as a whole floor (commit at 9);
+ * the 10th and 11th, uncommitted, are lost to the kill; below a floor of 1000 nothing is
+ * committed. Cheap replications commit at the latest every CS_COMMIT_MAX_ROWS; a floor of 0
+ * keeps one commit per interval. Each resumed file holds exactly what was written
+ * (check_scenario). */
 static void test_writer_commit_work_floor(void **state)
 {
     (void)state;
