@@ -133,23 +133,12 @@ static uint64_t mem_row(hid_t mtype, int rank, const hsize_t *dims)
 static int describe(bytes *b, const cs_wpack *p, hid_t mtype, uint64_t mrow)
 {
     geo_pack g = {.direct = p->direct, .mrow = mrow};
-    if (p->direct)
-        g = (geo_pack){p->direct,
-                       p->convert,
-                       p->shuffle,
-                       (uint64_t)p->level,
-                       (uint64_t)p->rank,
-                       p->d1,
-                       p->inner,
-                       p->c0,
-                       p->c1,
-                       p->fsize,
-                       p->msize,
-                       p->row,
-                       p->nslab,
-                       p->slab,
-                       p->n_move,
-                       mrow};
+    if (p->direct) {
+        g.convert = p->convert, g.shuffle = p->shuffle, g.level = (uint64_t)p->level;
+        g.rank = (uint64_t)p->rank, g.d1 = p->d1, g.inner = p->inner, g.c0 = p->c0;
+        g.c1 = p->c1, g.fsize = p->fsize, g.msize = p->msize, g.row = p->row;
+        g.nslab = p->nslab, g.slab = p->slab, g.n_move = p->n_move;
+    }
     put(b, &g, sizeof g);
     for (size_t m = 0; p->direct && m < p->n_move; m++) {
         put_u64(b, p->move[m].from);
@@ -368,13 +357,10 @@ static void split(uint64_t a, uint64_t e, uint64_t c0, uint64_t *h, uint64_t *f)
     *f = *h + (e - *h) / c0 * c0;
 }
 
-struct emit_ctx {
-    cs_wshadow *s;
-};
-
+/* cs_wr_ops_drain's emit: a filtered chunk into the message's chunk records. */
 static int emit_chunk(void *ctx, const cs_wop *o)
 {
-    cs_wshadow *s = ((struct emit_ctx *)ctx)->s;
+    cs_wshadow *s = ctx;
     const cs_wpack *p = o->p;
     const cs_wbuf *b = o->buf;
     rec_head(&s->chunks, (size_t)(p - s->pk), REC_CHUNK, o->first, p->nslab);
@@ -477,8 +463,7 @@ int cs_wshadow_message(cs_wshadow *s, const void **msg, size_t *len, cs_error *e
 {
     *msg = NULL, *len = 0;
     int rc = s->rc;
-    struct emit_ctx ctx = {s};
-    if (!rc) rc = cs_wr_ops_drain(s->w, emit_chunk, &ctx);
+    if (!rc) rc = cs_wr_ops_drain(s->w, emit_chunk, s);
     bytes *m = &s->msg;
     m->n = 0;
     put_u64(m, MSG_MAGIC);
