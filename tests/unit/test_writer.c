@@ -856,6 +856,23 @@ static uint64_t work_1(uint64_t r)
     return 1;
 }
 
+/* Rank 0's writer of a distributed run begins scenario s, and another rank's writer without a
+ * file is made from its description (blocks start at multiples of a divisor of round_rows 4). */
+static cs_wshadow *dist_shadow(cs_writer *w, int s)
+{
+    cs_error err;
+    cs_error_clear(&err);
+    uint64_t align = 0;
+    void *desc = NULL;
+    size_t len = 0;
+    assert_int_equal(cs_writer_dist_begin(w, (size_t)s, 64, &align, &desc, &len, &err), CS_OK);
+    assert_true(align >= 1 && 4 % align == 0);
+    cs_wshadow *sh = NULL;
+    assert_int_equal(cs_wshadow_create(&sh, desc, len, &err), CS_OK);
+    free(desc);
+    return sh;
+}
+
 /* Several ranks, in one process: rank 0's writer takes blocks that another rank staged and
  * compressed into chunks of its shapes (cs_wshadow_*, as under mpirun with the root writer),
  * in blocks of uneven sizes that do not start on chunk boundaries, so that rows shared by two
@@ -879,14 +896,7 @@ static void test_writer_dist_blocks_equal_one_process(void **state)
     }
     for (int s = 0; s < NSCEN; s++) {
         cs_out_scenario os = scen(s);
-        uint64_t align = 0;
-        void *desc = NULL;
-        size_t len = 0;
-        assert_int_equal(cs_writer_dist_begin(w, (size_t)s, 64, &align, &desc, &len, &err), CS_OK);
-        assert_true(align >= 1 && 4 % align == 0);
-        cs_wshadow *sh = NULL;
-        assert_int_equal(cs_wshadow_create(&sh, desc, len, &err), CS_OK);
-        free(desc);
+        cs_wshadow *sh = dist_shadow(w, s);
         cs_repbuf *b[5];
         for (int j = 0; j < 5; j++)
             assert_non_null(b[j] = cs_repbuf_create(&toy, os.n_time, NLA, os.n_uncertain, true));
@@ -934,13 +944,7 @@ static void test_writer_dist_blocks_equal_one_process(void **state)
         assert_int_equal(cs_writer_open(&w, path, &o, &err), CS_OK);
         cs_out_scenario os = scen(0);
         assert_int_equal(cs_writer_add_scenario(w, &os, &err), CS_OK);
-        uint64_t align = 0;
-        void *desc = NULL;
-        size_t len = 0;
-        assert_int_equal(cs_writer_dist_begin(w, 0, 64, &align, &desc, &len, &err), CS_OK);
-        cs_wshadow *sh = NULL;
-        assert_int_equal(cs_wshadow_create(&sh, desc, len, &err), CS_OK);
-        free(desc);
+        cs_wshadow *sh = dist_shadow(w, 0);
         cs_repbuf *b[2];
         for (int j = 0; j < 2; j++)
             assert_non_null(b[j] = cs_repbuf_create(&toy, os.n_time, NLA, os.n_uncertain, true));
