@@ -325,13 +325,13 @@ static int add_point(cs_writer *w, const cs_scenario *sc, size_t pt, cs_error *e
     return rc;
 }
 
-/* Opens the output and declares every point; *total: the replications still to run. */
 /* Several ranks writing with parallel HDF5 (--mpi-writer collective). */
 static int collective(const cs_par *par, const run_args *a)
 {
     return cs_par_size(par) > 1 && a->mpi_writer && !strcmp(a->mpi_writer, "collective");
 }
 
+/* Opens the output and declares every point; *total: the replications still to run. */
 static int open_output(cs_writer **w, cs_par *par, const run_args *a, const cs_scenario *sc,
                        const char *cmdline, la_table *t, int threads, uint64_t *total,
                        cs_error *err)

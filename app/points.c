@@ -485,9 +485,8 @@ static int run_point_dist(cs_writer *w, const cs_par *par, size_t pt, const cs_s
         if (!root)
             wr = cs_wshadow_stage(shadow, cs_model_schema(), (const cs_repbuf *const *)d.bufs,
                                   (size_t)k, lo, ev0, err);
-            /* every rank compresses its block's chunks on all its threads, at the same time */
 #pragma omp parallel num_threads(d.threads)
-        {
+        { /* every rank compresses its block's chunks on all its threads, at the same time */
             cs_writer_thread_init();
             while (root ? cs_writer_filter(w) : cs_wshadow_filter(shadow))
                 ;

@@ -22,16 +22,22 @@ uint64_t cs_writer_done(const cs_writer *w, size_t scenario)
     return w->scen[scenario].written;
 }
 
-static int write_events(cs_writer *w, cs_wscen *sc, const cs_evrec *ev, size_t n, uint64_t rep,
-                        cs_error *err)
+int cs_wr_check_events(const cs_schema *s, const char *scenario, const cs_evrec *ev, size_t n,
+                       uint64_t rep, cs_error *err)
 {
-    if (n == 0) return CS_OK;
-    const cs_enum_def *et = sc->schema->event_types;
+    const cs_enum_def *et = s->event_types;
     for (size_t i = 0; et && et->n > 0 && i < n; i++)
         if (ev[i].type < 0 || (size_t)ev[i].type >= et->n)
-            return cs_error_set(err, CS_EINVAL, NULL, 0, 0, sc->name,
+            return cs_error_set(err, CS_EINVAL, NULL, 0, 0, scenario,
                                 "replication %llu: event type %d is not in enum '%s'",
                                 (unsigned long long)rep, ev[i].type, et->name);
+    return CS_OK;
+}
+
+/* n event rows by H5Dwrite at sc->ev_written (a dataset this writer does not stage). */
+static int write_events(cs_writer *w, cs_wscen *sc, const cs_evrec *ev, size_t n, cs_error *err)
+{
+    if (n == 0) return CS_OK;
     hsize_t start = sc->ev_written, cnt = n, total = start + n;
     if (H5Dset_extent(sc->d_events, &total) < 0)
         return cs_wr_h5_fail(w, err, "cannot extend events");
@@ -68,14 +74,9 @@ int cs_wr_put_row(cs_writer *w, cs_wdset *d, hsize_t r, const void *buf)
 int cs_wr_put_events(cs_writer *w, cs_wscen *sc, const cs_evrec *ev, size_t n, uint64_t rep,
                      cs_error *err)
 {
-    if (!sc->ev_pk.direct) return write_events(w, sc, ev, n, rep, err);
-    const cs_enum_def *et = sc->schema->event_types;
-    for (size_t i = 0; et && et->n > 0 && i < n; i++)
-        if (ev[i].type < 0 || (size_t)ev[i].type >= et->n)
-            return cs_error_set(err, CS_EINVAL, NULL, 0, 0, sc->name,
-                                "replication %llu: event type %d is not in enum '%s'",
-                                (unsigned long long)rep, ev[i].type, et->name);
-    int rc = cs_wr_pack_put(w, &sc->ev_pk, ev, n);
+    int rc = cs_wr_check_events(sc->schema, sc->name, ev, n, rep, err);
+    if (rc || !sc->ev_pk.direct) return rc ? rc : write_events(w, sc, ev, n, err);
+    rc = cs_wr_pack_put(w, &sc->ev_pk, ev, n);
     return rc ? cs_wr_pack_fail(w, err, rc, "cannot write events") : CS_OK;
 }
 
@@ -330,12 +331,9 @@ static int block_check(const cs_wscen *sc, const cs_writer *w, const cs_repbuf *
             rc = cs_error_set(err, CS_ENOMEM, NULL, 0, 0, sc->name,
                               "replication %llu: %zu events could not be recorded (out of memory)",
                               (unsigned long long)b->replication, b->n_dropped);
-        const cs_enum_def *et = sc->schema->event_types;
-        for (size_t e = 0; !rc && sc->events && et && et->n > 0 && e < b->n_events; e++)
-            if (b->events[e].type < 0 || (size_t)b->events[e].type >= et->n)
-                rc = cs_error_set(err, CS_EINVAL, NULL, 0, 0, sc->name,
-                                  "replication %llu: event type %d is not in enum '%s'",
-                                  (unsigned long long)b->replication, b->events[e].type, et->name);
+        if (!rc && sc->events)
+            rc = cs_wr_check_events(sc->schema, sc->name, b->events, b->n_events, b->replication,
+                                    err);
         *n_ev += sc->events ? b->n_events : 0;
     }
     return rc;
@@ -525,15 +523,8 @@ int cs_writer_rows_align(cs_writer *w, size_t scenario, uint64_t cap, uint64_t *
         hid_t dcpl = H5Dget_create_plist(d->id);
         hsize_t c[3] = {1, 1, 1};
         if (dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED && H5Pget_chunk(dcpl, 3, c) > 0 &&
-            c[0] > 0) {
-            uint64_t x = a, y = c[0];
-            while (y) { /* a = lcm(a, c[0]) */
-                uint64_t t = x % y;
-                x = y;
-                y = t;
-            }
-            a = a / x * c[0];
-        }
+            c[0] > 0)
+            a = cs_wr_lcm(a, c[0]);
         if (dcpl >= 0) H5Pclose(dcpl);
     }
     *align = a <= cap ? a : 1;

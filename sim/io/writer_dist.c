@@ -9,8 +9,8 @@
  * inside its block are filtered there; the rows of a chunk its block shares with a neighbour's
  * are sent as they are, in memory layout. Rank 0 then takes the blocks in replication order:
  * its own staged as one process stages them, each other rank's message applied as it comes
- * (cs_writer_dist_apply: filtered chunks queued for the file as they are, rows staged), and
- * its writer stores them and commits (cs_writer_dist_round_end). So the data, the chunk
+ * (cs_writer_dist_apply: filtered chunks written to the file as they are, rows staged), and
+ * its writer stores what it staged and commits (cs_writer_dist_round_end). So the data, the chunk
  * shapes and the file's checksums are those of one process; only the bytes of the deflate
  * streams and the layout of the file may differ (as between two thread counts).
  *
@@ -180,15 +180,8 @@ int cs_writer_dist_begin(cs_writer *w, size_t scenario, uint64_t cap, uint64_t *
     for (cs_wdset *d; !h5 && (d = cs_wr_next_wdset(sc, &i));) {
         h5 = describe(&b, &d->pk, d->mtype, mem_row(d->mtype, d->rank, d->dims));
         uint64_t c = d->pk.direct ? d->pk.c0 : 0;
-        if (c > 1 && c <= cap) { /* a = lcm(a, c): blocks that share no such chunk */
-            uint64_t x = a, y = c;
-            while (y) {
-                uint64_t t = x % y;
-                x = y;
-                y = t;
-            }
-            if (a / x * c <= cap) a = a / x * c;
-        }
+        if (c > 1 && c <= cap && cs_wr_lcm(a, c) <= cap) /* blocks that share no such chunk */
+            a = cs_wr_lcm(a, c);
     }
     if (!h5 && sc->events) h5 = describe(&b, &sc->ev_pk, sc->t_ev_mem, H5Tget_size(sc->t_ev_mem));
     if (h5 || b.nomem) {
@@ -386,6 +379,15 @@ static int events_part(cs_wshadow *s, size_t pi, const cs_evrec *ev, uint64_t g0
     return rc;
 }
 
+/* A failure of another rank's staging (a cs_wr_outcome) as a status and message. */
+static int staging_fail(int rc, cs_error *err)
+{
+    return rc == CS_WR_H5
+               ? cs_error_set(err, CS_EIO, NULL, 0, 0, NULL,
+                              "cannot convert rows to the file's types")
+               : cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory (staging a block)");
+}
+
 int cs_wshadow_stage(cs_wshadow *s, const cs_schema *schema, const cs_repbuf *const *bufs, size_t k,
                      uint64_t lo, uint64_t ev0, cs_error *err)
 {
@@ -404,13 +406,10 @@ int cs_wshadow_stage(cs_wshadow *s, const cs_schema *schema, const cs_repbuf *co
                                 "replication %llu: %zu events could not be recorded (out of "
                                 "memory)",
                                 (unsigned long long)b->replication, b->n_dropped);
-        const cs_enum_def *et = schema->event_types;
-        for (size_t i = 0; s->events && et && et->n > 0 && i < b->n_events; i++)
-            if (b->events[i].type < 0 || (size_t)b->events[i].type >= et->n)
-                return cs_error_set(err, CS_EINVAL, NULL, 0, 0, NULL,
-                                    "replication %llu: event type %d is not in enum '%s'",
-                                    (unsigned long long)b->replication, b->events[i].type,
-                                    et->name);
+        int bad = s->events ? cs_wr_check_events(schema, NULL, b->events, b->n_events,
+                                                 b->replication, err)
+                            : CS_OK;
+        if (bad) return bad;
         nev += s->events ? b->n_events : 0;
     }
     int rc = CS_WR_OK;
@@ -448,10 +447,7 @@ int cs_wshadow_stage(cs_wshadow *s, const cs_schema *schema, const cs_repbuf *co
     }
     s->nev = nev;
     s->rc = rc;
-    return rc == CS_WR_H5 ? cs_error_set(err, CS_EIO, NULL, 0, 0, NULL,
-                                         "cannot convert rows to the file's types")
-           : rc ? cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory (staging a block)")
-                : CS_OK;
+    return rc ? staging_fail(rc, err) : CS_OK;
 }
 
 bool cs_wshadow_filter(cs_wshadow *s)
@@ -473,12 +469,8 @@ int cs_wshadow_message(cs_wshadow *s, const void **msg, size_t *len, cs_error *e
     put(m, s->head.p, s->head.n);
     put(m, s->chunks.p, s->chunks.n);
     put(m, s->tail.p, s->tail.n);
-    if (rc || m->nomem || s->head.nomem || s->chunks.nomem || s->tail.nomem) {
-        return rc == CS_WR_H5 ? cs_error_set(err, CS_EIO, NULL, 0, 0, NULL,
-                                             "cannot convert rows to the file's types")
-                              : cs_error_set(err, CS_ENOMEM, NULL, 0, 0, NULL,
-                                             "out of memory (staging a block)");
-    }
+    if (rc || m->nomem || s->head.nomem || s->chunks.nomem || s->tail.nomem)
+        return staging_fail(rc == CS_WR_H5 ? rc : CS_WR_NOMEM, err);
     *msg = m->p, *len = m->n;
     return CS_OK;
 }

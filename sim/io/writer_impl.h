@@ -165,6 +165,18 @@ typedef struct cs_wscen {
     char **drawn_names; /* [n_uncertain]: to reopen drawn/ on every rank (mpi) */
 } cs_wscen;
 
+/* The least common multiple of a and b (both > 0): chunk rows that blocks can start on. */
+static inline uint64_t cs_wr_lcm(uint64_t a, uint64_t b)
+{
+    uint64_t x = a, y = b;
+    while (y) {
+        uint64_t t = x % y;
+        x = y;
+        y = t;
+    }
+    return a / x * b;
+}
+
 /* Replications of sc up to which a commit is queued (or stored, or found on resume). */
 static inline uint64_t cs_wr_marked(const cs_wscen *sc)
 {
@@ -334,7 +346,11 @@ int cs_wr_pack_fail(cs_writer *w, cs_error *err, int rc, const char *what);
 int cs_wr_store_ops(cs_writer *w, bool filter, cs_error *err);
 /* Appends row r of d (staged into its chunk, or by H5Dwrite): a cs_wr_outcome. */
 int cs_wr_put_row(cs_writer *w, cs_wdset *d, hsize_t r, const void *buf);
-/* Appends n event rows of replication rep (for messages) at sc->ev_written. */
+/* CS_OK when every one of n event rows has a type of s's event enum; else CS_EINVAL, naming
+ * replication rep (and the scenario, if not NULL). */
+int cs_wr_check_events(const cs_schema *s, const char *scenario, const cs_evrec *ev, size_t n,
+                       uint64_t rep, cs_error *err);
+/* Appends n event rows of replication rep (checked; rep for messages) at sc->ev_written. */
 int cs_wr_put_events(cs_writer *w, cs_wscen *sc, const cs_evrec *ev, size_t n, uint64_t rep,
                      cs_error *err);
 

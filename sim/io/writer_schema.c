@@ -266,6 +266,17 @@ static hsize_t rows_per_chunk(size_t row_bytes, uint64_t replications, hsize_t c
  * round_rows rows, at most a rank's share of the run, are each written whole by one rank, so the
  * ranks compress in parallel and once (cs_writer_rows_align tells the runner where blocks may
  * start). */
+/* With replications per rank and round m (0: none), the largest divisor of m that is at most
+ * k rows (k itself when m is 0, or when k is 0 or 1). */
+static hsize_t divisor_at_most(uint64_t m, hsize_t k)
+{
+    if (m == 0) return k;
+    if (k >= m) return (hsize_t)m;
+    while (k > 1 && m % k)
+        k--;
+    return k;
+}
+
 hsize_t cs_wr_rows_chunk(const cs_writer *w, size_t row_bytes, hsize_t cap)
 {
     if (!w->mpi) {
@@ -277,22 +288,14 @@ hsize_t cs_wr_rows_chunk(const cs_writer *w, size_t row_bytes, hsize_t cap)
         if (row_bytes && k * row_bytes > CS_CHUNK_MAX) k = CS_CHUNK_MAX / row_bytes;
         if (k > cap) k = cap;
         if (w->replications > 0 && k > w->replications) k = w->replications;
-        /* rank 0 of several (writer_dist.c): a divisor of a rank's rows per round, so that
-         * the other ranks' blocks hold whole chunks they filter themselves */
-        uint64_t m = w->round_rows;
-        if (m && k >= m) k = (hsize_t)m;
-        while (m && k > 1 && m % k)
-            k--;
+        /* rank 0 of several (writer_dist.c): the other ranks' blocks hold whole chunks they
+         * filter themselves */
+        k = divisor_at_most(w->round_rows, k);
         return k ? k : 1;
     }
     uint64_t ranks = (uint64_t)cs_par_size(w->par);
-    hsize_t k = rows_per_chunk(row_bytes, (w->replications + ranks - 1) / ranks, cap);
-    uint64_t m = w->round_rows;
-    if (m == 0) return k;
-    if (k >= m) return (hsize_t)m;
-    while (m % k)
-        k--;
-    return k;
+    return divisor_at_most(w->round_rows,
+                           rows_per_chunk(row_bytes, (w->replications + ranks - 1) / ranks, cap));
 }
 
 /* Creates an appendable dataset [0, dims[1], dims[2]] and prepares its memory slab. */

@@ -71,24 +71,29 @@ void cs_par_bcast(const cs_par *p, void *buf, size_t n, int root)
 
 #define PIECE ((size_t)1 << 30)
 
+/* One message per piece, at least one (an empty message is still sent and received). */
 void cs_par_send(const cs_par *p, int to, const void *buf, size_t n)
 {
     const char *b = buf;
-    for (size_t o = 0; p && (o < n || n == 0); o += PIECE) {
+    size_t o = 0;
+    if (!p) return;
+    do {
         size_t k = n - o < PIECE ? n - o : PIECE;
         MPI_Send(b + o, (int)k, MPI_BYTE, to, 1, p->comm);
-        if (n == 0) break;
-    }
+        o += k;
+    } while (o < n);
 }
 
 void cs_par_recv(const cs_par *p, int from, void *buf, size_t n)
 {
     char *b = buf;
-    for (size_t o = 0; p && (o < n || n == 0); o += PIECE) {
+    size_t o = 0;
+    if (!p) return;
+    do {
         size_t k = n - o < PIECE ? n - o : PIECE;
         MPI_Recv(b + o, (int)k, MPI_BYTE, from, 1, p->comm, MPI_STATUS_IGNORE);
-        if (n == 0) break;
-    }
+        o += k;
+    } while (o < n);
 }
 
 uint64_t cs_par_exscan_u64(const cs_par *p, uint64_t v)
