@@ -9,6 +9,7 @@
 #define CSSIM_IO_DEFLATE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct cs_deflate cs_deflate;
 
@@ -22,5 +23,21 @@ size_t cs_deflate_bound(cs_deflate *z, size_t n);
 size_t cs_deflate_zlib(cs_deflate *z, const void *in, size_t n, void *out, size_t cap);
 /* Which implementation ("libdeflate" or "zlib"), for reports. */
 const char *cs_deflate_name(void);
+/* Adler-32 of n bytes (the zlib stream's check value). */
+uint32_t cs_adler32(const void *in, size_t n);
+
+/* The fast coder for shuffled data (deflate_planes.c): the n bytes HDF5's shuffle filter
+ * makes of elements of es bytes (es planes of n / es bytes, then the n % es it leaves in
+ * place) as one zlib stream, a deflate block per plane: stored when coding would save under
+ * 1/16 of it, else dynamic Huffman over bytes and runs. What level 1 writes for shuffled
+ * datasets; any inflater reads it. */
+typedef struct cs_planes cs_planes;
+
+cs_planes *cs_planes_create(void);
+void cs_planes_destroy(cs_planes *z);
+/* The largest output of n bytes. */
+size_t cs_planes_bound(size_t n, size_t es);
+/* The output's length in out (cap >= cs_planes_bound bytes), or 0 when out of memory. */
+size_t cs_planes_zlib(cs_planes *z, const void *in, size_t n, size_t es, void *out, size_t cap);
 
 #endif

@@ -41,3 +41,8 @@ const char *cs_deflate_name(void)
 {
     return "libdeflate";
 }
+
+uint32_t cs_adler32(const void *in, size_t n)
+{
+    return libdeflate_adler32(1, in, n);
+}

@@ -37,3 +37,16 @@ const char *cs_deflate_name(void)
 {
     return "zlib";
 }
+
+uint32_t cs_adler32(const void *in, size_t n)
+{
+    uLong a = adler32(0L, Z_NULL, 0);
+    const unsigned char *p = in;
+    while (n > 0) { /* zlib counts in uInt */
+        uInt k = n > 0x40000000u ? 0x40000000u : (uInt)n;
+        a = adler32(a, p, k);
+        p += k;
+        n -= k;
+    }
+    return (uint32_t)a;
+}

@@ -39,6 +39,7 @@
 struct cs_wz {
     struct cs_wz *next;
     cs_deflate *z;
+    cs_planes *pz; /* level 1's coder for shuffled chunks */
 };
 
 /* The dataset's filter pipeline: 1 when it is [shuffle,] [deflate L,] fletcher32 (*level = L or
@@ -318,10 +319,14 @@ static void shuffle(unsigned char *restrict dst, const unsigned char *restrict s
 /* Filters the chunk(s) of b (p's geometry and pipeline) into b->out: each slab of dimension 1
  * gathered (when the chunk splits it), shuffled, deflated with z, then its Fletcher-32 appended.
  * Runs on any thread: reads only p's fixed fields and writes only b. */
-static int filter(const cs_wpack *p, cs_wbuf *b, cs_deflate *z)
+static int filter(const cs_wpack *p, cs_wbuf *b, const struct cs_wz *wz)
 {
     size_t n = (size_t)p->c0 * p->slab; /* bytes of one chunk */
     bool shuf = p->shuffle && p->fsize > 1;
+    cs_deflate *z = wz ? wz->z : NULL;
+    /* level 1 of shuffled data: a block per byte plane (deflate.h), the rest libdeflate's or
+     * zlib's deflate at the level */
+    cs_planes *pz = wz && shuf && p->level == 1 ? wz->pz : NULL;
     if (p->nslab == 1 && !shuf && !z) { /* Fletcher-32 alone: the rows and their checksum */
         if (!b->len && !(b->len = malloc(sizeof *b->len))) return CS_WR_NOMEM;
         uint32_t sum = cs_h5_fletcher32(b->raw, n);
@@ -331,7 +336,7 @@ static int filter(const cs_wpack *p, cs_wbuf *b, cs_deflate *z)
         b->len[0] = n + 4;
         return CS_WR_OK;
     }
-    size_t slot = (z ? cs_deflate_bound(z, n) : n) + 4;
+    size_t slot = (pz ? cs_planes_bound(n, p->fsize) : z ? cs_deflate_bound(z, n) : n) + 4;
     size_t ntmp = (p->nslab > 1 ? n : 0) + (shuf ? n : 0);
     if (!b->len && !(b->len = malloc(p->nslab * sizeof *b->len))) return CS_WR_NOMEM;
     if (!b->out && !(b->out = malloc(p->nslab * slot))) return CS_WR_NOMEM;
@@ -357,7 +362,10 @@ static int filter(const cs_wpack *p, cs_wbuf *b, cs_deflate *z)
         }
         unsigned char *out = b->out + s * slot;
         size_t len = n;
-        if (z) {
+        if (pz) {
+            len = cs_planes_zlib(pz, data, n, p->fsize, out, slot - 4);
+            if (len == 0) return CS_WR_NOMEM;
+        } else if (z) {
             len = cs_deflate_zlib(z, data, n, out, slot - 4);
             if (len == 0) return CS_WR_NOMEM;
         } else {
@@ -408,6 +416,7 @@ void cs_wr_ops_free(cs_writer *w)
             struct cs_wz *z = w->zfree[i];
             w->zfree[i] = z->next;
             cs_deflate_destroy(z->z);
+            cs_planes_destroy(z->pz);
             free(z);
         }
     free(w->pk_conv);
@@ -516,13 +525,15 @@ static int filter_op(cs_wop *o, struct cs_wz **z)
         *z = malloc(sizeof **z);
         if (!*z) return CS_WR_NOMEM;
         (*z)->next = NULL;
-        if (!((*z)->z = cs_deflate_create(lv))) {
+        (*z)->pz = NULL;
+        if (!((*z)->z = cs_deflate_create(lv)) || (lv == 1 && !((*z)->pz = cs_planes_create()))) {
+            cs_deflate_destroy((*z)->z);
             free(*z);
             *z = NULL;
             return CS_WR_NOMEM;
         }
     }
-    return filter(o->p, o->buf, *z ? (*z)->z : NULL);
+    return filter(o->p, o->buf, *z);
 }
 
 /* Done filtering o (lock held): its state, and the compressor back to the idle ones. */
