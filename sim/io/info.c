@@ -165,6 +165,27 @@ static size_t pick_times(const double *t, size_t nt, const char *start, const ch
     return u;
 }
 
+/* Reads the values at time index ti[j] (j in [j0, j1)) of replications [0, kk) of series d
+ * into out, as [kk][j1 - j0][width], in one H5Dread: HDF5 then inflates each chunk once (a read
+ * per time point and column inflated every chunk again for each). */
+static int read_times(hid_t d, hid_t sp, int rank, hsize_t kk, size_t width, const size_t *ti,
+                      size_t j0, size_t j1, double *out)
+{
+    if (H5Sselect_none(sp) < 0) return -1;
+    for (size_t j = j0; j < j1; j++) {
+        hsize_t start[3] = {0, ti[j], 0}, count[3] = {kk, 1, width};
+        if (H5Sselect_hyperslab(sp, H5S_SELECT_OR, start, NULL, count, NULL) < 0) return -1;
+    }
+    hsize_t mdims[3] = {kk, j1 - j0, width};
+    hid_t ms = H5Screate_simple(rank == 3 ? 3 : 2, mdims, NULL);
+    int rc = ms >= 0 && H5Dread(d, H5T_NATIVE_DOUBLE, ms, sp, H5P_DEFAULT, out) >= 0 ? 0 : -1;
+    if (ms >= 0) H5Sclose(ms);
+    return rc;
+}
+
+/* The rows of one series: for each column (a 3-D series' labels) and picked time, the mean
+ * and 95% interval over the first k replications. All the picked times are read at once when
+ * that takes at most 256 MiB, else a time at a time. */
 static int print_series(FILE *f, hid_t g, const char *name, uint64_t k, const size_t *ti,
                         size_t nti, char *const *dates, size_t dlen, int namew, double *buf)
 {
@@ -177,42 +198,56 @@ static int print_series(FILE *f, hid_t g, const char *name, uint64_t k, const si
     size_t width = rank == 3 ? (size_t)dims[2] : 1;
     char **labels = rank == 3 ? axis_labels(g, d, width) : NULL;
     hsize_t kk = k <= dims[0] ? k : dims[0];
-    hid_t ms = H5Screate_simple(1, &kk, NULL);
-    for (size_t w = 0; w < width; w++) {
+    size_t per_time = (size_t)kk * width;
+    size_t step =
+        per_time && (double)per_time * (double)nti * sizeof(double) <= 256.0 * (1 << 20) ? nti : 1;
+    double *vals = per_time ? malloc(per_time * (step ? step : 1) * sizeof *vals) : NULL;
+    double *st = malloc((width * nti + 1) * 4 * sizeof *st); /* mean, 2.5%, 97.5%, n */
+    int rc = st && (vals || !per_time) ? 0 : -1;
+    for (size_t j0 = 0; !rc && j0 < nti; j0 += step) {
+        size_t j1 = j0 + step < nti ? j0 + step : nti;
+        int ok = per_time && read_times(d, sp, rank, kk, width, ti, j0, j1, vals) == 0;
+        for (size_t j = j0; j < j1; j++)
+            for (size_t w = 0; w < width; w++) {
+                double *s = st + 4 * (w * nti + j);
+                size_t n = 0;
+                for (size_t r = 0; ok && r < (size_t)kk; r++) {
+                    double v = vals[(r * (j1 - j0) + (j - j0)) * width + w];
+                    if (isfinite(v)) buf[n++] = v;
+                }
+                s[3] = (double)n;
+                if (n == 0) continue;
+                gsl_sort(buf, 1, n);
+                s[0] = gsl_stats_mean(buf, 1, n);
+                s[1] = gsl_stats_quantile_from_sorted_data(buf, 1, n, 0.025);
+                s[2] = gsl_stats_quantile_from_sorted_data(buf, 1, n, 0.975);
+            }
+    }
+    for (size_t w = 0; !rc && w < width; w++) {
         char label[256];
         if (labels && labels[w])
             snprintf(label, sizeof label, "%s[%s]", name, labels[w]);
         else
             snprintf(label, sizeof label, "%s", name);
         for (size_t j = 0; j < nti; j++) {
-            hsize_t start[3] = {0, ti[j], w}, count[3] = {kk, 1, 1};
-            size_t n = 0;
-            if (kk > 0 && H5Sselect_hyperslab(sp, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
-                H5Dread(d, H5T_NATIVE_DOUBLE, ms, sp, H5P_DEFAULT, buf) >= 0) {
-                for (size_t r = 0; r < kk; r++)
-                    if (isfinite(buf[r])) buf[n++] = buf[r];
-            }
+            const double *s = st + 4 * (w * nti + j);
             fprintf(f, "  %-*s  %-*.*s", namew, j == 0 ? label : "", (int)dlen, (int)dlen,
                     dates[ti[j]]);
-            if (n == 0) {
+            if (s[3] == 0)
                 fprintf(f, "  %12s  %12s  %12s  %6d\n", "-", "-", "-", 0);
-                continue;
-            }
-            gsl_sort(buf, 1, n);
-            double mean = gsl_stats_mean(buf, 1, n);
-            double lo = gsl_stats_quantile_from_sorted_data(buf, 1, n, 0.025);
-            double hi = gsl_stats_quantile_from_sorted_data(buf, 1, n, 0.975);
-            fprintf(f, "  %12.6g  %12.6g  %12.6g  %6zu\n", mean, lo, hi, n);
+            else
+                fprintf(f, "  %12.6g  %12.6g  %12.6g  %6zu\n", s[0], s[1], s[2], (size_t)s[3]);
         }
     }
     if (labels)
         for (size_t w = 0; w < width; w++)
             free(labels[w]);
     free(labels);
-    H5Sclose(ms);
+    free(vals);
+    free(st);
     H5Sclose(sp);
     H5Dclose(d);
-    return 0;
+    return rc;
 }
 
 static bool selected(const char *name, const char *const *only, size_t n_only)
