@@ -12,6 +12,7 @@
  * h5py, R): the format is RFC 1950/1951, nothing of ours. */
 #include "deflate.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,15 +339,21 @@ static size_t find_runs(const unsigned char *p, size_t m, const len_table *lt, r
     return nr;
 }
 
-/* Whether m literals counted in freq (no matches) are too evenly spread for a Huffman code
- * to save 1/16: their collision entropy -log2(sum p^2), a lower bound of the entropy and so
- * of the code's bits per byte, above 7.5 bits. Cheaper than planning the block. */
+/* Whether a plane of m bytes, its tokens (literals and runs) counted in freq, is too evenly
+ * spread for a Huffman code to save 1/16 of it. The code's payload is at least the tokens'
+ * count t times their entropy, which is at least their collision entropy -log2(sum p^2);
+ * stored when that bound exceeds 7.5 bits a byte. Cheaper than planning the block, and most
+ * planes of low mantissa bytes are decided by it. */
 static int too_even(const uint32_t *freq, size_t m)
 {
-    double sq = 0;
-    for (int b = 0; b < 256; b++)
-        sq += (double)freq[b] * (double)freq[b];
-    return sq * 181.0 < (double)m * (double)m; /* 2^7.5 = 181.02 */
+    double sq = 0, t = 0;
+    for (int s = 0; s < N_LITLEN; s++)
+        if (s != 256) {
+            sq += (double)freq[s] * (double)freq[s];
+            t += (double)freq[s];
+        }
+    /* t * H2 > 7.5 m, with H2 = -log2(sq / t^2) */
+    return t > 0 && sq < t * t * exp2(-7.5 * (double)m / t);
 }
 
 /* The code-length code's symbols for lens[0..n): RLE with 16 (repeat 3-6), 17 (zeros 3-10)
@@ -457,13 +464,24 @@ static void write_dynamic(bitw *w, const dyn_block *d, const unsigned char *p, s
     size_t i = 0;
     for (size_t r = 0; r <= nr; r++) {
         size_t end = r < nr ? rs->pos[r] : m;
-        for (; i < end; i++) { /* literals up to the next run */
+        for (; i + 2 <= end; i += 2) { /* literals up to the next run, two at a time */
+            unsigned l0 = len[p[i]], l1 = len[p[i + 1]];
+            uint64_t c = code[p[i]] | (uint64_t)code[p[i + 1]] << l0;
+            acc |= c << n;
+            n += l0 + l1;
+            store_le64(o, acc);
+            o += n >> 3;
+            acc >>= n & ~7u; /* n < 8 + 30 here */
+            n &= 7;
+        }
+        if (i < end) {
             acc |= (uint64_t)code[p[i]] << n;
             n += len[p[i]];
             store_le64(o, acc);
             o += n >> 3;
-            acc >>= n & ~7u; /* n < 8 + 15 here */
+            acc >>= n & ~7u;
             n &= 7;
+            i++;
         }
         if (r == nr) break;
         /* the run: its length code, extra bits and the distance code 0 (one bit, 0) */
@@ -564,7 +582,7 @@ size_t cs_planes_zlib(cs_planes *z, const void *in, size_t n, size_t es, void *o
         uint32_t freq[N_LITLEN] = {0};
         runs rs = {z->pos, z->len};
         size_t nr = find_runs(p, len, &lt, &rs, freq);
-        if (nr == 0 && too_even(freq, len)) {
+        if (too_even(freq, len)) {
             write_stored(&w, p, len, final);
             continue;
         }
