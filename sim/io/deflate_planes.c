@@ -1,15 +1,16 @@
-/* cs_deflate_planes (deflate.h): a zlib stream for the output of HDF5's shuffle filter, a
- * block per byte plane.
+/* cs_planes_zlib (deflate.h): a zlib stream for the output of HDF5's shuffle filter, a block
+ * per byte plane.
  *
  * The planes of shuffled simulation output are of two kinds: the low bytes of doubles and
  * floats (times, quality, rates), nearly uniform, which no deflate coder shrinks by more than
  * a few per cent, and the high bytes, counters and codes, which are long runs or a few
  * symbols. A general coder (LZ77 with hash chains, as zlib and libdeflate at level 1) spends
  * the same effort per byte on both. Here each plane is one deflate block of its own: stored
- * when that is smaller, else dynamic Huffman over literals and runs (matches at distance 1, as
- * zlib's Z_RLE strategy makes). Two passes over each plane: one counts the symbols, the other
- * writes them; nothing is allocated. Any inflater reads the result (HDF5's deflate filter,
- * h5py, R): the format is RFC 1950/1951, nothing of ours. */
+ * when Huffman coding would save under 1/16 of it, else dynamic Huffman over literals and runs
+ * (matches at distance 1, as zlib's Z_RLE strategy makes). Two passes over each plane: one
+ * finds the runs and counts the symbols, the other writes them; the runs' positions are kept
+ * in the coder's scratch (cs_planes), nothing else is allocated. Any inflater reads the result
+ * (HDF5's deflate filter, h5py, R): the format is RFC 1950/1951, nothing of ours. */
 #include "deflate.h"
 
 #include <math.h>
