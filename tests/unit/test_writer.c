@@ -128,7 +128,7 @@ static cs_out_scenario scen(int i)
                              .national = true,
                              .panel = false,
                              .events = true,
-                             .compression = 4};
+                             .compression = 1}; /* level 1: the plane coder (deflate_planes.c) */
 }
 
 /* Deterministic contents: a function of (scenario, replication, position). */
@@ -1200,7 +1200,8 @@ static void test_writer_staged_with_filter_threads_identical_bytes(void **state)
 /* Rows longer than a chunk may be (1 MiB): chunks split time, and the writer gathers each slab
  * of time from the staged rows before filtering it (writer_pack.c). 70000 time points: the
  * [time, 4] series and the float panel split in two slabs, the second partly padding; read
- * back through HDF5's own filters (with deflate and without) they hold what was written. */
+ * back through HDF5's own filters (without deflate, with level 1's plane coder and with level 4's
+ * deflate) they hold what was written. */
 static void test_writer_time_split_chunks_read_back(void **state)
 {
     (void)state;
@@ -1213,7 +1214,7 @@ static void test_writer_time_split_chunks_read_back(void **state)
         days[t] = (double)t;
         iso[t] = "2024-04-01";
     }
-    for (int comp = 0; comp <= 4; comp += 4) {
+    for (int comp = 0; comp <= 4; comp += comp ? 3 : 1) { /* none, the plane coder, libdeflate */
         char path[128], name[32];
         snprintf(name, sizeof name, "long%d.h5", comp);
         path_in(path, sizeof path, name);
