@@ -547,10 +547,13 @@ void cs_planes_destroy(cs_planes *z)
 
 size_t cs_planes_bound(size_t n, size_t es)
 {
-    /* every plane stored at worst (the remainder one more): 5 bytes a block, the zlib header
-     * and Adler-32, and the bit writer's 8 bytes of slack */
+    /* A plane of m bytes in b = ceil(m / 65535) stored blocks takes at most 8m + 43b bits
+     * (stored_bits), and a dynamic block is written only when smaller: at most m + 6b bytes a
+     * plane. Over the planes (the remainder one more), b sums to at most their count plus
+     * n / 65535; then the zlib header, the last byte's padding, Adler-32 and the bit writer's
+     * 8 bytes of slack. */
     size_t planes = (es ? es : 1) + 1;
-    return n + (planes + n / STORED_MAX + 1) * 5 + 2 + 4 + 8;
+    return n + (planes + n / STORED_MAX + 1) * 6 + 2 + 1 + 4 + 8;
 }
 
 size_t cs_planes_zlib(cs_planes *z, const void *in, size_t n, size_t es, void *out, size_t cap)
