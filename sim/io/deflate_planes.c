@@ -299,7 +299,8 @@ static size_t find_runs(const unsigned char *p, size_t m, const len_table *lt, r
     uint32_t lit[4][256]; /* literals counted in four tables: a run of one byte value would
                            * otherwise wait on its own last increment */
     memset(lit, 0, sizeof lit);
-    size_t nr = 0, i = 0;
+    size_t nr = 0, i = 0, next_at = 0;
+    uint32_t next_eq = 0; /* equal_mask(p + next_at), from the group before */
     if (m) lit[0][p[i++]]++;
     while (i < m) {
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -307,14 +308,26 @@ static size_t find_runs(const unsigned char *p, size_t m, const len_table *lt, r
             /* bit j of eq: p[i+j] == p[i+j-1], for j < 16; a run starts at j < 8 when bits
              * j, j+1 and j+2 are set. The literals before the first start (or all eight)
              * are counted without a branch per byte. */
-            uint32_t eq = equal_mask(p + i) | equal_mask(p + i + 8) << 8;
+            uint32_t hi = equal_mask(p + i + 8);
+            uint32_t eq = (i == next_at ? next_eq : equal_mask(p + i)) | hi << 8;
             uint32_t st = eq & eq >> 1 & eq >> 2 & 0xff;
-            unsigned j0 = st ? (unsigned)__builtin_ctz(st) : 8;
+            if (!st) { /* eight literals: the next group's first half is known */
+                for (unsigned j = 0; j < 8; j++)
+                    lit[j & 3][p[i + j]]++;
+                i += 8;
+                next_at = i;
+                next_eq = hi;
+                continue;
+            }
+            unsigned j0 = (unsigned)__builtin_ctz(st);
             for (unsigned j = 0; j < j0; j++)
                 lit[j & 3][p[i + j]]++;
             i += j0;
-            if (j0 == 8) continue;
-            size_t r = run_at(p, i, m); /* at least 3 */
+            size_t r = run_at(p, i, m); /* at least 3, by st */
+            if (r < 3) {                /* never: but a shorter match would be no deflate stream */
+                lit[0][p[i++]]++;
+                continue;
+            }
             freq[257 + lt->code[r]]++;
             rs->pos[nr] = (uint32_t)i;
             rs->len[nr++] = (uint16_t)r;
