@@ -322,17 +322,7 @@ static size_t find_runs(const unsigned char *p, size_t m, const len_table *lt, r
             unsigned j0 = (unsigned)__builtin_ctz(st);
             for (unsigned j = 0; j < j0; j++)
                 lit[j & 3][p[i + j]]++;
-            i += j0;
-            size_t r = run_at(p, i, m); /* at least 3, by st */
-            if (r < 3) {                /* never: but a shorter match would be no deflate stream */
-                lit[0][p[i++]]++;
-                continue;
-            }
-            freq[257 + lt->code[r]]++;
-            rs->pos[nr] = (uint32_t)i;
-            rs->len[nr++] = (uint16_t)r;
-            i += r;
-            continue;
+            i += j0; /* a run starts here: taken below, as a byte at a time would */
         }
 #endif
         if (p[i] == p[i - 1]) {
