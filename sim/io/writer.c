@@ -388,6 +388,9 @@ int cs_writer_close(cs_writer *w, cs_error *err)
         done += w->scen[i].written;
         cs_wr_scen_close(&w->scen[i]);
     }
+    int sy = cs_wr_syncer_stop(w);
+    if (sy && !rc)
+        rc = cs_error_set(err, CS_EIO, w->part, 0, 0, NULL, "cannot sync: %s", strerror(sy));
     if (H5Fclose(w->file) < 0 && !rc) rc = cs_wr_h5_fail(w, err, "cannot close");
     w->file = H5I_INVALID_HID;
     if (!rc && done < want)
@@ -445,6 +448,7 @@ void cs_writer_abort(cs_writer *w)
     }
     for (size_t i = 0; i < w->n_scen; i++)
         cs_wr_scen_close(&w->scen[i]);
+    (void)cs_wr_syncer_stop(w);
     if (w->file >= 0) H5Fclose(w->file);
     w->file = H5I_INVALID_HID;
     writer_free(w);

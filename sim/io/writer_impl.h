@@ -230,6 +230,14 @@ struct cs_writer {
     bool op_mu_ok;
     cs_wop *op_head, *op_tail, *todo_head, *todo_tail, *op_free;
     size_t n_todo;
+    size_t wb_bytes; /* chunk bytes stored since the syncer was last woken */
+    /* writer_pack.c: a thread that fdatasyncs the file in the background (start_writeback),
+     * started at the first commit and stopped before the file closes (cs_wr_syncer_stop). */
+    pthread_t sy_thread;
+    pthread_mutex_t sy_mu;
+    pthread_cond_t sy_cv;
+    bool sy_running, sy_tried, sy_want, sy_stop;
+    int sy_fd, sy_errno;
     struct cs_wscen *st_sc; /* what cs_writer_stage is staging (for the chunks' messages) */
     uint64_t st_rep;
     struct cs_wz *zfree[10];
@@ -324,6 +332,9 @@ bool cs_wr_ops_filter(cs_writer *w);
  * them when `all`, filtering on this thread what no other has taken); on an error, writes
  * the failing step to what. */
 int cs_wr_ops_store(cs_writer *w, bool all, char *what, size_t n_what);
+/* Stops the background syncer, if it runs (before the file closes): 0, or the errno of a
+ * background fdatasync that failed (the file's data may not have reached the disk). */
+int cs_wr_syncer_stop(cs_writer *w);
 /* Distributed runs (writer_dist.c). A pack staged from row `first` on (first a multiple of
  * its chunk rows, nothing staged): other ranks' packs, which stage only whole chunks. */
 int cs_wr_pack_start(cs_wpack *p, hsize_t first);

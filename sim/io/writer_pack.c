@@ -32,8 +32,11 @@
 #include "salvage.h"
 #include "writer_impl.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
+#include <unistd.h>
 
 /* An idle compressor (the writer keeps them per level; a filtering thread takes one). */
 struct cs_wz {
@@ -597,19 +600,89 @@ static int store_chunk(cs_wop *o)
     return CS_WR_OK;
 }
 
-/* Starts the kernel writing the file's dirty pages to disk, without waiting (Linux): the
- * fsync at close then has only the last commit's pages left, instead of the whole file, which
- * took ~60 ms of a 1.2 s run's wall time at its end, after every thread had finished. Only a
- * head start: durability still comes from that fsync. */
+/* ---- background sync ----
+ *
+ * The file's data are made durable in the background while the run goes on: at every commit
+ * and every CS_WRITEBACK_BYTES of chunks stored, a thread of the writer's own calls
+ * fdatasync, blocked in the kernel, not computing. The fsync at close then has only the last
+ * few MiB left. Measured (baseline, 400 replications, 70 MB, ext4 on a virtio disk): that fsync
+ * took ~60 ms at first, ~34 ms with the kernel's writeback merely started at commits
+ * (sync_file_range: the cost is mostly ext4's journal and allocation, not the pages), serial
+ * at the end of the run after every thread had finished. Durability still comes from that
+ * last fsync; a background one that fails fails the run (cs_wr_syncer_stop). */
+#define CS_WRITEBACK_BYTES ((size_t)4 << 20)
+
+static void *syncer_main(void *arg)
+{
+    cs_writer *w = arg;
+    pthread_mutex_lock(&w->sy_mu);
+    for (;;) {
+        while (!w->sy_want && !w->sy_stop)
+            pthread_cond_wait(&w->sy_cv, &w->sy_mu);
+        if (w->sy_stop) break; /* what is pending, the fsync at close does */
+        w->sy_want = false;
+        pthread_mutex_unlock(&w->sy_mu);
+        int e = fdatasync(w->sy_fd) == 0 ? 0 : errno;
+        pthread_mutex_lock(&w->sy_mu);
+        if (e && !w->sy_errno) w->sy_errno = e;
+    }
+    pthread_mutex_unlock(&w->sy_mu);
+    return NULL;
+}
+
+/* Starts the syncer (once; on failure, falls back to starting the kernel's writeback). */
+static void syncer_start(cs_writer *w)
+{
+    w->sy_tried = true;
+    void *h = NULL;
+    if (H5Fget_vfd_handle(w->file, H5P_DEFAULT, &h) < 0 || !h) return;
+    w->sy_fd = *(int *)h;
+    w->sy_want = w->sy_stop = false;
+    w->sy_errno = 0;
+    if (pthread_mutex_init(&w->sy_mu, NULL) != 0) return;
+    if (pthread_cond_init(&w->sy_cv, NULL) != 0) {
+        pthread_mutex_destroy(&w->sy_mu);
+        return;
+    }
+    if (pthread_create(&w->sy_thread, NULL, syncer_main, w) != 0) {
+        pthread_cond_destroy(&w->sy_cv);
+        pthread_mutex_destroy(&w->sy_mu);
+        return;
+    }
+    w->sy_running = true;
+}
+
 static void start_writeback(cs_writer *w)
 {
+    w->wb_bytes = 0;
+    if (!w->sy_tried) syncer_start(w);
+    if (w->sy_running) {
+        pthread_mutex_lock(&w->sy_mu);
+        w->sy_want = true;
+        pthread_cond_signal(&w->sy_cv);
+        pthread_mutex_unlock(&w->sy_mu);
+        return;
+    }
 #ifdef SYNC_FILE_RANGE_WRITE
     void *h = NULL;
     if (H5Fget_vfd_handle(w->file, H5P_DEFAULT, &h) >= 0 && h)
         (void)sync_file_range(*(int *)h, 0, 0, SYNC_FILE_RANGE_WRITE);
-#else
-    (void)w;
 #endif
+}
+
+int cs_wr_syncer_stop(cs_writer *w)
+{
+    if (!w->sy_running) return 0;
+    pthread_mutex_lock(&w->sy_mu);
+    w->sy_stop = true;
+    pthread_cond_signal(&w->sy_cv);
+    pthread_mutex_unlock(&w->sy_mu);
+    pthread_join(w->sy_thread, NULL);
+    pthread_cond_destroy(&w->sy_cv);
+    pthread_mutex_destroy(&w->sy_mu);
+    w->sy_running = false;
+    w->sy_tried = false; /* a later file (none today) would start its own */
+    return w->sy_errno;
 }
 
 int cs_wr_ops_store(cs_writer *w, bool all, char *what, size_t n_what)
@@ -641,6 +714,11 @@ int cs_wr_ops_store(cs_writer *w, bool all, char *what, size_t n_what)
             snprintf(what, n_what, "cannot write replication %llu of scenario '%s'",
                      (unsigned long long)o->rep, o->sc->name);
             rc = o->state == CS_OP_NOMEM ? CS_WR_NOMEM : store_chunk(o);
+            if (!rc) {
+                for (size_t s = 0; s < o->p->nslab; s++)
+                    w->wb_bytes += o->buf->len[s];
+                if (w->wb_bytes >= CS_WRITEBACK_BYTES) start_writeback(w);
+            }
         } else if (o->kind == CS_OP_COMMIT) {
             /* 1. the data (and the metadata that finds them) reach the file, */
             snprintf(what, n_what, "cannot flush");
