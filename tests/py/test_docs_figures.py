@@ -6,7 +6,8 @@ the time-split fit in calibration/to2017/) match the report's, and both reports 
 convergence targets, as the docs say. The fingerprint test already fails when a report is stale
 against its inputs; this one fails when the docs are stale against the report (a regenerated
 fit whose figures were not copied). Likewise docs/cluster.md's table of MPI weak scaling is the
-committed bench/results/mpi_scaling.md's, row for row."""
+committed bench/results/mpi_scaling.md's, row for row, and docs/output.md quotes the committed
+bench/results/latest.md's default-output overhead and two-thread efficiencies, with its commit."""
 import os
 import re
 import sys
@@ -39,6 +40,24 @@ def report_facts(text):
             "converged": "Convergence met" in text}
 
 
+def bench_quotes():
+    """docs/output.md's "Cost" paragraph against bench/results/latest.md's targets table."""
+    report = read("bench/results/latest.md")
+    commit = re.search(r"^\| commit \| ([0-9a-f]{7})", report, re.M)
+    over = re.search(r"^\| default output \|[^|]*\| CPU ([+-]\d+)%", report, re.M)
+    thr = re.search(r"^\| threads \|[^|]*\| (\d+)% efficiency, CPU ratio [0-9.]+ \(compute only: "
+                    r"(\d+)%\)", report, re.M)
+    if not (commit and over and thr):
+        return ["bench/results/latest.md: no commit, default output or threads row to check"]
+    flat = " ".join(read("docs/output.md").split())
+    quotes = [f"committed report (commit {commit.group(1)},",
+              f"default output CPU {over.group(1)}% over compute only",
+              f"in the committed report {thr.group(1)}% efficiency on two threads with default "
+              f"output against {thr.group(2)}% with none"]
+    return [f"docs/output.md does not quote bench/results/latest.md's '{q}' (copy the figures)"
+            for q in quotes if q not in flat]
+
+
 def main():
     docs = read("docs/calibration.md")
     flat = " ".join(docs.split())          # prose wraps; compare with single spaces
@@ -66,12 +85,14 @@ def main():
     if not scaling or any(r not in cluster for r in scaling):
         failures.append("docs/cluster.md lacks the rows of bench/results/mpi_scaling.md's table "
                         "(copy them):\n  " + "\n  ".join(scaling))
+    failures += bench_quotes()
     for msg in failures:
         print("FAIL:", msg)
     if failures:
         return 1
     print(f"ok: docs/calibration.md quotes the committed reports ({len(rows)} parameter rows); "
-          f"docs/cluster.md the MPI scaling table ({len(scaling)} rows)")
+          f"docs/cluster.md the MPI scaling table ({len(scaling)} rows); docs/output.md the "
+          f"benchmark report")
     return 0
 
 
