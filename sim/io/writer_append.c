@@ -59,6 +59,10 @@ int cs_wr_pack_fail(cs_writer *w, cs_error *err, int rc, const char *what)
         w->failed = true;
         return cs_error_set(err, CS_ENOMEM, w->part, 0, 0, NULL, "%s: out of memory", what);
     }
+    if (rc == CS_WR_SYNC) {
+        w->failed = w->broken = true;
+        return cs_error_set(err, CS_EIO, w->part, 0, 0, NULL, "%s", what);
+    }
     return cs_wr_h5_fail(w, err, what);
 }
 

@@ -247,7 +247,14 @@ struct cs_writer {
 
 /* Outcomes of the parts of a long step (creating or reopening a scenario): each part closes
  * what it opened, and the step reports the failure once it has closed the rest. */
-enum cs_wr_outcome { CS_WR_OK = 0, CS_WR_H5, CS_WR_NOMEM, CS_WR_FAIL, CS_WR_MISMATCH };
+enum cs_wr_outcome {
+    CS_WR_OK = 0,
+    CS_WR_H5,
+    CS_WR_NOMEM,
+    CS_WR_FAIL,
+    CS_WR_MISMATCH,
+    CS_WR_SYNC /* the file system could not write the data (the message says why) */
+};
 
 typedef struct h5_detail {
     char text[256];

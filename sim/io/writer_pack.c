@@ -35,6 +35,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <unistd.h>
 
@@ -622,7 +623,10 @@ static void *syncer_main(void *arg)
         if (w->sy_stop) break; /* what is pending, the fsync at close does */
         w->sy_want = false;
         pthread_mutex_unlock(&w->sy_mu);
-        int e = fdatasync(w->sy_fd) == 0 ? 0 : errno;
+        int r;
+        while ((r = fdatasync(w->sy_fd)) != 0 && errno == EINTR)
+            ;
+        int e = r ? errno : 0;
         pthread_mutex_lock(&w->sy_mu);
         if (e && !w->sy_errno) w->sy_errno = e;
     }
@@ -630,7 +634,8 @@ static void *syncer_main(void *arg)
     return NULL;
 }
 
-/* Starts the syncer (once; on failure, falls back to starting the kernel's writeback). */
+/* Starts the syncer (once; on failure, falls back to starting the kernel's writeback). It
+ * starts with every signal blocked: SIGINT and SIGTERM go to the threads that act on them. */
 static void syncer_start(cs_writer *w)
 {
     w->sy_tried = true;
@@ -644,7 +649,12 @@ static void syncer_start(cs_writer *w)
         pthread_mutex_destroy(&w->sy_mu);
         return;
     }
-    if (pthread_create(&w->sy_thread, NULL, syncer_main, w) != 0) {
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(&w->sy_thread, NULL, syncer_main, w);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
         pthread_cond_destroy(&w->sy_cv);
         pthread_mutex_destroy(&w->sy_mu);
         return;
@@ -652,22 +662,26 @@ static void syncer_start(cs_writer *w)
     w->sy_running = true;
 }
 
-static void start_writeback(cs_writer *w)
+/* Wakes the syncer; the errno of a background sync that failed since, if any (0 if none): the
+ * run then stops at this commit rather than finding out at its end. */
+static int start_writeback(cs_writer *w)
 {
     w->wb_bytes = 0;
     if (!w->sy_tried) syncer_start(w);
     if (w->sy_running) {
         pthread_mutex_lock(&w->sy_mu);
+        int e = w->sy_errno;
         w->sy_want = true;
         pthread_cond_signal(&w->sy_cv);
         pthread_mutex_unlock(&w->sy_mu);
-        return;
+        return e;
     }
 #ifdef SYNC_FILE_RANGE_WRITE
     void *h = NULL;
     if (H5Fget_vfd_handle(w->file, H5P_DEFAULT, &h) >= 0 && h)
         (void)sync_file_range(*(int *)h, 0, 0, SYNC_FILE_RANGE_WRITE);
 #endif
+    return 0;
 }
 
 int cs_wr_syncer_stop(cs_writer *w)
@@ -733,7 +747,11 @@ int cs_wr_ops_store(cs_writer *w, bool all, char *what, size_t n_what)
             if (!rc) {
                 o->sc->committed = o->written;
                 o->sc->ev_committed = o->ev_written;
-                if (o->flush) start_writeback(w);
+                int e = o->flush ? start_writeback(w) : 0;
+                if (e) {
+                    snprintf(what, n_what, "cannot sync the data written so far: %s", strerror(e));
+                    rc = CS_WR_SYNC;
+                }
             }
         } else {
             cs_wr_scen_close(o->sc);

@@ -2,6 +2,7 @@
  * failures clearly, and a run killed at any point resumes to data identical to an
  * uninterrupted run. */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* syscall */
 
 #include "cs_test.h"
 
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -660,6 +662,54 @@ static void test_writer_reports_bad_directory(void **state)
     expect_eio("/proc/cssim-test-out.h5", NULL);
     /* The output path is a directory. */
     expect_eio(tmpdir, "directory");
+}
+
+/* The writer's background fdatasync (writer_pack.c) calls this one, which the test can make
+ * fail as a disk that cannot write does; otherwise the kernel's. */
+static atomic_int sync_fail_errno, sync_failed_calls;
+
+int fdatasync(int fd)
+{
+    int e = atomic_load(&sync_fail_errno);
+    if (e) {
+        atomic_fetch_add(&sync_failed_calls, 1);
+        errno = e;
+        return -1;
+    }
+    return (int)syscall(SYS_fdatasync, fd);
+}
+
+/* A background sync that fails (EIO: the disk could not write what the run wrote) fails the
+ * run with the reason: at the next commit if the syncer has failed by then, else at the
+ * close, which joins the syncer after its failing call. Either way the file is not renamed
+ * into place (it may not hold what it says) and the .part is kept. */
+static void test_writer_background_sync_failure_fails_the_run(void **state)
+{
+    (void)state;
+    char path[128], part[160];
+    path_in(path, sizeof path, "syncfail.h5");
+    snprintf(part, sizeof part, "%s.part", path);
+    atomic_store(&sync_failed_calls, 0);
+    atomic_store(&sync_fail_errno, EIO);
+    cs_error err;
+    cs_error_clear(&err);
+    int rc;
+    cs_writer *w = open_and_write(path, opts(NREP), 2, 1, &err, &rc); /* commits wake it */
+    if (!rc) {
+        for (int i = 0; i < 10000 && atomic_load(&sync_failed_calls) == 0; i++) {
+            struct timespec ms = {0, 1000000};
+            nanosleep(&ms, NULL);
+        }
+        assert_true(atomic_load(&sync_failed_calls) > 0);
+        rc = cs_writer_close(w, &err);
+    }
+    atomic_store(&sync_fail_errno, 0);
+    assert_int_equal(rc, CS_EIO);
+    if (!strstr(err.msg, "cannot sync") || !strstr(err.msg, strerror(EIO)))
+        fail_msg("message: %s", err.msg);
+    assert_false(file_exists(path));
+    assert_true(file_exists(part));
+    unlink(part);
 }
 
 /* A file-size limit makes writes fail as a full disk does (EFBIG instead of ENOSPC):
@@ -1425,6 +1475,7 @@ int main(void)
         cmocka_unit_test(test_writer_time_split_chunks_read_back),
         cmocka_unit_test(test_writer_info_prints_intervals),
         cmocka_unit_test(test_writer_schema_opens_in_h5py_and_xarray),
+        cmocka_unit_test(test_writer_background_sync_failure_fails_the_run),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
