@@ -28,8 +28,9 @@ int cs_cmd_calibrate(int argc, char **argv);
 typedef struct cs_scenario {
     cs_config *cfg;
     size_t n;
-    cs_params *params; /* [n] */
-    cs_world **worlds; /* [n] */
+    cs_params *params;  /* [n] */
+    cs_world **worlds;  /* [n] */
+    cs_schema_sel *sel; /* [n]: what each point's output keeps (output.only) */
 } cs_scenario;
 
 /* Loads, applies and checks every point (and builds the worlds if build_worlds). Prints the

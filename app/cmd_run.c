@@ -306,7 +306,7 @@ static int add_point(cs_writer *w, const cs_scenario *sc, size_t pt, cs_error *e
                               .resolved = kv,
                               .n_uncertain = n_unc,
                               .uncertain_names = unames,
-                              .schema = cs_model_schema(),
+                              .schema = &sc->sel[pt].schema, /* output.only */
                               .n_time = wd->n_time,
                               .time_days = wd->time_days,
                               .time_iso = (const char *const *)wd->time_iso,

@@ -73,7 +73,8 @@ int cs_scenario_load(cs_scenario *s, const char *path, const char *const *sets, 
     s->n = cs_config_npoints(s->cfg);
     s->params = calloc(s->n, sizeof *s->params);
     s->worlds = calloc(s->n, sizeof *s->worlds);
-    if (!s->params || !s->worlds) {
+    s->sel = calloc(s->n, sizeof *s->sel);
+    if (!s->params || !s->worlds || !s->sel) {
         rc = cs_error_set(&err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         goto fail;
     }
@@ -81,6 +82,8 @@ int cs_scenario_load(cs_scenario *s, const char *path, const char *const *sets, 
         rc = cs_config_apply(s->cfg, i, &s->params[i], &err);
         if (!rc && (rc = cs_params_check(&s->params[i], path, &err))) locate(s->cfg, i, &err);
         if (!rc && build_worlds) rc = cs_world_create(&s->worlds[i], &s->params[i], &err);
+        if (!rc && cs_schema_select(&s->sel[i], cs_model_schema(), s->params[i].out_only, NULL, 0))
+            rc = cs_error_set(&err, CS_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         if (rc) goto fail;
     }
     return 0;
@@ -97,6 +100,9 @@ void cs_scenario_free(cs_scenario *s)
             if (s->worlds) cs_world_destroy(s->worlds[i]);
             cs_config_params_free(cs_params_keys, cs_params_nkeys, &s->params[i]);
         }
+    for (size_t i = 0; s->sel && i < s->n; i++)
+        cs_schema_sel_free(&s->sel[i]);
+    free(s->sel);
     free(s->params);
     free(s->worlds);
     cs_config_destroy(s->cfg);

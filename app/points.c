@@ -82,6 +82,8 @@ typedef struct point_ctx {
     cs_writer *w;
     size_t pt;
     progress *pg;
+    const cs_schema_sel *sel; /* output.only: each buffer is staged through view */
+    cs_repbuf_view *view;     /* used in the writer's turn only, one thread at a time */
 } point_ctx;
 
 static void pool_free(rep_pool *q, const cs_schema *schema)
@@ -146,7 +148,8 @@ static void pool_write_turn(rep_pool *q, const point_ctx *c)
             pthread_mutex_unlock(&q->mu); /* the others go on computing while we write */
             cs_error e;
             cs_error_clear(&e);
-            int rc = cs_writer_stage(c->w, c->pt, q->buf[k], &e);
+            int rc =
+                cs_writer_stage(c->w, c->pt, cs_repbuf_view_of(c->view, c->sel, q->buf[k]), &e);
             pthread_mutex_lock(&q->mu);
             if (rc != CS_OK) {
                 pool_fail(q, rc, &e);
@@ -239,13 +242,21 @@ static void pool_thread(rep_pool *q, const point_ctx *c)
 static int run_point(cs_writer *w, size_t pt, const cs_scenario *sc, int threads, progress *pg,
                      const volatile sig_atomic_t *stop, cs_error *err)
 {
-    point_ctx c = {.p = &sc->params[pt], .world = sc->worlds[pt], .w = w, .pt = pt, .pg = pg};
+    cs_repbuf_view view;
+    point_ctx c = {.p = &sc->params[pt],
+                   .world = sc->worlds[pt],
+                   .w = w,
+                   .pt = pt,
+                   .pg = pg,
+                   .sel = &sc->sel[pt],
+                   .view = &view};
     c.n_unc = cs_config_uncertain(sc->cfg, pt, &c.unc);
     uint64_t start = cs_writer_done(w, pt);
     if (start >= (uint64_t)c.p->replications) return *stop ? CS_EINTR : CS_OK;
     rep_pool q;
     /* two buffers per thread: each computes the next while the last waits for its turn */
     int rc = pool_init(&q, 2 * (size_t)threads + 1, &c, start, stop);
+    if (!rc) rc = cs_repbuf_view_init(&view, c.sel);
     if (rc) {
         cs_error_set(err, rc, NULL, 0, 0, NULL, "out of memory (result buffers)");
         pool_free(&q, cs_model_schema());
@@ -260,6 +271,7 @@ static int run_point(cs_writer *w, size_t pt, const cs_scenario *sc, int threads
         rc = CS_EINTR; /* stopped (only a stop leaves replications unwritten) */
     }
     pool_free(&q, cs_model_schema());
+    cs_repbuf_view_free(&view);
     return rc;
 }
 
@@ -294,10 +306,13 @@ typedef struct dist_ctx {
     uint64_t B;  /* replications per rank and round, at most */
     uint64_t nb; /* buffers: min(B, the run rounded up to whole blocks) */
     int threads;
-    cs_repbuf **bufs;  /* [nb] */
-    cs_model **models; /* [threads] */
-    cs_ctx **ctxs;     /* [threads]: the threads' replication contexts */
-    gsl_rng **rngs;    /* [threads] */
+    cs_repbuf **bufs;         /* [nb] */
+    const cs_schema_sel *sel; /* output.only */
+    cs_repbuf_view *views;    /* [nb]: bufs through sel */
+    const cs_repbuf **staged; /* [nb]: what is staged (views, or bufs themselves) */
+    cs_model **models;        /* [threads] */
+    cs_ctx **ctxs;            /* [threads]: the threads' replication contexts */
+    gsl_rng **rngs;           /* [threads] */
 } dist_ctx;
 
 static void dist_free(dist_ctx *d)
@@ -309,6 +324,10 @@ static void dist_free(dist_ctx *d)
         cs_ctx_destroy(d->ctxs[t]);
         if (d->rngs[t]) gsl_rng_free(d->rngs[t]);
     }
+    for (uint64_t i = 0; d->views && i < d->nb; i++)
+        cs_repbuf_view_free(&d->views[i]);
+    free(d->views);
+    free(d->staged);
     free(d->bufs);
     free(d->models);
     free(d->ctxs);
@@ -329,11 +348,17 @@ static int dist_init(dist_ctx *d, const cs_scenario *sc, size_t pt, int threads,
     uint64_t run = (n + align - 1) / align * align; /* the run in whole units */
     uint64_t nb = d->B < run ? d->B : run;
     d->bufs = calloc(nb ? nb : 1, sizeof *d->bufs);
+    d->sel = &sc->sel[pt];
+    d->views = calloc(nb ? nb : 1, sizeof *d->views);
+    d->staged = calloc(nb ? nb : 1, sizeof *d->staged);
     d->models = calloc((size_t)threads, sizeof *d->models);
     d->ctxs = calloc((size_t)threads, sizeof *d->ctxs);
     d->rngs = calloc((size_t)threads, sizeof *d->rngs);
-    int rc = d->bufs && d->models && d->ctxs && d->rngs ? CS_OK : CS_ENOMEM;
+    int rc =
+        d->bufs && d->views && d->staged && d->models && d->ctxs && d->rngs ? CS_OK : CS_ENOMEM;
     d->nb = nb;
+    for (uint64_t i = 0; !rc && i < nb; i++)
+        rc = cs_repbuf_view_init(&d->views[i], d->sel);
     for (uint64_t i = 0; !rc && i < nb; i++)
         if (!(d->bufs[i] = cs_repbuf_create(cs_model_schema(), d->world->n_time, d->world->n_la,
                                             d->n_unc, d->p->out_events)))
@@ -382,6 +407,14 @@ static int dist_compute(dist_ctx *d, uint64_t lo, uint64_t k, uint64_t *events, 
 
 /* One round's block of this rank, simulated (both writers): the stop flag, then the block,
  * replications [lo, lo + k) of the round's [base, end), then any failure, agreed by all. */
+/* The first k buffers as they are staged: through the point's output.only (no allocation). */
+static const cs_repbuf *const *staged(dist_ctx *d, uint64_t k)
+{
+    for (uint64_t i = 0; i < k; i++)
+        d->staged[i] = cs_repbuf_view_of(&d->views[i], d->sel, d->bufs[i]);
+    return d->staged;
+}
+
 typedef struct round {
     uint64_t end, lo, k, events;
     double t_agreed; /* when the agreement after the simulation ended */
@@ -480,11 +513,10 @@ static int run_point_dist(cs_writer *w, const cs_par *par, size_t pt, const cs_s
         const void *msg = NULL;
         size_t mlen = 0;
         int wr = CS_OK;
+        const cs_repbuf *const *blk = staged(&d, k);
         for (uint64_t i = 0; root && wr == CS_OK && i < k; i++)
-            wr = cs_writer_stage(w, pt, d.bufs[i], err);
-        if (!root)
-            wr = cs_wshadow_stage(shadow, cs_model_schema(), (const cs_repbuf *const *)d.bufs,
-                                  (size_t)k, lo, ev0, err);
+            wr = cs_writer_stage(w, pt, blk[i], err);
+        if (!root) wr = cs_wshadow_stage(shadow, &d.sel->schema, blk, (size_t)k, lo, ev0, err);
 #pragma omp parallel num_threads(d.threads)
         { /* every rank compresses its block's chunks on all its threads, at the same time */
             cs_writer_thread_init();
@@ -556,7 +588,7 @@ static int run_point_coll(cs_writer *w, const cs_par *par, size_t pt, const cs_s
         round rd;
         rc = round_run(&d, par, base, align, n, stop, &rd, st, err);
         if (rc) break;
-        rc = cs_writer_write_block(w, pt, (const cs_repbuf *const *)d.bufs, (size_t)rd.k, err);
+        rc = cs_writer_write_block(w, pt, staged(&d, rd.k), (size_t)rd.k, err);
         st->write += now_s() - rd.t_agreed;
         if (rc) break;
         pg->done += rd.end - base;

@@ -56,6 +56,7 @@ int cs_calib_fingerprint(const cs_calib *c, char out[CS_CALIB_FP_LEN], cs_error 
     fnv_part(&h, CSSIM_VERSION);
     for (size_t i = 0; i < cs_params_nkeys; i++) {
         const cs_key *k = &cs_params_keys[i];
+        if (k->flags & CS_KEY_RECORD_ONLY) continue; /* changes no simulated value */
         char num[96];
         snprintf(num, sizeof num, "%d %.17g %.17g %zu %zu %u", (int)k->type, k->min, k->max,
                  k->len_min, k->len_max, k->flags);

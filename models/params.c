@@ -4,8 +4,11 @@
  * for rates. */
 #include "params.h"
 
+#include "model.h"
+
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define OFF(f) offsetof(cs_params, f)
 #define INF    INFINITY
@@ -373,6 +376,10 @@ const cs_key cs_params_keys[] = {
     {"output.compression", CS_KEY_INT, OFF(out_compression), 0, 9, "1", NULL, 0, 0, 0,
      "0 = none, 1-9 = shuffle + deflate level (1: cssim's plane coder, the fastest, files "
      "about the size of libdeflate's level 1; 2-9: libdeflate or zlib at that level)"},
+    {"output.only", CS_KEY_STRING, OFF(out_only), 0, 0, "", NULL, 0, 0, CS_KEY_RECORD_ONLY,
+     "keep only these datasets of national/, summary/ and authority_stats/, separated by commas: "
+     "national/NAME, summary/NAME, authority_stats/NAME, or a group name for all of it (empty = "
+     "all; docs/output.md lists the names)"},
 };
 /* clang-format on */
 
@@ -465,6 +472,16 @@ int cs_params_check(const cs_params *p, const char *file, cs_error *err)
     if (!(w > 0))
         return cs_error_set(err, CS_EINVAL, file, 0, 0, "regime.decision",
                             "the weights of stay, partner and trust must not all be 0");
+    char bad[128];
+    cs_schema_sel sel;
+    int rc = cs_schema_select(&sel, cs_model_schema(), p->out_only, bad, sizeof bad);
+    cs_schema_sel_free(&sel);
+    if (rc == CS_EINVAL)
+        return cs_error_set(err, CS_EINVAL, file, 0, 0, "output.only",
+                            "no dataset '%s': expected national/NAME, summary/NAME or "
+                            "authority_stats/NAME (docs/output.md), or one of those groups",
+                            bad);
+    if (rc) return cs_error_set(err, rc, file, 0, 0, "output.only", "out of memory");
     if (p->wf_grad_to < p->wf_grad_from)
         return cs_error_set(err, CS_EINVAL, file, 0, 0, "workforce.graduate_to",
                             "must not be before workforce.graduate_from");

@@ -133,6 +133,7 @@ typedef struct cs_params {
     /* output */
     bool out_national, out_panel, out_events;
     int64_t out_snapshot_months, out_compression;
+    char *out_only; /* output.only: the datasets kept (cs_schema_select); empty = all */
 } cs_params;
 
 extern const cs_key cs_params_keys[];

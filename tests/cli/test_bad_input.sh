@@ -53,6 +53,12 @@ printf "extends: %s/scenarios/baseline.yaml\nmeta:\n  name: 'a/b'\n" "$PWD" >"$T
 expect 2 "name.yaml:3:9: meta.name: expected a name" -- "$CSSIM" check "$TMP/name.yaml"
 expect 2 "name.yaml:3:9: meta.name" -- "$CSSIM" run "$TMP/name.yaml" -o "$TMP/name.h5"
 [ ! -e "$TMP/name.h5" ] && [ ! -e "$TMP/name.h5.part" ] || fail "output created for a bad name"
+# output.only names datasets that exist: an unknown one is refused where it is written
+printf 'extends: %s/scenarios/baseline.yaml\noutput:\n  only: national/grade_counts, summary/nope\n' \
+  "$PWD" >"$TMP/only.yaml"
+expect 2 "only.yaml:3:9: output.only: no dataset 'summary/nope'" -- "$CSSIM" check "$TMP/only.yaml"
+expect 2 "only.yaml:3:9: output.only" -- "$CSSIM" run "$TMP/only.yaml" -o "$TMP/only.h5"
+[ ! -e "$TMP/only.h5" ] && [ ! -e "$TMP/only.h5.part" ] || fail "output created for a bad output.only"
 # a capacity below a team that the run needs would stall every inspection silently
 printf 'extends: %s/scenarios/baseline.yaml\ninspectorate:\n  fte: 2\n' "$PWD" >"$TMP/cap.yaml"
 expect 2 "cap.yaml:3:8: inspectorate.fte: capacity of at most 1.2 inspectors .* team of 6 on a sif" \

@@ -30,6 +30,8 @@ grep -q "mpi-writer" "$TMP/x.err" || fail "--mpi-writer bogus: no message naming
 args=(scenarios/baseline.yaml -n 8 --set time.horizon_years=2 --set authorities.limit=40 -q)
 "$CSSIM" run "${args[@]}" -j 2 -o "$TMP/one.h5"
 "$CSSIM" run "${args[@]}" --set output.compression=0 -o "$TMP/one0.h5"
+only=(--set "output.only=national/grade_counts, summary/events authority_stats")
+"$CSSIM" run "${args[@]}" "${only[@]}" -o "$TMP/oneo.h5"
 for mode in root collective; do
   w=(--mpi-writer "$mode")
   "${MPIRUN[@]}" -np 2 "$CSSIM" run "${args[@]}" "${w[@]}" -j 1 -o "$TMP/r2$mode.h5" ||
@@ -41,6 +43,9 @@ for mode in root collective; do
   "${MPIRUN[@]}" -np 2 "$CSSIM" run "${args[@]}" "${w[@]}" --set output.compression=0 \
     -o "$TMP/r20$mode.h5" || fail "$mode: uncompressed 2-rank run failed"
   same "$TMP/one0.h5" "$TMP/r20$mode.h5" "$mode: uncompressed"
+  "${MPIRUN[@]}" -np 2 "$CSSIM" run "${args[@]}" "${w[@]}" "${only[@]}" -o "$TMP/r2o$mode.h5" ||
+    fail "$mode: 2-rank run with output.only failed"
+  same "$TMP/oneo.h5" "$TMP/r2o$mode.h5" "$mode: output.only"
 done
 
 # Waits (up to 10 s) until $1 is over 2 MB.

@@ -664,6 +664,85 @@ static void test_writer_reports_bad_directory(void **state)
     expect_eio(tmpdir, "directory");
 }
 
+/* output.only (cs_schema_select): the kept definitions in schema order, a group name for all
+ * of it, commas or spaces between names, empty for everything, an unknown name refused and
+ * named; a file written through views (cs_repbuf_view_of) holds exactly the kept datasets,
+ * with the values of the full buffers. */
+static void test_writer_output_only_keeps_the_named_datasets(void **state)
+{
+    (void)state;
+    cs_schema_sel sel;
+    char bad[64];
+    assert_int_equal(cs_schema_select(&sel, &toy, " , ", bad, sizeof bad), CS_OK);
+    assert_true(sel.all);
+    assert_ptr_equal(sel.schema.series, toy.series);
+    cs_schema_sel_free(&sel);
+    assert_int_equal(
+        cs_schema_select(&sel, &toy, "national/grade_counts,national/nope", bad, sizeof bad),
+        CS_EINVAL);
+    assert_string_equal(bad, "national/nope");
+    assert_int_equal(cs_schema_select(&sel, &toy, "inspections", bad, sizeof bad), CS_EINVAL);
+    assert_int_equal(cs_schema_select(&sel, &toy, "national/open", bad, sizeof bad), CS_EINVAL);
+    assert_int_equal(cs_schema_select(&sel, &toy,
+                                      "summary/inspections national/mean_quality,authority_stats, "
+                                      "national/open_cases",
+                                      bad, sizeof bad),
+                     CS_OK);
+    assert_false(sel.all);
+    assert_int_equal(sel.schema.n_series, 2);
+    assert_string_equal(sel.schema.series[0].name, "open_cases"); /* schema order */
+    assert_string_equal(sel.schema.series[1].name, "mean_quality");
+    assert_int_equal(sel.schema.n_summary, 1);
+    assert_string_equal(sel.schema.summary[0].name, "inspections");
+    assert_int_equal(sel.schema.n_lastat, 1);
+    assert_int_equal(sel.schema.n_panel, toy.n_panel);
+
+    char path[128];
+    path_in(path, sizeof path, "only.h5");
+    cs_writer *w = NULL;
+    cs_error err;
+    cs_error_clear(&err);
+    cs_writer_opts o = opts(NREP);
+    assert_int_equal(cs_writer_open(&w, path, &o, &err), CS_OK);
+    cs_out_scenario os = scen(0);
+    os.schema = &sel.schema;
+    assert_int_equal(cs_writer_add_scenario(w, &os, &err), CS_OK);
+    cs_repbuf *b = cs_repbuf_create(&toy, os.n_time, NLA, os.n_uncertain, true);
+    cs_repbuf_view v;
+    assert_non_null(b);
+    assert_int_equal(cs_repbuf_view_init(&v, &sel), CS_OK);
+    for (uint64_t r = 0; r < NREP; r++) {
+        fill(b, 0, r);
+        if (cs_writer_write(w, 0, cs_repbuf_view_of(&v, &sel, b), &err)) fail_msg("%s", err.msg);
+    }
+    if (cs_writer_close(w, &err)) fail_msg("%s", err.msg);
+    cs_repbuf_view_free(&v);
+    cs_repbuf_destroy(b, &toy);
+
+    hid_t f = open_ro(path);
+    hid_t g = H5Gopen2(f, "scenarios/base", H5P_DEFAULT);
+    assert_true(g >= 0);
+    assert_int_equal(H5Lexists(g, "national/grade_counts", H5P_DEFAULT), 0);
+    assert_int_equal(H5Lexists(g, "summary/final_quality", H5P_DEFAULT), 0);
+    assert_true(H5Lexists(g, "panel/quality", H5P_DEFAULT) > 0);
+    assert_true(H5Lexists(g, "authority_stats/inspections", H5P_DEFAULT) > 0);
+    double mq[NREP * 6], ins[NREP];
+    hid_t d = H5Dopen2(g, "national/mean_quality", H5P_DEFAULT);
+    assert_true(d >= 0 && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, mq) >= 0);
+    H5Dclose(d);
+    d = H5Dopen2(g, "summary/inspections", H5P_DEFAULT);
+    assert_true(d >= 0 && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, ins) >= 0);
+    H5Dclose(d);
+    for (uint64_t r = 0; r < NREP; r++) {
+        assert_true(ins[r] == 2.5 * (double)r);
+        for (size_t t = 0; t < 6; t++)
+            assert_true(mq[r * 6 + t] == series_val(0, r, 2, t, 0)); /* the full schema's 2 */
+    }
+    H5Gclose(g);
+    H5Fclose(f);
+    cs_schema_sel_free(&sel);
+}
+
 /* The writer's background fdatasync (writer_pack.c) calls this one, which the test can make
  * fail as a disk that cannot write does; otherwise the kernel's. */
 static atomic_int sync_fail_errno, sync_failed_calls;
@@ -1476,6 +1555,7 @@ int main(void)
         cmocka_unit_test(test_writer_info_prints_intervals),
         cmocka_unit_test(test_writer_schema_opens_in_h5py_and_xarray),
         cmocka_unit_test(test_writer_background_sync_failure_fails_the_run),
+        cmocka_unit_test(test_writer_output_only_keeps_the_named_datasets),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -123,6 +123,35 @@ void cs_repbuf_reset(cs_repbuf *b, uint64_t replication);
 int cs_repbuf_event(cs_repbuf *b, int32_t la, double time, int type, int before, int after,
                     double value);
 
+/* A selection of a schema's national series, summaries and per-authority statistics: what a
+ * scenario's `output.only` keeps. The writer is given sel.schema; each replication's buffer is
+ * staged through a view (cs_repbuf_view_of), so the models fill the full schema as always. */
+typedef struct cs_schema_sel {
+    cs_schema schema; /* the kept definitions, in the full schema's order */
+    size_t *of_series, *of_summary, *of_lastat; /* each kept one's index in the full schema */
+    bool all;                                   /* nothing left out */
+} cs_schema_sel;
+
+/* Parses `only`: names separated by commas or spaces, each national/NAME, summary/NAME or
+ * authority_stats/NAME, or a group name alone (all of it); NULL or empty keeps everything.
+ * CS_EINVAL with the first unknown name copied to bad[nbad]; CS_ENOMEM. */
+int cs_schema_select(cs_schema_sel *sel, const cs_schema *full, const char *only, char *bad,
+                     size_t nbad);
+void cs_schema_sel_free(cs_schema_sel *sel);
+
+/* A replication buffer seen through a selection: b shares the buffer's panels, events and
+ * draws, and points at its kept series, summaries and statistics. */
+typedef struct cs_repbuf_view {
+    cs_repbuf b;
+    double **series, *summary, **lastat; /* [kept] */
+} cs_repbuf_view;
+
+int cs_repbuf_view_init(cs_repbuf_view *v, const cs_schema_sel *sel);
+void cs_repbuf_view_free(cs_repbuf_view *v);
+/* full through sel (no allocation): &v->b, valid while full is unchanged. */
+const cs_repbuf *cs_repbuf_view_of(cs_repbuf_view *v, const cs_schema_sel *sel,
+                                   const cs_repbuf *full);
+
 /* A column of the authorities table. */
 typedef struct cs_table_col {
     const char *name;
