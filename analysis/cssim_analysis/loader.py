@@ -255,7 +255,9 @@ class Run:
         f, g = self._open(scenario)
         with f:
             if rel not in g:
-                raise KeyError(f"{scenario}: no dataset {rel}")
+                raise KeyError(f"{scenario}: no dataset {rel} (not recorded: the scenario's "
+                               "output.national, output.panel, output.events or output.only "
+                               "left it out)")
             ds = g[rel]
             n = self._nrep(g)
             x = ds[:n] if ds.ndim >= 1 else ds[()]
