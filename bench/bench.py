@@ -490,7 +490,8 @@ class Bench:
         self.md += ["## Peer comparison: the reduced model (model spec section 7)", "",
                     "`bench/reduced.yaml` (152 authorities, exponential requests by grade, "
                     "13 one-inspector teams FCFS, exponential durations, `markov` grades, %g "
-                    "years) run by cssim (`-j 1`, national output, deflate 1), by "
+                    "years) run by cssim (`-j 1`; monthly grade counts and four summaries, the "
+                    "statistics compared, by `output.only`; deflate 1), by "
                     "`bench/peers/simpy_reduced.py` (SimPy %s, Debian's python3) and by "
                     "`bench/peers/reduced_minimal.c` (one file, binary heap, `gcc -O2`), %d "
                     "replications each, %d runs." % (
@@ -518,7 +519,7 @@ class Bench:
         self.md.append("All statistics %s (largest |z| = %.2f)." % (verdict, worst))
         c_ratio = tc["cssim"] / tc["minimal C"]
         self.md.append("cssim CPU per replication / minimal C's: %.2f (wall %.2f); target <= 1.5 "
-                       "(issue 15 sets it on R1: see the next section; this model, with national "
+                       "(issue 15 sets it on R1: see the next section; this model, with monthly "
                        "output compressed, is a second check): **%s**." % (c_ratio, tw["cssim"] / tw["minimal C"],
                                               "met" if c_ratio <= 1.5 else "missed"))
         self.target("reduced model", "cssim CPU per replication <= 1.5x the "
