@@ -300,7 +300,7 @@ class Bench:
 
     # ---- thread scaling ----
     def scaling(self):
-        n, runs = (100, 3) if self.quick else (400, 7)
+        n, runs = (100, 3) if self.quick else (400, 11)
         js = sorted({j for j in (1, 2, 4, 8, 16, 32, 64) if j <= self.ncores} | {self.ncores})
         log("thread scaling %s: %d replications, %d runs" % (js, n, runs))
         res = {}
@@ -544,7 +544,7 @@ class Bench:
     def r1(self):
         # 7 runs: a run of 400 replications takes about 0.1 s of CPU, and on a shared VM single
         # runs of that length vary by 15% (two reports of one commit gave 2.9x and 3.4x)
-        n, runs = (100, 3) if self.quick else (400, 7)
+        n, runs = (100, 3) if self.quick else (400, 11)
         log("reference model R1: %d replications, %d runs" % (n, runs))
         cmds = {"minimal C": [self.a.r1_minimal, "-n", str(n)]}
         have_simpy = subprocess.run([sys.executable, "-c", "import simpy"],
