@@ -290,20 +290,26 @@ static int add_point(cs_writer *w, const cs_scenario *sc, size_t pt, cs_error *e
     char **keys = NULL, **vals = NULL;
     int rc = cs_config_resolved(sc->cfg, pt, p, &keys, &vals, &nk);
     cs_kv *kv = rc ? NULL : calloc(nk ? nk : 1, sizeof *kv);
+    bool *dflt = rc ? NULL : calloc(nk ? nk : 1, sizeof *dflt);
     const cs_uncertain *unc = NULL;
     size_t n_unc = cs_config_uncertain(sc->cfg, pt, &unc);
     const char **unames = calloc(n_unc ? n_unc : 1, sizeof *unames);
-    for (size_t k = 0; kv && k < nk; k++)
+    for (size_t k = 0; kv && dflt && k < nk; k++) {
         kv[k] = (cs_kv){keys[k], vals[k]};
+        const char *file;
+        int line, col;
+        dflt[k] = cs_config_origin(sc->cfg, pt, keys[k], &file, &line, &col) == CS_ENOTFOUND;
+    }
     for (size_t k = 0; unames && k < n_unc; k++)
         unames[k] = cs_params_keys[unc[k].key].path;
-    if (!rc && (!kv || !unames)) rc = CS_ENOMEM;
+    if (!rc && (!kv || !dflt || !unames)) rc = CS_ENOMEM;
     if (!rc) {
         cs_out_scenario os = {.name = cs_config_point_name(sc->cfg, pt),
                               .text = cs_config_text(sc->cfg),
                               .point_desc = cs_config_point_desc(sc->cfg, pt),
                               .n_resolved = nk,
                               .resolved = kv,
+                              .resolved_default = dflt,
                               .n_uncertain = n_unc,
                               .uncertain_names = unames,
                               .schema = &sc->sel[pt].schema, /* output.only */
@@ -321,6 +327,7 @@ static int add_point(cs_writer *w, const cs_scenario *sc, size_t pt, cs_error *e
     free(keys);
     free(vals);
     free(kv);
+    free(dflt);
     free(unames);
     return rc;
 }

@@ -152,21 +152,29 @@ static int scen_same(hid_t sg, const cs_out_scenario *s, char *what, size_t n)
         return CS_WR_MISMATCH;
     }
     hid_t g = H5Gopen2(sg, "parameters", H5P_DEFAULT);
-    size_t n_attr = 0;
+    size_t n_attr = 0, n_new = 0; /* keys the file lacks, at their defaults */
     int rc = CS_WR_OK;
-    if (g < 0 || H5Aiterate2(g, H5_INDEX_NAME, H5_ITER_NATIVE, NULL, count_attr, &n_attr) < 0 ||
-        n_attr != s->n_resolved) {
+    if (g < 0 || H5Aiterate2(g, H5_INDEX_NAME, H5_ITER_NATIVE, NULL, count_attr, &n_attr) < 0) {
         snprintf(what, n, "the resolved parameters of scenario '%s'", s->name);
         rc = CS_WR_MISMATCH;
     }
     for (size_t i = 0; !rc && i < s->n_resolved; i++) {
-        char *v = cs_h5_attr_text(g, s->resolved[i].key);
+        const char *key = s->resolved[i].key;
+        if (s->resolved_default && s->resolved_default[i] && H5Aexists(g, key) == 0) {
+            n_new++;
+            continue;
+        }
+        char *v = cs_h5_attr_text(g, key);
         bool eq = v && streq(v, s->resolved[i].value);
         free(v);
         if (!eq) {
-            snprintf(what, n, "parameter '%s' of scenario '%s'", s->resolved[i].key, s->name);
+            snprintf(what, n, "parameter '%s' of scenario '%s'", key, s->name);
             rc = CS_WR_MISMATCH;
         }
+    }
+    if (!rc && n_attr + n_new != s->n_resolved) { /* the file has keys this run does not */
+        snprintf(what, n, "the resolved parameters of scenario '%s'", s->name);
+        rc = CS_WR_MISMATCH;
     }
     if (g >= 0) H5Gclose(g);
     if (rc) return rc;

@@ -862,6 +862,31 @@ static void test_writer_resume_rejects_other_run(void **state)
     assert_int_equal(cs_writer_add_scenario(w, &os, &err), CS_EMISMATCH);
     assert_non_null(strstr(err.msg, "inspectorate.fte"));
     cs_writer_abort(w);
+
+    /* A key the file lacks (a version that added it resumes a file written before): accepted
+     * only at its table default; a key the file has and the run lacks is refused. */
+    cs_kv more[3] = {{"inspectorate.fte", "120"}, {"horizon_years", "1"}, {"output.only", "~"}};
+    bool at_default[3] = {false, false, true}, set[3] = {false, false, false};
+    os = scen(0);
+    os.resolved = more;
+    os.n_resolved = 3;
+    os.resolved_default = set;
+    assert_int_equal(cs_writer_open(&w, path, &o, &err), CS_OK);
+    cs_error_clear(&err);
+    assert_int_equal(cs_writer_add_scenario(w, &os, &err), CS_EMISMATCH);
+    assert_non_null(strstr(err.msg, "output.only"));
+    cs_writer_abort(w);
+    os.resolved_default = at_default;
+    os.n_resolved = 1; /* the run lacks horizon_years, which the file has */
+    assert_int_equal(cs_writer_open(&w, path, &o, &err), CS_OK);
+    cs_error_clear(&err);
+    assert_int_equal(cs_writer_add_scenario(w, &os, &err), CS_EMISMATCH);
+    cs_writer_abort(w);
+    os.n_resolved = 3;
+    assert_int_equal(cs_writer_open(&w, path, &o, &err), CS_OK);
+    cs_error_clear(&err);
+    if (cs_writer_add_scenario(w, &os, &err)) fail_msg("%s", err.msg);
+    cs_writer_abort(w);
 }
 
 /* Writes the rest of an interrupted run with --resume and closes it; found (if not NULL)

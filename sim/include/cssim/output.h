@@ -207,6 +207,10 @@ typedef struct cs_out_scenario {
     const char *point_desc; /* sweep point ("" if none) */
     size_t n_resolved;
     const cs_kv *resolved; /* fully resolved parameters, stored as attributes */
+    /* [n_resolved] or NULL: whether each is at its table default. On resume, a parameter
+     * that the file lacks (written by a version before the key existed) is accepted when it
+     * is at its default, which keeps the behaviour of the versions without it. */
+    const bool *resolved_default;
     size_t n_uncertain;
     const char *const *uncertain_names; /* keys drawn per replication (drawn/<values>) */
     const cs_schema *schema;
