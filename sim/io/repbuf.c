@@ -214,7 +214,6 @@ int cs_schema_select(cs_schema_sel *sel, const cs_schema *full, const char *only
         t += n;
     }
     if (!rc) {
-        sel->all = false;
         size_t ns = kept(ser, full->n_series, &sel->of_series);
         size_t nu = kept(sum, full->n_summary, &sel->of_summary);
         size_t nl = kept(lat, full->n_lastat, &sel->of_lastat);
@@ -233,6 +232,7 @@ int cs_schema_select(cs_schema_sel *sel, const cs_schema *full, const char *only
             sel->schema.n_series = ns, sel->schema.series = sd;
             sel->schema.n_summary = nu, sel->schema.summary = ud;
             sel->schema.n_lastat = nl, sel->schema.lastat = ld;
+            sel->all = false; /* only now does sel own the arrays it frees */
         }
     }
     free(ser), free(sum), free(lat);

@@ -434,6 +434,7 @@ void cs_writer_abort(cs_writer *w)
          * process ends, and HDF5 does not flush at exit (cs_writer_library_init). */
         for (size_t i = 0; i < w->n_scen; i++)
             w->scen[i].open = false;
+        (void)cs_wr_syncer_stop(w); /* joined before the writer is freed; its fd stays open */
         w->file = H5I_INVALID_HID;
         writer_free(w);
         return;

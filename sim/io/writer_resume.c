@@ -160,7 +160,13 @@ static int scen_same(hid_t sg, const cs_out_scenario *s, char *what, size_t n)
     }
     for (size_t i = 0; !rc && i < s->n_resolved; i++) {
         const char *key = s->resolved[i].key;
-        if (s->resolved_default && s->resolved_default[i] && H5Aexists(g, key) == 0) {
+        htri_t has = H5Aexists(g, key);
+        if (has < 0) {
+            snprintf(what, n, "the parameters of scenario '%s' (unreadable)", s->name);
+            rc = CS_WR_MISMATCH;
+            break;
+        }
+        if (!has && s->resolved_default && s->resolved_default[i]) {
             n_new++;
             continue;
         }

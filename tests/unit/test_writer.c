@@ -8,6 +8,7 @@
 
 #include "cssim/output.h"
 #include "io/h5file.h"
+#include "io/writer_impl.h" /* a writer's `broken` state, set as a failure sets it */
 
 #include <errno.h>
 #include <hdf5.h>
@@ -744,11 +745,17 @@ static void test_writer_output_only_keeps_the_named_datasets(void **state)
 }
 
 /* The writer's background fdatasync (writer_pack.c) calls this one, which the test can make
- * fail as a disk that cannot write does; otherwise the kernel's. */
-static atomic_int sync_fail_errno, sync_failed_calls;
+ * fail as a disk that cannot write does, or slow as a busy one is; otherwise the kernel's. */
+static atomic_int sync_fail_errno, sync_failed_calls, sync_delay_ms, sync_entered;
 
 int fdatasync(int fd)
 {
+    int ms = atomic_load(&sync_delay_ms);
+    if (ms) {
+        atomic_store(&sync_entered, 1);
+        struct timespec d = {ms / 1000, (long)(ms % 1000) * 1000000L};
+        nanosleep(&d, NULL);
+    }
     int e = atomic_load(&sync_fail_errno);
     if (e) {
         atomic_fetch_add(&sync_failed_calls, 1);
@@ -787,6 +794,37 @@ static void test_writer_background_sync_failure_fails_the_run(void **state)
     if (!strstr(err.msg, "cannot sync") || !strstr(err.msg, strerror(EIO)))
         fail_msg("message: %s", err.msg);
     assert_false(file_exists(path));
+    assert_true(file_exists(part));
+    unlink(part);
+}
+
+/* A writer that failed (`broken`: an HDF5 write or a background sync failed) is freed by
+ * cs_writer_abort without touching its file, and must still join its syncer first: here the
+ * syncer is inside a slow fdatasync when the writer is freed. Without the join it would then
+ * lock and write freed memory (AddressSanitizer, which CI runs this test under, reports it). */
+static void test_writer_abort_of_a_broken_writer_joins_the_syncer(void **state)
+{
+    (void)state;
+    char path[128], part[160];
+    path_in(path, sizeof path, "brokensync.h5");
+    snprintf(part, sizeof part, "%s.part", path);
+    atomic_store(&sync_entered, 0);
+    atomic_store(&sync_delay_ms, 200);
+    cs_error err;
+    cs_error_clear(&err);
+    int rc;
+    cs_writer *w = open_and_write(path, opts(NREP), 2, 1, &err, &rc); /* commits wake it */
+    if (rc) fail_msg("%s", err.msg);
+    for (int i = 0; i < 10000 && !atomic_load(&sync_entered); i++) {
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
+    assert_true(atomic_load(&sync_entered));
+    w->failed = w->broken = true; /* as cs_wr_h5_fail leaves it */
+    cs_writer_abort(w);
+    atomic_store(&sync_delay_ms, 0);
+    struct timespec wait = {0, 400000000L}; /* a syncer left running would wake in here */
+    nanosleep(&wait, NULL);
     assert_true(file_exists(part));
     unlink(part);
 }
@@ -1581,6 +1619,7 @@ int main(void)
         cmocka_unit_test(test_writer_schema_opens_in_h5py_and_xarray),
         cmocka_unit_test(test_writer_background_sync_failure_fails_the_run),
         cmocka_unit_test(test_writer_output_only_keeps_the_named_datasets),
+        cmocka_unit_test(test_writer_abort_of_a_broken_writer_joins_the_syncer),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -92,8 +92,9 @@ enum {
     CS_KEY_NO_SWEEP = 1u << 2,     /* may not vary between sweep points (one value applies to
                                       the whole run, e.g. the replication count)           */
     CS_KEY_RECORD_ONLY = 1u << 3,  /* selects what is recorded, never what is simulated: left
-                                      out of a calibration's fingerprint (calib/output.c), so
-                                      adding or setting it leaves a fitted fragment valid    */
+                                      out of the key table's part of a calibration's
+                                      fingerprint (calib/output.c), so adding such a key
+                                      leaves a fitted fragment valid                         */
 };
 
 typedef struct cs_key {
