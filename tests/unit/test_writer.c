@@ -765,6 +765,26 @@ int fdatasync(int fd)
     return (int)syscall(SYS_fdatasync, fd);
 }
 
+/* Waits (up to 10 s) until the fdatasync above has set *flag; whether it has. */
+static bool sync_seen(atomic_int *flag)
+{
+    for (int i = 0; i < 10000 && !atomic_load(flag); i++) {
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
+    return atomic_load(flag) != 0;
+}
+
+/* A run of 2 replications, committed each, to name.h5 in tmpdir (path, and its .part in
+ * part): each commit wakes the writer's syncer. */
+static cs_writer *write_two(const char *name, char *path, char *part, cs_error *err, int *rc)
+{
+    path_in(path, 128, name);
+    snprintf(part, 160, "%s.part", path);
+    cs_error_clear(err);
+    return open_and_write(path, opts(NREP), 2, 1, err, rc);
+}
+
 /* A background sync that fails (EIO: the disk could not write what the run wrote) fails the
  * run with the reason: at the next commit if the syncer has failed by then, else at the
  * close, which joins the syncer after its failing call. Either way the file is not renamed
@@ -773,20 +793,13 @@ static void test_writer_background_sync_failure_fails_the_run(void **state)
 {
     (void)state;
     char path[128], part[160];
-    path_in(path, sizeof path, "syncfail.h5");
-    snprintf(part, sizeof part, "%s.part", path);
     atomic_store(&sync_failed_calls, 0);
     atomic_store(&sync_fail_errno, EIO);
     cs_error err;
-    cs_error_clear(&err);
     int rc;
-    cs_writer *w = open_and_write(path, opts(NREP), 2, 1, &err, &rc); /* commits wake it */
+    cs_writer *w = write_two("syncfail.h5", path, part, &err, &rc);
     if (!rc) {
-        for (int i = 0; i < 10000 && atomic_load(&sync_failed_calls) == 0; i++) {
-            struct timespec ms = {0, 1000000};
-            nanosleep(&ms, NULL);
-        }
-        assert_true(atomic_load(&sync_failed_calls) > 0);
+        assert_true(sync_seen(&sync_failed_calls));
         rc = cs_writer_close(w, &err);
     }
     atomic_store(&sync_fail_errno, 0);
@@ -806,20 +819,13 @@ static void test_writer_abort_of_a_broken_writer_joins_the_syncer(void **state)
 {
     (void)state;
     char path[128], part[160];
-    path_in(path, sizeof path, "brokensync.h5");
-    snprintf(part, sizeof part, "%s.part", path);
     atomic_store(&sync_entered, 0);
     atomic_store(&sync_delay_ms, 200);
     cs_error err;
-    cs_error_clear(&err);
     int rc;
-    cs_writer *w = open_and_write(path, opts(NREP), 2, 1, &err, &rc); /* commits wake it */
+    cs_writer *w = write_two("brokensync.h5", path, part, &err, &rc);
     if (rc) fail_msg("%s", err.msg);
-    for (int i = 0; i < 10000 && !atomic_load(&sync_entered); i++) {
-        struct timespec ms = {0, 1000000};
-        nanosleep(&ms, NULL);
-    }
-    assert_true(atomic_load(&sync_entered));
+    assert_true(sync_seen(&sync_entered));
     w->failed = w->broken = true; /* as cs_wr_h5_fail leaves it */
     cs_writer_abort(w);
     atomic_store(&sync_delay_ms, 0);
