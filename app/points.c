@@ -405,8 +405,6 @@ static int dist_compute(dist_ctx *d, uint64_t lo, uint64_t k, uint64_t *events, 
     return failed ? ferr->status : CS_OK;
 }
 
-/* One round's block of this rank, simulated (both writers): the stop flag, then the block,
- * replications [lo, lo + k) of the round's [base, end), then any failure, agreed by all. */
 /* The first k buffers as they are staged: through the point's output.only (no allocation). */
 static const cs_repbuf *const *staged(dist_ctx *d, uint64_t k)
 {
@@ -415,6 +413,8 @@ static const cs_repbuf *const *staged(dist_ctx *d, uint64_t k)
     return d->staged;
 }
 
+/* One round's block of this rank, simulated (both writers): the stop flag, then the block,
+ * replications [lo, lo + k) of the round's [base, end), then any failure, agreed by all. */
 typedef struct round {
     uint64_t end, lo, k, events;
     double t_agreed; /* when the agreement after the simulation ended */
