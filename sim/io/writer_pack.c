@@ -634,14 +634,20 @@ static void *syncer_main(void *arg)
     return NULL;
 }
 
+/* The descriptor of the writer's file (one process: the sec2 driver), or -1. */
+static int file_fd(const cs_writer *w)
+{
+    void *h = NULL;
+    return H5Fget_vfd_handle(w->file, H5P_DEFAULT, &h) >= 0 && h ? *(int *)h : -1;
+}
+
 /* Starts the syncer (once; on failure, falls back to starting the kernel's writeback). It
  * starts with every signal blocked: SIGINT and SIGTERM go to the threads that act on them. */
 static void syncer_start(cs_writer *w)
 {
     w->sy_tried = true;
-    void *h = NULL;
-    if (H5Fget_vfd_handle(w->file, H5P_DEFAULT, &h) < 0 || !h) return;
-    w->sy_fd = *(int *)h;
+    w->sy_fd = file_fd(w);
+    if (w->sy_fd < 0) return;
     w->sy_want = w->sy_stop = false;
     w->sy_errno = 0;
     if (pthread_mutex_init(&w->sy_mu, NULL) != 0) return;
@@ -677,9 +683,8 @@ static int start_writeback(cs_writer *w)
         return e;
     }
 #ifdef SYNC_FILE_RANGE_WRITE
-    void *h = NULL;
-    if (H5Fget_vfd_handle(w->file, H5P_DEFAULT, &h) >= 0 && h)
-        (void)sync_file_range(*(int *)h, 0, 0, SYNC_FILE_RANGE_WRITE);
+    int fd = file_fd(w);
+    if (fd >= 0) (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 #endif
     return 0;
 }
@@ -694,8 +699,7 @@ int cs_wr_syncer_stop(cs_writer *w)
     pthread_join(w->sy_thread, NULL);
     pthread_cond_destroy(&w->sy_cv);
     pthread_mutex_destroy(&w->sy_mu);
-    w->sy_running = false;
-    w->sy_tried = false; /* a later file (none today) would start its own */
+    w->sy_running = false; /* and stays stopped (sy_tried): the file is about to close */
     return w->sy_errno;
 }
 
