@@ -295,8 +295,8 @@ class Bench:
                     "columns show what the same run does per second of CPU actually received "
                     "(they differ when other processes share the machine).",
                     "Default output over compute only (the median of the ratios within run "
-                    "pairs): CPU %+.0f%%, wall %+.0f%% (target <= 25%%: **%s**)." % (100 * over_cpu, 100 * over_wall,
-                                        self.targets[-1][3]), ""]
+                    "pairs): CPU %+.0f%%, wall %+.0f%% (target <= 25%%: **%s**)." % (
+                        100 * over_cpu, 100 * over_wall, self.targets[-1][3]), ""]
 
     # ---- thread scaling ----
     def scaling(self):
@@ -542,7 +542,7 @@ class Bench:
 
     # ---- the reference model R1 of issue 15 ----
     def r1(self):
-        # 7 runs: a run of 400 replications takes about 0.1 s of CPU, and on a shared VM single
+        # 11 runs: a run of 400 replications takes about 0.1 s of CPU, and on a shared VM single
         # runs of that length vary by 15% (two reports of one commit gave 2.9x and 3.4x)
         n, runs = (100, 3) if self.quick else (400, 11)
         log("reference model R1: %d replications, %d runs" % (n, runs))
