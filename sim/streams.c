@@ -81,9 +81,19 @@ void cs_rng_key(gsl_rng *r, uint64_t seed, uint64_t replication, uint32_t unit, 
     philox_rekey(r->state, seed, replication, unit, proc);
 }
 
+/* A stream in one cache line: the gsl_rng and the Philox state it points to. */
+typedef struct stream {
+    _Alignas(64) gsl_rng r;
+    philox_state st;
+} stream;
+_Static_assert(sizeof(stream) == 64, "a stream is one cache line");
+
+/* The streams sit in one array, [unit * n_procs + proc], an authority's processes side by
+ * side: a draw reads one line, where separate gsl_rng_alloc's would chase a pointer to the
+ * gsl_rng and another to its state, each anywhere in the heap. */
 struct cs_streams {
     uint32_t n_units, n_procs;
-    gsl_rng **r;  /* [unit * n_procs + proc] */
+    stream *s;    /* [unit * n_procs + proc] */
     uint32_t *id; /* [unit]: the unit word of its key (its index unless set) */
 };
 
@@ -95,21 +105,17 @@ cs_streams *cs_streams_create(uint32_t n_units, uint32_t n_procs)
     s->n_units = n_units;
     s->n_procs = n_procs;
     size_t n = (size_t)n_units * n_procs;
-    s->r = calloc(n, sizeof *s->r);
+    s->s = aligned_alloc(_Alignof(stream), n * sizeof *s->s);
     s->id = malloc(n_units * sizeof *s->id);
-    if (!s->r || !s->id) {
+    if (!s->s || !s->id) {
         cs_streams_destroy(s);
         return NULL;
     }
+    call_once(&zig_once, zig_init); /* as gsl_rng_alloc would, through philox_set */
     for (uint32_t u = 0; u < n_units; u++)
         s->id[u] = u;
-    for (size_t i = 0; i < n; i++) {
-        s->r[i] = gsl_rng_alloc(cs_rng_philox);
-        if (!s->r[i]) {
-            cs_streams_destroy(s);
-            return NULL;
-        }
-    }
+    for (size_t i = 0; i < n; i++)
+        s->s[i].r = (gsl_rng){.type = cs_rng_philox, .state = &s->s[i].st};
     cs_streams_reset(s, 0, 0);
     return s;
 }
@@ -117,10 +123,7 @@ cs_streams *cs_streams_create(uint32_t n_units, uint32_t n_procs)
 void cs_streams_destroy(cs_streams *s)
 {
     if (!s) return;
-    size_t n = (size_t)s->n_units * s->n_procs;
-    for (size_t i = 0; s->r && i < n; i++)
-        gsl_rng_free(s->r[i]); /* gsl_rng_free(NULL) is a no-op */
-    free(s->r);
+    free(s->s);
     free(s->id);
     free(s);
 }
@@ -129,7 +132,7 @@ void cs_streams_reset(cs_streams *s, uint64_t seed, uint64_t replication)
 {
     for (uint32_t u = 0; u < s->n_units; u++)
         for (uint32_t p = 0; p < s->n_procs; p++)
-            cs_rng_key(s->r[(size_t)u * s->n_procs + p], seed, replication, s->id[u], p);
+            philox_rekey(&s->s[(size_t)u * s->n_procs + p].st, seed, replication, s->id[u], p);
 }
 
 int cs_streams_set_id(cs_streams *s, uint32_t unit, uint32_t id)
@@ -154,7 +157,7 @@ gsl_rng *cs_streams_get(cs_streams *s, uint32_t unit, uint32_t proc)
 {
     if (unit == CS_STREAMS_NATIONAL) unit = s->n_units - 1;
     if (unit >= s->n_units || proc >= s->n_procs) return NULL;
-    return s->r[(size_t)unit * s->n_procs + proc];
+    return &s->s[(size_t)unit * s->n_procs + proc].r;
 }
 
 uint32_t cs_streams_units(const cs_streams *s)
