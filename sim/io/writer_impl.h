@@ -77,7 +77,6 @@
 typedef struct cs_wbuf {
     struct cs_wbuf *next; /* the dataset's spares */
     unsigned char *raw;   /* c0 rows */
-    unsigned char *tmp;   /* filtering scratch: a slab gathered, then shuffled */
     /* the filtered chunks (one per slab of dimension 1), slot bytes apart; NULL: the chunk is
      * raw with its checksum after it (no shuffle, no deflate) */
     unsigned char *out;

@@ -39,11 +39,16 @@
 #include <stdint.h>
 #include <unistd.h>
 
-/* An idle compressor (the writer keeps them per level; a filtering thread takes one). */
+/* An idle compressor (the writer keeps them per level; a filtering thread takes one), with the
+ * filtering scratch: a chunk's slab gathered, then shuffled. The scratch is the filtering
+ * thread's, not the chunk's, so it stays warm in cache and is touched once per compressor
+ * rather than once per chunk buffer in flight. */
 struct cs_wz {
     struct cs_wz *next;
-    cs_deflate *z;
+    cs_deflate *z; /* NULL at level 0 */
     cs_planes *pz; /* level 1's coder for shuffled chunks */
+    unsigned char *tmp;
+    size_t tmp_cap;
 };
 
 /* The dataset's filter pipeline: 1 when it is [shuffle,] [deflate L,] fletcher32 (*level = L or
@@ -81,7 +86,6 @@ static void buf_free(cs_wbuf *b)
 {
     if (!b) return;
     free(b->raw);
-    free(b->tmp);
     free(b->out);
     free(b->len);
     free(b);
@@ -323,14 +327,14 @@ static void shuffle(unsigned char *restrict dst, const unsigned char *restrict s
 /* Filters the chunk(s) of b (p's geometry and pipeline) into b->out: each slab of dimension 1
  * gathered (when the chunk splits it), shuffled, deflated with z, then its Fletcher-32 appended.
  * Runs on any thread: reads only p's fixed fields and writes only b. */
-static int filter(const cs_wpack *p, cs_wbuf *b, const struct cs_wz *wz)
+static int filter(const cs_wpack *p, cs_wbuf *b, struct cs_wz *wz)
 {
     size_t n = (size_t)p->c0 * p->slab; /* bytes of one chunk */
     bool shuf = p->shuffle && p->fsize > 1;
-    cs_deflate *z = wz ? wz->z : NULL;
+    cs_deflate *z = wz->z;
     /* level 1 of shuffled data: a block per byte plane (deflate.h), the rest libdeflate's or
      * zlib's deflate at the level */
-    cs_planes *pz = wz && shuf && p->level == 1 ? wz->pz : NULL;
+    cs_planes *pz = shuf && p->level == 1 ? wz->pz : NULL;
     if (p->nslab == 1 && !shuf && !z) { /* Fletcher-32 alone: the rows and their checksum */
         if (!b->len && !(b->len = malloc(sizeof *b->len))) return CS_WR_NOMEM;
         uint32_t sum = cs_h5_fletcher32(b->raw, n);
@@ -345,11 +349,16 @@ static int filter(const cs_wpack *p, cs_wbuf *b, const struct cs_wz *wz)
     if (!b->len && !(b->len = malloc(p->nslab * sizeof *b->len))) return CS_WR_NOMEM;
     if (!b->out && !(b->out = malloc(p->nslab * slot))) return CS_WR_NOMEM;
     b->slot = slot;
-    if (ntmp && !b->tmp && !(b->tmp = malloc(ntmp))) return CS_WR_NOMEM;
+    if (ntmp > wz->tmp_cap) {
+        unsigned char *t = realloc(wz->tmp, ntmp);
+        if (!t) return CS_WR_NOMEM;
+        wz->tmp = t;
+        wz->tmp_cap = ntmp;
+    }
     for (size_t s = 0; s < p->nslab; s++) {
         const unsigned char *data = b->raw;
         if (p->nslab > 1) {
-            unsigned char *g = b->tmp;
+            unsigned char *g = wz->tmp;
             hsize_t t0 = (hsize_t)s * p->c1;
             size_t part = (size_t)((p->d1 - t0 < p->c1 ? p->d1 - t0 : p->c1) * p->inner) * p->fsize;
             for (size_t i = 0; i < (size_t)p->c0; i++) {
@@ -360,7 +369,7 @@ static int filter(const cs_wpack *p, cs_wbuf *b, const struct cs_wz *wz)
             data = g;
         }
         if (shuf) {
-            unsigned char *t = b->tmp + (p->nslab > 1 ? n : 0);
+            unsigned char *t = wz->tmp + (p->nslab > 1 ? n : 0);
             shuffle(t, data, n / p->fsize, p->fsize);
             data = t;
         }
@@ -421,6 +430,7 @@ void cs_wr_ops_free(cs_writer *w)
             w->zfree[i] = z->next;
             cs_deflate_destroy(z->z);
             cs_planes_destroy(z->pz);
+            free(z->tmp);
             free(z);
         }
     free(w->pk_conv);
@@ -516,7 +526,7 @@ static cs_wop *todo_take(cs_writer *w, struct cs_wz **z)
     o->state = CS_OP_FILTERING;
     int lv = o->p->level;
     *z = NULL;
-    if (lv >= 1 && lv <= 9 && (*z = w->zfree[lv])) w->zfree[lv] = (*z)->next;
+    if (lv >= 0 && lv <= 9 && (*z = w->zfree[lv])) w->zfree[lv] = (*z)->next;
     return o;
 }
 
@@ -524,13 +534,13 @@ static cs_wop *todo_take(cs_writer *w, struct cs_wz **z)
 static int filter_op(cs_wop *o, struct cs_wz **z)
 {
     int lv = o->p->level;
-    if (lv > 9) return CS_WR_NOMEM; /* no such level: the pipeline check lets none through */
-    if (lv >= 1 && !*z) {
-        *z = malloc(sizeof **z);
+    /* no such level: the pipeline check lets none through */
+    if (lv < 0 || lv > 9) return CS_WR_NOMEM;
+    if (!*z) {
+        *z = calloc(1, sizeof **z);
         if (!*z) return CS_WR_NOMEM;
-        (*z)->next = NULL;
-        (*z)->pz = NULL;
-        if (!((*z)->z = cs_deflate_create(lv)) || (lv == 1 && !((*z)->pz = cs_planes_create()))) {
+        if ((lv >= 1 && !((*z)->z = cs_deflate_create(lv))) ||
+            (lv == 1 && !((*z)->pz = cs_planes_create()))) {
             cs_deflate_destroy((*z)->z);
             free(*z);
             *z = NULL;
