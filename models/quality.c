@@ -52,6 +52,7 @@ double cs_quality_value(const cs_model *m, int i)
 void cs_quality_set_mean(cs_model *m, int i)
 {
     const cs_params *p = m->p;
+    if (p->grade_model == CS_GM_MARKOV) return; /* nothing reads quality under markov grades */
     double t = cs_model_now(m);
     m->qual->mean[i] = p->base + m->qual->u[i] + p->gov_effect[m->gov[i]] +
                        p->beta_workforce * (cs_workforce_stability(m, i) - p->stability_ref) +
@@ -184,6 +185,11 @@ static void tick(cs_model *m, double t, double dt)
     (void)dt;
     const cs_params *p = m->p;
     struct cs_quality *s = m->qual;
+    if (p->grade_model == CS_GM_MARKOV) { /* no quality to move: only the sample times */
+        for (size_t i = 0; i < m->n; i++)
+            s->q_t[i] = t;
+        return;
+    }
     double drift = p->drift * cs_days_to_years(t);
     for (size_t i = 0; i < m->n; i++) {
         cs_quality_sample(m, (int)i, t);
