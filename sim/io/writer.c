@@ -383,6 +383,11 @@ int cs_writer_close(cs_writer *w, cs_error *err)
     }
     int rc = cs_writer_begin(w, err); /* so that even an empty run leaves a resumable file */
     if (!rc) rc = cs_wr_commit(w, err);
+    if (w->broken && !w->mpi) { /* the final commit broke it: leave the file as it is */
+        w->failed = true;
+        cs_writer_abort(w);
+        return rc ? rc : CS_EIO;
+    }
     uint64_t done = 0, want = (uint64_t)w->n_scen * w->replications;
     for (size_t i = 0; i < w->n_scen; i++) {
         done += w->scen[i].written;

@@ -680,6 +680,16 @@ static void syncer_start(cs_writer *w)
 
 /* Wakes the syncer; the errno of a background sync that failed since, if any (0 if none): the
  * run then stops at this commit rather than finding out at its end. */
+/* The background sync's error so far (0: none, or no syncer). */
+static int syncer_error(cs_writer *w)
+{
+    if (!w->sy_running) return 0;
+    pthread_mutex_lock(&w->sy_mu);
+    int e = w->sy_errno;
+    pthread_mutex_unlock(&w->sy_mu);
+    return e;
+}
+
 static int start_writeback(cs_writer *w)
 {
     w->wb_bytes = 0;
@@ -751,6 +761,13 @@ int cs_wr_ops_store(cs_writer *w, bool all, char *what, size_t n_what)
             /* 1. the data (and the metadata that finds them) reach the file, */
             snprintf(what, n_what, "cannot flush");
             if (o->flush && H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0) rc = CS_WR_H5;
+            /* ... and none was lost by a background sync already known to have failed (the
+             * progress must not claim rows written after it), */
+            int e0 = !rc && o->flush ? syncer_error(w) : 0;
+            if (e0) {
+                snprintf(what, n_what, "cannot sync the data written so far: %s", strerror(e0));
+                rc = CS_WR_SYNC;
+            }
             /* 2. only then does progress claim them. */
             uint64_t pr[2] = {o->written, o->ev_written};
             if (!rc) snprintf(what, n_what, "cannot record progress");

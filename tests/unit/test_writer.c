@@ -811,6 +811,49 @@ static void test_writer_background_sync_failure_fails_the_run(void **state)
     unlink(part);
 }
 
+/* A background sync that has failed by the time of a commit fails that commit before its
+ * progress is written: the kept .part claims only the rows committed before the failure was
+ * known (a later sync error does not say which pages were lost, so claiming rows written after
+ * it would let --resume trust them). Read back with h5py in another process (skipped without
+ * it): the broken writer's file stays open in this one. */
+static void test_writer_known_sync_failure_claims_no_new_rows(void **state)
+{
+    (void)state;
+    if (run_cmd("/usr/bin/python3 -c 'import h5py' >/dev/null 2>&1") != 0) {
+        skip();
+        return;
+    }
+    char path[128], part[160], cmd[600];
+    atomic_store(&sync_failed_calls, 0);
+    cs_error err;
+    int rc;
+    cs_writer *w = write_two("syncknown.h5", path, part, &err, &rc);
+    if (rc) fail_msg("%s", err.msg);
+    atomic_store(&sync_fail_errno, EIO);
+    cs_out_scenario os = scen(0);
+    cs_repbuf *b = cs_repbuf_create(&toy, os.n_time, NLA, os.n_uncertain, true);
+    assert_non_null(b);
+    uint64_t r = 2;
+    for (; r < 6 && !rc; r++) { /* each commit wakes the syncer, which fails */
+        fill(b, 0, r);
+        rc = cs_writer_write(w, 0, b, &err);
+        if (!rc) assert_true(sync_seen(&sync_failed_calls));
+    }
+    cs_repbuf_destroy(b, &toy);
+    atomic_store(&sync_fail_errno, 0);
+    assert_int_equal(rc, CS_EIO);
+    if (!strstr(err.msg, "cannot sync")) fail_msg("message: %s", err.msg);
+    uint64_t failed_rep = r - 1; /* its commit failed: progress stops before it */
+    cs_writer_abort(w);
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 -c \"import h5py, sys; f = h5py.File(sys.argv[1], 'r', "
+             "swmr=True); p = int(f['scenarios/%s/progress'][0]); "
+             "sys.exit(0 if p == %llu else 'progress %%d, expected %llu' %% p)\" %s",
+             os.name, (unsigned long long)failed_rep, (unsigned long long)failed_rep, part);
+    assert_int_equal(run_cmd(cmd), 0);
+    unlink(part);
+}
+
 /* A writer that failed (`broken`: an HDF5 write or a background sync failed) is freed by
  * cs_writer_abort without touching its file, and must still join its syncer first: here the
  * syncer is inside a slow fdatasync when the writer is freed. Without the join it would then
@@ -1624,6 +1667,7 @@ int main(void)
         cmocka_unit_test(test_writer_info_prints_intervals),
         cmocka_unit_test(test_writer_schema_opens_in_h5py_and_xarray),
         cmocka_unit_test(test_writer_background_sync_failure_fails_the_run),
+        cmocka_unit_test(test_writer_known_sync_failure_claims_no_new_rows),
         cmocka_unit_test(test_writer_output_only_keeps_the_named_datasets),
         cmocka_unit_test(test_writer_abort_of_a_broken_writer_joins_the_syncer),
     };
