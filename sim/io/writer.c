@@ -384,7 +384,6 @@ int cs_writer_close(cs_writer *w, cs_error *err)
     int rc = cs_writer_begin(w, err); /* so that even an empty run leaves a resumable file */
     if (!rc) rc = cs_wr_commit(w, err);
     if (w->broken && !w->mpi) { /* the final commit broke it: leave the file as it is */
-        w->failed = true;
         cs_writer_abort(w);
         return rc ? rc : CS_EIO;
     }

@@ -678,8 +678,6 @@ static void syncer_start(cs_writer *w)
     w->sy_running = true;
 }
 
-/* Wakes the syncer; the errno of a background sync that failed since, if any (0 if none): the
- * run then stops at this commit rather than finding out at its end. */
 /* The background sync's error so far (0: none, or no syncer). */
 static int syncer_error(cs_writer *w)
 {
@@ -690,6 +688,8 @@ static int syncer_error(cs_writer *w)
     return e;
 }
 
+/* Wakes the syncer; the errno of a background sync that failed since, if any (0 if none): the
+ * run then stops at this commit rather than finding out at its end. */
 static int start_writeback(cs_writer *w)
 {
     w->wb_bytes = 0;
