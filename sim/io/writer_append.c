@@ -542,7 +542,15 @@ int cs_writer_flush(cs_writer *w, cs_error *err)
         return cs_error_set(err, CS_EIO, w->part, 0, 0, NULL, "the writer failed earlier");
     int rc = w->begun ? cs_wr_commit(w, err) : CS_OK;
     if (rc) return rc;
-    if (w->root && cs_wr_fsync_path(w->part, false) != 0)
+    /* The background syncer's fdatasync consumes a write error the kernel reports once: a new
+     * descriptor's fsync below would not see it. So wait for the syncer, and take its error. */
+    int e = cs_wr_syncer_drain(w);
+    if (e) {
+        w->failed = w->broken = true; /* as a commit that finds a failed sync */
+        rc = cs_error_set(err, CS_EIO, w->part, 0, 0, NULL,
+                          "cannot sync the data written so far: %s", strerror(e));
+    } else if (w->root && cs_wr_fsync_path(w->part, false) != 0) {
         rc = cs_error_set(err, CS_EIO, w->part, 0, 0, NULL, "cannot sync: %s", strerror(errno));
+    }
     return cs_wr_agree(w, rc, err);
 }

@@ -236,6 +236,7 @@ struct cs_writer {
     pthread_mutex_t sy_mu;
     pthread_cond_t sy_cv;
     bool sy_running, sy_tried, sy_want, sy_stop;
+    bool sy_busy; /* inside fdatasync */
     int sy_fd, sy_errno;
     struct cs_wscen *st_sc; /* what cs_writer_stage is staging (for the chunks' messages) */
     uint64_t st_rep;
@@ -341,6 +342,9 @@ int cs_wr_ops_store(cs_writer *w, bool all, char *what, size_t n_what);
 /* Stops the background syncer, if it runs (before the file closes): 0, or the errno of a
  * background fdatasync that failed (the file's data may not have reached the disk). */
 int cs_wr_syncer_stop(cs_writer *w);
+/* Waits until the syncer has done every sync asked of it (none in progress or wanted), or one
+ * has failed: 0, or the errno of a background sync that failed (0 with no syncer). */
+int cs_wr_syncer_drain(cs_writer *w);
 /* Distributed runs (writer_dist.c). A pack staged from row `first` on (first a multiple of
  * its chunk rows, nothing staged): other ranks' packs, which stage only whole chunks. */
 int cs_wr_pack_start(cs_wpack *p, hsize_t first);

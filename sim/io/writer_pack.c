@@ -632,6 +632,7 @@ static void *syncer_main(void *arg)
             pthread_cond_wait(&w->sy_cv, &w->sy_mu);
         if (w->sy_stop) break; /* what is pending, the fsync at close does */
         w->sy_want = false;
+        w->sy_busy = true;
         pthread_mutex_unlock(&w->sy_mu);
         int r;
         while ((r = fdatasync(w->sy_fd)) != 0 && errno == EINTR)
@@ -639,6 +640,8 @@ static void *syncer_main(void *arg)
         int e = r ? errno : 0;
         pthread_mutex_lock(&w->sy_mu);
         if (e && !w->sy_errno) w->sy_errno = e;
+        w->sy_busy = false;
+        pthread_cond_broadcast(&w->sy_cv); /* cs_wr_syncer_drain may wait for this */
     }
     pthread_mutex_unlock(&w->sy_mu);
     return NULL;
@@ -658,7 +661,7 @@ static void syncer_start(cs_writer *w)
     w->sy_tried = true;
     w->sy_fd = file_fd(w);
     if (w->sy_fd < 0) return;
-    w->sy_want = w->sy_stop = false;
+    w->sy_want = w->sy_stop = w->sy_busy = false;
     w->sy_errno = 0;
     if (pthread_mutex_init(&w->sy_mu, NULL) != 0) return;
     if (pthread_cond_init(&w->sy_cv, NULL) != 0) {
@@ -698,7 +701,7 @@ static int start_writeback(cs_writer *w)
         pthread_mutex_lock(&w->sy_mu);
         int e = w->sy_errno;
         w->sy_want = true;
-        pthread_cond_signal(&w->sy_cv);
+        pthread_cond_broadcast(&w->sy_cv);
         pthread_mutex_unlock(&w->sy_mu);
         return e;
     }
@@ -709,12 +712,23 @@ static int start_writeback(cs_writer *w)
     return 0;
 }
 
+int cs_wr_syncer_drain(cs_writer *w)
+{
+    if (!w->sy_running) return 0;
+    pthread_mutex_lock(&w->sy_mu);
+    while ((w->sy_want || w->sy_busy) && !w->sy_errno)
+        pthread_cond_wait(&w->sy_cv, &w->sy_mu);
+    int e = w->sy_errno;
+    pthread_mutex_unlock(&w->sy_mu);
+    return e;
+}
+
 int cs_wr_syncer_stop(cs_writer *w)
 {
     if (!w->sy_running) return 0;
     pthread_mutex_lock(&w->sy_mu);
     w->sy_stop = true;
-    pthread_cond_signal(&w->sy_cv);
+    pthread_cond_broadcast(&w->sy_cv);
     pthread_mutex_unlock(&w->sy_mu);
     pthread_join(w->sy_thread, NULL);
     pthread_cond_destroy(&w->sy_cv);

@@ -863,6 +863,34 @@ static void test_writer_known_sync_failure_claims_no_new_rows(void **state)
     unlink(part);
 }
 
+/* cs_writer_flush reports a background sync that fails while it runs. Its own fsync opens a
+ * new descriptor, which does not see a write error the syncer's fdatasync has already
+ * consumed, so flush must wait for the syncer and take its error: here the commit inside flush
+ * wakes the syncer, whose fdatasync fails after 100 ms, well after that fsync returned. */
+static void test_writer_flush_reports_a_background_sync_failure(void **state)
+{
+    (void)state;
+    char path[128], part[160];
+    cs_error err;
+    int rc;
+    cs_writer *w = write_two("flushsync.h5", path, part, &err, &rc);
+    if (rc) fail_msg("%s", err.msg);
+    atomic_store(&sync_failed_calls, 0);
+    atomic_store(&sync_delay_ms, 100);
+    atomic_store(&sync_fail_errno, EIO);
+    rc = cs_writer_flush(w, &err);
+    bool syncer_failed = sync_seen(&sync_failed_calls);
+    atomic_store(&sync_fail_errno, 0);
+    atomic_store(&sync_delay_ms, 0);
+    assert_true(syncer_failed);
+    assert_int_equal(rc, CS_EIO);
+    if (!strstr(err.msg, "cannot sync") || !strstr(err.msg, strerror(EIO)))
+        fail_msg("message: %s", err.msg);
+    cs_writer_abort(w);
+    assert_false(file_exists(path));
+    unlink(part);
+}
+
 /* A writer that failed (`broken`: an HDF5 write or a background sync failed) is freed by
  * cs_writer_abort without touching its file, and must still join its syncer first: here the
  * syncer is inside a slow fdatasync when the writer is freed. Without the join it would then
@@ -1679,6 +1707,7 @@ int main(void)
         cmocka_unit_test(test_writer_known_sync_failure_claims_no_new_rows),
         cmocka_unit_test(test_writer_output_only_keeps_the_named_datasets),
         cmocka_unit_test(test_writer_abort_of_a_broken_writer_joins_the_syncer),
+        cmocka_unit_test(test_writer_flush_reports_a_background_sync_failure),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

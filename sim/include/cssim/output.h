@@ -321,7 +321,9 @@ int cs_wshadow_stage(cs_wshadow *s, const cs_schema *schema, const cs_repbuf *co
 bool cs_wshadow_filter(cs_wshadow *s);
 int cs_wshadow_message(cs_wshadow *s, const void **msg, size_t *len, cs_error *err);
 void cs_wshadow_destroy(cs_wshadow *s);
-/* Makes everything written so far durable (flush). */
+/* Makes everything written so far durable (commit, then fsync). CS_EIO if the file system
+ * failed to write any of it, a background sync's failure included; the writer has then failed
+ * (close keeps PATH.part, whose progress may claim rows that were lost). */
 int cs_writer_flush(cs_writer *w, cs_error *err);
 /* Closes; when every scenario has all its replications, renames PATH.part to PATH and
  * returns CS_OK; otherwise leaves PATH.part for --resume and returns CS_EINTR. */
