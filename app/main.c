@@ -45,6 +45,7 @@ static int cmd_version(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    cs_heap_prepare();           /* before anything allocates */
     gsl_set_error_handler_off(); /* library code reports statuses; it never aborts */
     cs_writer_library_init();    /* before any HDF5 call: no error stacks, no flush at exit */
     if (argc < 2) {
