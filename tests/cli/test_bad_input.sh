@@ -73,4 +73,8 @@ cmp "$TMP/done.h5" "$TMP/done.bak" || fail "existing output was modified"
 "$CSSIM" run scenarios/baseline.yaml -o "$TMP/done.h5" -n 2 "${SMALL[@]}" --force
 # a missing output directory
 expect 1 "no/such/dir" -- "$CSSIM" run scenarios/baseline.yaml -o "$TMP/no/such/dir/o.h5" -n 2 "${SMALL[@]}"
+# a CSSIM_HEAP_MB that is not a size is named, and the run goes on with the default heap
+CSSIM_HEAP_MB=64MB "$CSSIM" version >/dev/null 2>"$TMP/heap.err" || fail "CSSIM_HEAP_MB=64MB failed"
+grep -q "CSSIM_HEAP_MB='64MB' is not a size in MiB from 0 to 512; using 64" "$TMP/heap.err" ||
+  fail "no warning for CSSIM_HEAP_MB=64MB: $(cat "$TMP/heap.err")"
 echo "ok: bad input rejected"
