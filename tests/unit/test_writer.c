@@ -866,14 +866,19 @@ static void test_writer_known_sync_failure_claims_no_new_rows(void **state)
 /* cs_writer_flush reports a background sync that fails while it runs. Its own fsync opens a
  * new descriptor, which does not see a write error the syncer's fdatasync has already
  * consumed, so flush must wait for the syncer and take its error: here the commit inside flush
- * wakes the syncer, whose fdatasync fails after 100 ms, well after that fsync returned. */
+ * wakes the syncer, whose fdatasync fails after 100 ms, well after that fsync returned. The two
+ * replications written before are not committed (a commit every 16), so flush has something to
+ * commit and wakes the syncer whatever it was doing: every fdatasync from then on fails. */
 static void test_writer_flush_reports_a_background_sync_failure(void **state)
 {
     (void)state;
     char path[128], part[160];
+    path_in(path, sizeof path, "flushsync.h5");
+    snprintf(part, sizeof part, "%s.part", path);
     cs_error err;
+    cs_error_clear(&err);
     int rc;
-    cs_writer *w = write_two("flushsync.h5", path, part, &err, &rc);
+    cs_writer *w = open_and_write(path, opts(NREP), 2, 16, &err, &rc);
     if (rc) fail_msg("%s", err.msg);
     atomic_store(&sync_failed_calls, 0);
     atomic_store(&sync_delay_ms, 100);
