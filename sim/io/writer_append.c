@@ -545,10 +545,10 @@ int cs_writer_flush(cs_writer *w, cs_error *err)
     /* The background syncer's fdatasync consumes a write error the kernel reports once: a new
      * descriptor's fsync below would not see it. So wait for the syncer, and take its error. */
     int e = cs_wr_syncer_drain(w);
-    if (e) {
-        w->failed = w->broken = true; /* as a commit that finds a failed sync */
-        rc = cs_error_set(err, CS_EIO, w->part, 0, 0, NULL,
-                          "cannot sync the data written so far: %s", strerror(e));
+    if (e) { /* failed as a commit that finds a failed sync fails */
+        char what[160];
+        snprintf(what, sizeof what, "cannot sync the data written so far: %s", strerror(e));
+        rc = cs_wr_pack_fail(w, err, CS_WR_SYNC, what);
     } else if (w->root && cs_wr_fsync_path(w->part, false) != 0) {
         rc = cs_error_set(err, CS_EIO, w->part, 0, 0, NULL, "cannot sync: %s", strerror(errno));
     }

@@ -784,14 +784,21 @@ static bool sync_seen(atomic_int *flag)
     return atomic_load(flag) != 0;
 }
 
-/* A run of 2 replications, committed each, to name.h5 in tmpdir (path, and its .part in
- * part): each commit wakes the writer's syncer. */
-static cs_writer *write_two(const char *name, char *path, char *part, cs_error *err, int *rc)
+/* A run of 2 replications, with a commit every commit_every of them, to name in tmpdir (path,
+ * and its .part in part), left open. */
+static cs_writer *write_two_every(const char *name, uint64_t commit_every, char *path, char *part,
+                                  cs_error *err, int *rc)
 {
     path_in(path, 128, name);
     snprintf(part, 160, "%s.part", path);
     cs_error_clear(err);
-    return open_and_write(path, opts(NREP), 2, 1, err, rc);
+    return open_and_write(path, opts(NREP), 2, commit_every, err, rc);
+}
+
+/* The same, committed each: each commit wakes the writer's syncer. */
+static cs_writer *write_two(const char *name, char *path, char *part, cs_error *err, int *rc)
+{
+    return write_two_every(name, 1, path, part, err, rc);
 }
 
 /* A background sync that fails (EIO: the disk could not write what the run wrote) fails the
@@ -873,12 +880,9 @@ static void test_writer_flush_reports_a_background_sync_failure(void **state)
 {
     (void)state;
     char path[128], part[160];
-    path_in(path, sizeof path, "flushsync.h5");
-    snprintf(part, sizeof part, "%s.part", path);
     cs_error err;
-    cs_error_clear(&err);
     int rc;
-    cs_writer *w = open_and_write(path, opts(NREP), 2, 16, &err, &rc);
+    cs_writer *w = write_two_every("flushsync.h5", 16, path, part, &err, &rc);
     if (rc) fail_msg("%s", err.msg);
     atomic_store(&sync_failed_calls, 0);
     atomic_store(&sync_delay_ms, 100);
