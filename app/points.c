@@ -451,7 +451,9 @@ static int round_run(dist_ctx *d, const cs_par *par, uint64_t base, uint64_t ali
  * of most datasets); rank r takes units [u0 + nu*r/R, u0 + nu*(r+1)/R) of the round's nu
  * (clipped to what is left), a contiguous block, run on its OpenMP threads. Then rank 0
  * stages its block as one process would, every other rank stages its own into chunks of the
- * file's shapes (cs_wshadow_stage), all compress on all their threads, the others send rank 0
+ * file's shapes (cs_wshadow_stage), all compress on all their threads (with one thread, each
+ * chunk as soon as it fills, so that a block's raw chunks are not all held at once: fewer
+ * fresh pages, and a chunk compressed while it is still in cache), the others send rank 0
  * their chunks (cs_wshadow_message), and rank 0 applies them in rank order, stores and commits
  * (cs_writer_dist_apply, cs_writer_dist_round_end): file order is replication order, so the
  * data are those of one process. A full round gives every rank B rows; the last spreads what
@@ -514,9 +516,18 @@ static int run_point_dist(cs_writer *w, const cs_par *par, size_t pt, const cs_s
         size_t mlen = 0;
         int wr = CS_OK;
         const cs_repbuf *const *blk = staged(&d, k);
-        for (uint64_t i = 0; root && wr == CS_OK && i < k; i++)
+        /* one thread: each chunk compressed (and stored or collected) as soon as it fills */
+        bool eager = d.threads == 1;
+        for (uint64_t i = 0; root && wr == CS_OK && i < k; i++) {
             wr = cs_writer_stage(w, pt, blk[i], err);
-        if (!root) wr = cs_wshadow_stage(shadow, &d.sel->schema, blk, (size_t)k, lo, ev0, err);
+            if (eager && wr == CS_OK) {
+                while (cs_writer_filter(w))
+                    ;
+                wr = cs_writer_store(w, err);
+            }
+        }
+        if (!root)
+            wr = cs_wshadow_stage(shadow, &d.sel->schema, blk, (size_t)k, lo, ev0, eager, err);
 #pragma omp parallel num_threads(d.threads)
         { /* every rank compresses its block's chunks on all its threads, at the same time */
             cs_writer_thread_init();

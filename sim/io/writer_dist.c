@@ -389,7 +389,7 @@ static int staging_fail(int rc, cs_error *err)
 }
 
 int cs_wshadow_stage(cs_wshadow *s, const cs_schema *schema, const cs_repbuf *const *bufs, size_t k,
-                     uint64_t lo, uint64_t ev0, cs_error *err)
+                     uint64_t lo, uint64_t ev0, bool eager, cs_error *err)
 {
     s->lo = lo, s->k = k, s->nev = 0, s->rc = CS_WR_OK;
     s->head.n = s->chunks.n = s->tail.n = s->msg.n = 0;
@@ -427,6 +427,7 @@ int cs_wshadow_stage(cs_wshadow *s, const cs_schema *schema, const cs_repbuf *co
             if (!rc && f > h) rc = cs_wr_pack_start(p, h);
             for (uint64_t r = h; !rc && r < f; r++)
                 rc = cs_wr_pack_put(s->w, p, row_of(g, i, bufs[r - lo], &idx), 1);
+            if (!rc && eager) rc = cs_wr_ops_drain(s->w, emit_chunk, s);
             if (e > f) rec_head(&s->tail, pi, REC_RAW, f, e - f);
             for (uint64_t r = f; r < e; r++)
                 put(&s->tail, row_of(g, i, bufs[r - lo], &idx), (size_t)s->mrow[pi]);
@@ -440,8 +441,10 @@ int cs_wshadow_stage(cs_wshadow *s, const cs_schema *schema, const cs_repbuf *co
         if (h > ev0) rec_head(&s->head, pi, REC_RAW, ev0, h - ev0);
         if (e > f) rec_head(&s->tail, pi, REC_RAW, f, e - f);
         if (!rc && f > h) rc = cs_wr_pack_start(p, h);
-        for (size_t j = 0; !rc && j < k; g0 += bufs[j]->n_events, j++)
+        for (size_t j = 0; !rc && j < k; g0 += bufs[j]->n_events, j++) {
             rc = events_part(s, pi, bufs[j]->events, g0, bufs[j]->n_events, h, f);
+            if (!rc && eager) rc = cs_wr_ops_drain(s->w, emit_chunk, s);
+        }
         pad8(&s->head);
         pad8(&s->tail);
     }

@@ -1144,8 +1144,9 @@ static uint64_t work_1(uint64_t r)
 }
 
 /* Rank 0's writer of a distributed run begins scenario s, and another rank's writer without a
- * file is made from its description (blocks start at multiples of a divisor of round_rows 4). */
-static cs_wshadow *dist_shadow(cs_writer *w, int s)
+ * file is made from its description (blocks start at multiples of a divisor of round_rows 4);
+ * twin, when not NULL, receives a second one from the same description. */
+static cs_wshadow *dist_shadow_twin(cs_writer *w, int s, cs_wshadow **twin)
 {
     cs_error err;
     cs_error_clear(&err);
@@ -1156,15 +1157,24 @@ static cs_wshadow *dist_shadow(cs_writer *w, int s)
     assert_true(align >= 1 && 4 % align == 0);
     cs_wshadow *sh = NULL;
     assert_int_equal(cs_wshadow_create(&sh, desc, len, &err), CS_OK);
+    if (twin) assert_int_equal(cs_wshadow_create(twin, desc, len, &err), CS_OK);
     free(desc);
     return sh;
+}
+
+static cs_wshadow *dist_shadow(cs_writer *w, int s)
+{
+    return dist_shadow_twin(w, s, NULL);
 }
 
 /* Several ranks, in one process: rank 0's writer takes blocks that another rank staged and
  * compressed into chunks of its shapes (cs_wshadow_*, as under mpirun with the root writer),
  * in blocks of uneven sizes that do not start on chunk boundaries, so that rows shared by two
- * blocks travel raw; the file holds what one process writes. A block that does not continue
- * the file is refused. */
+ * blocks travel raw; the file holds what one process writes. Every other round both sides
+ * work eagerly, as with one thread per rank (each chunk compressed and stored, or collected
+ * into the message, as soon as it fills): the message is byte for byte the one a twin shadow
+ * staging the same block the other way builds. A block that does not continue the file is
+ * refused. */
 static void test_writer_dist_blocks_equal_one_process(void **state)
 {
     (void)state;
@@ -1183,16 +1193,20 @@ static void test_writer_dist_blocks_equal_one_process(void **state)
     }
     for (int s = 0; s < NSCEN; s++) {
         cs_out_scenario os = scen(s);
-        cs_wshadow *sh = dist_shadow(w, s);
+        cs_wshadow *twin = NULL, *sh = dist_shadow_twin(w, s, &twin);
         cs_repbuf *b[5];
         for (int j = 0; j < 5; j++)
             assert_non_null(b[j] = cs_repbuf_create(&toy, os.n_time, NLA, os.n_uncertain, true));
         for (uint64_t r = 0; r < nrep;) {
             uint64_t k0 = nrep - r < 3 ? nrep - r : 3; /* "rank 0": 3, "rank 1": 5 */
             uint64_t k1 = nrep - r - k0 < 5 ? nrep - r - k0 : 5;
+            bool eager = r / 8 % 2;
             for (uint64_t j = 0; j < k0; j++) {
                 fill(b[j], s, r + j);
                 assert_int_equal(cs_writer_stage(w, (size_t)s, b[j], &err), CS_OK);
+                while (eager && cs_writer_filter(w))
+                    ;
+                if (eager) assert_int_equal(cs_writer_store(w, &err), CS_OK);
             }
             while (cs_writer_filter(w))
                 ;
@@ -1200,14 +1214,22 @@ static void test_writer_dist_blocks_equal_one_process(void **state)
             uint64_t ev0 = cs_writer_events_done(w, (size_t)s);
             for (uint64_t j = 0; j < k1; j++)
                 fill(b[j], s, r + k0 + j);
+            const void *msg = NULL, *msg2 = NULL;
+            size_t mlen = 0, mlen2 = 0;
+            assert_int_equal(cs_wshadow_stage(twin, &toy, (const cs_repbuf *const *)b, (size_t)k1,
+                                              r + k0, ev0, !eager, &err),
+                             CS_OK);
+            while (cs_wshadow_filter(twin))
+                ;
+            assert_int_equal(cs_wshadow_message(twin, &msg2, &mlen2, &err), CS_OK);
             assert_int_equal(cs_wshadow_stage(sh, &toy, (const cs_repbuf *const *)b, (size_t)k1,
-                                              r + k0, ev0, &err),
+                                              r + k0, ev0, eager, &err),
                              CS_OK);
             while (cs_wshadow_filter(sh))
                 ;
-            const void *msg = NULL;
-            size_t mlen = 0;
             assert_int_equal(cs_wshadow_message(sh, &msg, &mlen, &err), CS_OK);
+            assert_int_equal(mlen, mlen2);
+            assert_memory_equal(msg, msg2, mlen);
             assert_int_equal(cs_writer_dist_apply(w, (size_t)s, msg, mlen, &err), CS_OK);
             assert_int_equal(cs_writer_dist_round_end(w, (size_t)s, 0, &err), CS_OK);
             r += k0 + k1;
@@ -1215,6 +1237,7 @@ static void test_writer_dist_blocks_equal_one_process(void **state)
         for (int j = 0; j < 5; j++)
             cs_repbuf_destroy(b[j], &toy);
         cs_wshadow_destroy(sh);
+        cs_wshadow_destroy(twin);
     }
     assert_int_equal(cs_writer_close(w, &err), CS_OK);
     hid_t f = open_ro(path);
@@ -1243,8 +1266,8 @@ static void test_writer_dist_blocks_equal_one_process(void **state)
         assert_int_equal(ev0, n_events(0, 0) + n_events(0, 1) + n_events(0, 2));
         fill(b[0], 0, lo);
         fill(b[1], 0, lo + 1);
-        assert_int_equal(cs_wshadow_stage(sh, &toy, (const cs_repbuf *const *)b, 2, lo, ev0, &err),
-                         CS_OK);
+        assert_int_equal(
+            cs_wshadow_stage(sh, &toy, (const cs_repbuf *const *)b, 2, lo, ev0, bad, &err), CS_OK);
         const void *msg = NULL;
         size_t mlen = 0;
         assert_int_equal(cs_wshadow_message(sh, &msg, &mlen, &err), CS_OK);

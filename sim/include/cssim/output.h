@@ -302,9 +302,11 @@ int cs_writer_rows_align(cs_writer *w, size_t scenario, uint64_t cap, uint64_t *
  *   should start at multiples of (the least common multiple of the chunk rows up to cap);
  * - every other rank: cs_wshadow_create from desc, then per round cs_wshadow_stage of its
  *   block (replications lo .. lo + k - 1, whose event rows start at row ev0 of the events
- *   table), cs_wshadow_filter on any threads until it returns false (each call compresses one
- *   chunk), and cs_wshadow_message: the block as one message of filtered chunks and the rows
- *   of chunks it shares with its neighbours (*msg: s's, valid until the next stage);
+ *   table; eager: compress each chunk, and collect it into the message, as soon as it fills,
+ *   on this thread), cs_wshadow_filter on any threads until it returns false (each call
+ *   compresses one chunk), and cs_wshadow_message: the block as one message of filtered
+ *   chunks and the rows of chunks it shares with its neighbours (*msg: s's, valid until the
+ *   next stage);
  * - rank 0, per round: cs_writer_stage of its own block (the first), cs_writer_dist_apply of
  *   each other rank's message in rank order, then cs_writer_dist_round_end (work: the events
  *   simulated in the round, for the commit floor): stores, and commits when due. */
@@ -317,7 +319,7 @@ int cs_writer_dist_round_end(cs_writer *w, size_t scenario, uint64_t work, cs_er
 typedef struct cs_wshadow cs_wshadow;
 int cs_wshadow_create(cs_wshadow **out, const void *desc, size_t len, cs_error *err);
 int cs_wshadow_stage(cs_wshadow *s, const cs_schema *schema, const cs_repbuf *const *bufs, size_t k,
-                     uint64_t lo, uint64_t ev0, cs_error *err);
+                     uint64_t lo, uint64_t ev0, bool eager, cs_error *err);
 bool cs_wshadow_filter(cs_wshadow *s);
 int cs_wshadow_message(cs_wshadow *s, const void **msg, size_t *len, cs_error *err);
 void cs_wshadow_destroy(cs_wshadow *s);
