@@ -180,7 +180,10 @@ int cs_writer_dist_begin(cs_writer *w, size_t scenario, uint64_t cap, uint64_t *
     for (cs_wdset *d; !h5 && (d = cs_wr_next_wdset(sc, &i));) {
         h5 = describe(&b, &d->pk, d->mtype, mem_row(d->mtype, d->rank, d->dims));
         uint64_t c = d->pk.direct ? d->pk.c0 : 0;
-        if (c > 1 && c <= cap && cs_wr_lcm(a, c) <= cap) /* blocks that share no such chunk */
+        /* blocks that share no chunk made for blocks (one that does not divide the rows per
+         * rank and round, a summary's, is rank 0's: cs_wr_rows_chunk) */
+        if (c > 1 && c <= cap && cs_wr_lcm(a, c) <= cap &&
+            (!w->round_rows || w->round_rows % c == 0))
             a = cs_wr_lcm(a, c);
     }
     if (!h5 && sc->events) h5 = describe(&b, &sc->ev_pk, sc->t_ev_mem, H5Tget_size(sc->t_ev_mem));

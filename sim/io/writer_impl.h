@@ -61,6 +61,10 @@
  * writing mostly calls. */
 #define CS_CHUNK_MIN_ROWS  16u
 #define CS_CHUNK_MIN_BYTES (16u * 1024u)
+/* Several ranks, root writer: a dataset's rows of one rank's block make chunks of their own
+ * (filtered on that rank) when they are at least this many bytes; smaller ones go to rank 0
+ * as rows (cs_wr_rows_chunk). */
+#define CS_DIST_CHUNK_MIN 4096u
 /* Event rows per chunk: 8192 packed rows of 30 bytes = 240 KiB. The last, partial chunk is
  * stored whole and unfiltered (see cs_wr_dset_create), so larger chunks cost small runs ~1 MiB. */
 #define CS_EVENT_CHUNK 8192u

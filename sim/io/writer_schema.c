@@ -289,8 +289,12 @@ hsize_t cs_wr_rows_chunk(const cs_writer *w, size_t row_bytes, hsize_t cap)
         if (k > cap) k = cap;
         if (w->replications > 0 && k > w->replications) k = w->replications;
         /* rank 0 of several (writer_dist.c): the other ranks' blocks hold whole chunks they
-         * filter themselves */
-        k = divisor_at_most(w->round_rows, k);
+         * filter themselves; but a dataset whose block would be a chunk of a few bytes (a
+         * summary, the replication index: 128 bytes a block) keeps one process's chunks, and
+         * its rows travel to rank 0 as they are: one chunk per 1024 replications rather than
+         * one per block */
+        if (w->round_rows && (uint64_t)row_bytes * w->round_rows >= CS_DIST_CHUNK_MIN)
+            k = divisor_at_most(w->round_rows, k);
         return k ? k : 1;
     }
     uint64_t ranks = (uint64_t)cs_par_size(w->par);

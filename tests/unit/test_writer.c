@@ -1243,6 +1243,14 @@ static void test_writer_dist_blocks_equal_one_process(void **state)
     hid_t f = open_ro(path);
     for (int s = 0; s < NSCEN; s++)
         check_scenario(f, s, nrep);
+    /* a summary's rows of a block are a few bytes: its chunks are one process's (all 29 rows),
+     * not blocks' (a divisor of 4), and its rows went to rank 0 as they are */
+    hsize_t ch[3] = {0};
+    hid_t d = H5Dopen2(f, "scenarios/base/summary/final_quality", H5P_DEFAULT),
+          pl = H5Dget_create_plist(d);
+    assert_int_equal(H5Pget_chunk(pl, 1, ch), 1);
+    assert_int_equal(ch[0], nrep);
+    H5Pclose(pl), H5Dclose(d);
     H5Fclose(f);
 
     /* After rank 0's replications 0-2: a block that skips replication 3, and the block of 3-4

@@ -196,7 +196,9 @@ typedef struct cs_writer_opts {
     /* With several ranks (rank 0's writer of one process, or opts.par's): replications per
      * rank and round, or 0. Chunks along replication then hold a divisor of it (with par, also
      * at most a rank's share of the run), so that blocks starting at multiples of it
-     * (cs_writer_dist_begin's align, cs_writer_rows_align) fill whole chunks. */
+     * (cs_writer_dist_begin's align, cs_writer_rows_align) fill whole chunks; without par, a
+     * dataset whose rows of one block make under 4 KiB (CS_DIST_CHUNK_MIN) keeps one process's
+     * chunks (rank 0 gathers and compresses them). */
     uint64_t round_rows;
 } cs_writer_opts;
 
@@ -299,7 +301,8 @@ int cs_writer_rows_align(cs_writer *w, size_t scenario, uint64_t cap, uint64_t *
  * - rank 0, at the start of a scenario: cs_writer_dist_begin (begins writing; from then on
  *   cs_writer_stage stages without committing) gives *desc (malloc'd, *len bytes), the
  *   description of the scenario's chunks for the other ranks, and *align, the rows blocks
- *   should start at multiples of (the least common multiple of the chunk rows up to cap);
+ *   should start at multiples of (the least common multiple of the chunk rows that divide
+ *   opts.round_rows, up to cap);
  * - every other rank: cs_wshadow_create from desc, then per round cs_wshadow_stage of its
  *   block (replications lo .. lo + k - 1, whose event rows start at row ev0 of the events
  *   table; eager: compress each chunk, and collect it into the message, as soon as it fills,
