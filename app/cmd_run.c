@@ -364,7 +364,8 @@ static int open_output(cs_writer **w, cs_par *par, const run_args *a, const cs_s
                          .n_cols = sizeof t->cols / sizeof t->cols[0],
                          .cols = t->cols};
     /* Several ranks: rank 0 alone opens the file, as one process with chunks that the other
-     * ranks' blocks fill (points.c, run_point_dist), and the others have no writer; or, with
+     * ranks' blocks fill, but for the smallest rows (points.c, run_point_dist; writer_schema.c,
+     * cs_wr_rows_chunk), and the others have no writer; or, with
      * --mpi-writer collective, every rank opens it with parallel HDF5 (collective calls). */
     int coll = collective(par, a), dist = cs_par_size(par) > 1 && !coll;
     int opens = cs_par_rank(par) == 0 || coll; /* this rank holds a writer */

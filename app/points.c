@@ -288,7 +288,8 @@ typedef struct dist_stats {
  * little (load balance) and a round's fixed cost (its agreements and exchange; with parallel
  * HDF5 an extension and a write per dataset) is amortised, few enough that SIGTERM is answered
  * within a few replication times and the B result buffers stay small. It is also the writer's
- * round_rows: chunks along replication hold a divisor of it. CSSIM_MPI_BLOCK overrides it. */
+ * round_rows: chunks along replication hold a divisor of it, but (root writer) those of
+ * datasets whose block is a few bytes. CSSIM_MPI_BLOCK overrides it. */
 uint64_t cs_points_block(int threads)
 {
     const char *e = getenv("CSSIM_MPI_BLOCK");

@@ -428,9 +428,11 @@ int cs_wshadow_stage(cs_wshadow *s, const cs_schema *schema, const cs_repbuf *co
                 put(&s->head, row_of(g, i, bufs[r - lo], &idx), (size_t)s->mrow[pi]);
             pad8(&s->head);
             if (!rc && f > h) rc = cs_wr_pack_start(p, h);
-            for (uint64_t r = h; !rc && r < f; r++)
+            for (uint64_t r = h; !rc && r < f; r++) {
                 rc = cs_wr_pack_put(s->w, p, row_of(g, i, bufs[r - lo], &idx), 1);
-            if (!rc && eager) rc = cs_wr_ops_drain(s->w, emit_chunk, s);
+                if (!rc && eager && p->rows == 0) /* that row completed a chunk */
+                    rc = cs_wr_ops_drain(s->w, emit_chunk, s);
+            }
             if (e > f) rec_head(&s->tail, pi, REC_RAW, f, e - f);
             for (uint64_t r = f; r < e; r++)
                 put(&s->tail, row_of(g, i, bufs[r - lo], &idx), (size_t)s->mrow[pi]);

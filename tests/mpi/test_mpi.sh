@@ -48,6 +48,20 @@ for mode in root collective; do
   same "$TMP/oneo.h5" "$TMP/r2o$mode.h5" "$mode: output.only"
 done
 
+# Root writer, blocks of 5 replications a rank: the chunks of the summaries and of these short
+# series (8 rows, under 4 KiB a block) are rank 0's and their rows go to it as they are, across
+# the blocks' boundaries; the panels' (one replication) are the ranks' own.
+CSSIM_MPI_BLOCK=5 "${MPIRUN[@]}" -x CSSIM_MPI_BLOCK -np 2 "$CSSIM" run "${args[@]}" -j 1 \
+  -o "$TMP/r2b5.h5" || fail "root: 2-rank run in blocks of 5 failed"
+same "$TMP/one.h5" "$TMP/r2b5.h5" "root: 2 ranks in blocks of 5"
+/usr/bin/python3 - "$TMP/r2b5.h5" <<'PY' || fail "root: blocks of 5: chunks not as expected"
+import sys, h5py
+g = h5py.File(sys.argv[1], "r")["scenarios/baseline"]
+assert g["summary/events"].chunks == (8,), g["summary/events"].chunks
+assert g["national/grade_counts"].chunks[0] == 8, g["national/grade_counts"].chunks
+assert g["panel/grade"].chunks[0] == 1, g["panel/grade"].chunks
+PY
+
 # Waits (up to 10 s) until $1 is over 2 MB.
 grown() {
   for _ in $(seq 200); do

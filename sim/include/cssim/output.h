@@ -197,8 +197,8 @@ typedef struct cs_writer_opts {
      * rank and round, or 0. Chunks along replication then hold a divisor of it (with par, also
      * at most a rank's share of the run), so that blocks starting at multiples of it
      * (cs_writer_dist_begin's align, cs_writer_rows_align) fill whole chunks; without par, a
-     * dataset whose rows of one block make under 4 KiB (CS_DIST_CHUNK_MIN) keeps one process's
-     * chunks (rank 0 gathers and compresses them). */
+     * dataset whose rows of one block make under 4 KiB keeps one process's chunks (rank 0
+     * gathers and compresses them). */
     uint64_t round_rows;
 } cs_writer_opts;
 
