@@ -517,16 +517,11 @@ static int run_point_dist(cs_writer *w, const cs_par *par, size_t pt, const cs_s
         size_t mlen = 0;
         int wr = CS_OK;
         const cs_repbuf *const *blk = staged(&d, k);
-        /* one thread: each chunk compressed (and stored or collected) as soon as it fills */
+        /* one thread: each chunk compressed (and stored or collected) as soon as it fills;
+         * cs_writer_write is the stage, the filtering on this thread and the store */
         bool eager = d.threads == 1;
-        for (uint64_t i = 0; root && wr == CS_OK && i < k; i++) {
-            wr = cs_writer_stage(w, pt, blk[i], err);
-            if (eager && wr == CS_OK) {
-                while (cs_writer_filter(w))
-                    ;
-                wr = cs_writer_store(w, err);
-            }
-        }
+        for (uint64_t i = 0; root && wr == CS_OK && i < k; i++)
+            wr = eager ? cs_writer_write(w, pt, blk[i], err) : cs_writer_stage(w, pt, blk[i], err);
         if (!root)
             wr = cs_wshadow_stage(shadow, &d.sel->schema, blk, (size_t)k, lo, ev0, eager, err);
 #pragma omp parallel num_threads(d.threads)

@@ -1203,10 +1203,9 @@ static void test_writer_dist_blocks_equal_one_process(void **state)
             bool eager = r / 8 % 2;
             for (uint64_t j = 0; j < k0; j++) {
                 fill(b[j], s, r + j);
-                assert_int_equal(cs_writer_stage(w, (size_t)s, b[j], &err), CS_OK);
-                while (eager && cs_writer_filter(w))
-                    ;
-                if (eager) assert_int_equal(cs_writer_store(w, &err), CS_OK);
+                assert_int_equal(eager ? cs_writer_write(w, (size_t)s, b[j], &err)
+                                       : cs_writer_stage(w, (size_t)s, b[j], &err),
+                                 CS_OK);
             }
             while (cs_writer_filter(w))
                 ;
